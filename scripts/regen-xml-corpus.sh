@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Regenerate the golden outputs of the xml2xml corpus with the REAL libvirt
+# test driver (virsh -c test:///default, libvirt 9.0 as packaged by Debian).
+#
+#   scripts/regen-xml-corpus.sh            # regenerate everything
+#   scripts/regen-xml-corpus.sh 012 rej-3  # only cases whose name contains one of the words
+#
+# Layout (tests/data/test-driver/xml2xml):
+#   <case>.xml          hand-written input, <name> == <case>
+#   <case>.out.xml      inactive XML after define
+#   <case>.live.xml     live XML after start (always written when start succeeds;
+#                       it differs from .out.xml at least by id='2' on <domain>)
+#   <case>.start-error  virsh stderr when 'start' fails (then no .live.xml)
+#   rejected/<case>.xml        input that define refuses (or a collision case)
+#   rejected/<case>.virsh.err  virsh stderr of 'define <case>.xml', byte-exact
+#   rejected/<case>.rc         virsh exit status of that define
+#   rejected/<case>.out.xml    only when define unexpectedly succeeds (rc 0):
+#                              'dumpxml --inactive' of the defined name
+#
+# Exact method.  The test driver keeps its state only inside one virsh
+# process, so each step is a fresh process that starts from the pristine
+# built-in state (one running domain 'test', id 1, uuid 6695eb01-...):
+#   out.xml     : virsh -q -c test:///default "define C.xml; dumpxml --inactive C"
+#   start       : virsh -q -c test:///default "define C.xml; start C"
+#                 (in a multi-command line virsh keeps going after an error and
+#                 exits with the status of the LAST command, so 'start' is last)
+#   live.xml    : virsh -q -c test:///default "define C.xml; start C; dumpxml C"
+#   rejected    : cd rejected && virsh -q -c test:///default define C.xml
+# '-q' suppresses the "Domain 'C' defined from C.xml" message, so stdout is
+# exactly the string returned by virDomainGetXMLDesc().  NOTE: without -q
+# virsh prints one extra "\n" after the XML (i.e. the XML ends "</domain>\n\n");
+# the files here do NOT contain that extra newline: they end "</domain>\n".
+# virsh is always run from inside the directory holding the input with a
+# relative file name, so error messages contain "from C.xml" and no absolute
+# path.  LC_ALL=C keeps messages untranslated.
+set -euo pipefail
+shopt -s nullglob
+export LC_ALL=C LANG=C LANGUAGE=
+unset LIBVIRT_DEFAULT_URI VIRSH_DEFAULT_CONNECT_URI || true
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DIR=$ROOT/tests/data/test-driver/xml2xml
+REJ=$DIR/rejected
+URI=test:///default
+
+# Outputs of real libvirt that fail virt-xml-validate (documented in NOTES.md).
+KNOWN_INVALID=" "
+
+virsh_q() { virsh -q -c "$URI" "$@"; }
+
+want() {
+    local c=$1 w
+    [ $# -ge 1 ] || return 0
+    [ ${#FILTER[@]} -eq 0 ] && return 0
+    for w in "${FILTER[@]}"; do [[ $c == *"$w"* ]] && return 0; done
+    return 1
+}
+
+FILTER=("$@")
+fail=0
+n_ok=0 n_start_fail=0 n_rej=0 n_invalid=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+validate() {
+    local f=$1 c=$2
+    if ! virt-xml-validate "$f" domain >"$tmp/val" 2>&1; then
+        n_invalid=$((n_invalid + 1))
+        if [[ $KNOWN_INVALID == *" $c "* ]]; then
+            echo "known-invalid: $(basename "$f") (real libvirt output fails the schema)"
+        else
+            echo "VALIDATION FAILED: $f" >&2
+            cat "$tmp/val" >&2
+            fail=1
+        fi
+    fi
+}
+
+# ---------------------------------------------------------------- accepted
+cd "$DIR"
+for in in [0-9]*.xml; do
+    case $in in *.out.xml|*.live.xml) continue ;; esac
+    c=${in%.xml}
+    want "$c" || continue
+    name=$(xmllint --xpath 'string(/domain/name)' "$in")
+    if [ "$name" != "$c" ]; then
+        echo "ERROR: $in: <name>$name</name> does not match case name" >&2
+        fail=1; continue
+    fi
+    rm -f "$c.out.xml" "$c.live.xml" "$c.start-error"
+    if ! virsh_q define "$in" >/dev/null 2>"$tmp/err"; then
+        echo "ERROR: $in is refused by define (move it to rejected/):" >&2
+        cat "$tmp/err" >&2
+        fail=1; continue
+    fi
+    virsh_q "define $in; dumpxml --inactive $c" >"$c.out.xml" 2>"$tmp/err"
+    if [ -s "$tmp/err" ]; then
+        echo "ERROR: $in: dumpxml wrote to stderr:" >&2; cat "$tmp/err" >&2; fail=1
+    fi
+    validate "$c.out.xml" "$c"
+    if virsh_q "define $in; start $c" >/dev/null 2>"$tmp/err"; then
+        virsh_q "define $in; start $c; dumpxml $c" >"$c.live.xml"
+        validate "$c.live.xml" "$c"
+    else
+        cp "$tmp/err" "$c.start-error"
+        n_start_fail=$((n_start_fail + 1))
+    fi
+    n_ok=$((n_ok + 1))
+done
+
+# Sanity check: all accepted cases can be defined together in one process
+# (names and uuids are distinct).
+if [ ${#FILTER[@]} -eq 0 ]; then
+    cmds=""
+    for in in [0-9]*.xml; do
+        case $in in *.out.xml|*.live.xml) continue ;; esac
+        cmds+="define $in; "
+    done
+    cnt=$(virsh_q "$cmds list --all --name" 2>"$tmp/err" | grep -c . || true)
+    if [ -s "$tmp/err" ]; then
+        echo "ERROR: defining all cases together failed:" >&2; cat "$tmp/err" >&2; fail=1
+    fi
+    # +1 for the built-in 'test' domain
+    if [ "$cnt" -ne $((n_ok + 1)) ]; then
+        echo "ERROR: expected $((n_ok + 1)) domains after defining all, got $cnt" >&2; fail=1
+    fi
+fi
+
+# ---------------------------------------------------------------- rejected
+cd "$REJ"
+for in in *.xml; do
+    case $in in *.out.xml) continue ;; esac
+    c=${in%.xml}
+    want "$c" || continue
+    rm -f "$c.virsh.err" "$c.rc" "$c.out.xml"
+    rc=0
+    virsh_q define "$in" >/dev/null 2>"$c.virsh.err" || rc=$?
+    echo "$rc" >"$c.rc"
+    if [ "$rc" -eq 0 ]; then
+        name=$(xmllint --xpath 'string(/domain/name)' "$in")
+        virsh_q "define $in; dumpxml --inactive $name" >"$c.out.xml"
+        echo "note: rejected/$in was accepted by define (rc 0), wrote $c.out.xml"
+    fi
+    n_rej=$((n_rej + 1))
+done
+
+echo "accepted: $n_ok (start failed: $n_start_fail), rejected: $n_rej, schema-invalid outputs: $n_invalid"
+exit $fail
