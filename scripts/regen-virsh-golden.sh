@@ -33,15 +33,19 @@ HOSTNAME_VAL=$(cd "$FILES" && env -i PATH=/usr/bin:/bin HOME="$SCRATCH/home" \
 # Escape a string for use as a literal in a sed basic regular expression.
 sed_lit() { printf '%s' "$1" | sed -e 's/[]\/$*.^[]/\\&/g'; }
 FILES_RE=$(sed_lit "$FILES")
+SCRATCH_RE=$(sed_lit "$SCRATCH")
 
 mask() { # mask <file> <case-name> <in-contents>
     local f=$1 name=$2 in=$3
     # M1: absolute path of the files directory -> @FILES@
     # M2: dominfo "CPU time:" value (derived from wall-clock time in the
     #     test driver) -> @ANY@
+    # M4: temporary file of edit/desc --edit/net-edit/pool-edit
+    #     ($TMPDIR/virshXXXXXX.xml, random name) -> @ANY@
     sed -i \
         -e "s/$FILES_RE/@FILES@/g" \
         -e 's/^\(CPU time: *\)[0-9][0-9.]*s$/\1@ANY@/' \
+        -e "s/$SCRATCH_RE\/virsh[A-Za-z0-9]\{6\}\.xml/@ANY@/g" \
         "$f"
     # M3: the host name printed by `hostname` (only in cases that run it)
     case "$name $in" in
@@ -92,7 +96,7 @@ run_case() {
     before=$(cd "$FILES" && ls -A)
     (
         cd "$FILES" || exit 99
-        exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$SCRATCH/home" \
+        exec timeout 60 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$SCRATCH/home" \
             TMPDIR="$SCRATCH" LC_ALL=C "${envs[@]}" \
             "$VIRSH" "${args[@]}" < "$stdin" > "$case.out" 2> "$case.err"
     )
