@@ -1,0 +1,508 @@
+//! The driver traits: the seam between the public API and every backend.
+//!
+//! This mirrors libvirt's `virHypervisorDriver`, `virNetworkDriver`, `virStorageDriver` and
+//! friends. Every method has a default body that answers `VIR_ERR_NO_SUPPORT` naming the
+//! public function, exactly as libvirt answers for a driver that lacks an entry point, so a
+//! partial driver compiles and behaves like a partial libvirt driver. The remote client is
+//! one more implementation of these traits, and the daemon dispatches wire calls into them.
+//!
+//! Methods take `&self` of a per-connection object; a driver decides what state connections
+//! share. Objects are named by the reference types in [`crate::refs`].
+
+use crate::error::{Error, Result};
+use crate::event::EventCallback;
+use crate::refs::*;
+use crate::types::*;
+use crate::uri::ConnectUri;
+use std::sync::Arc;
+
+macro_rules! unsupported {
+    ($f:literal) => {
+        Err(Error::no_support($f))
+    };
+}
+
+/// The entry in the driver registry: decides whether it serves a URI and opens connections.
+pub trait ConnectDriver: Send + Sync {
+    /// Short name for logs ("test", "qemu", "remote").
+    fn name(&self) -> &'static str;
+
+    /// Whether this driver serves `uri` (libvirt's `uriSchemes` + `localOnly` checks).
+    fn accepts(&self, uri: &ConnectUri) -> bool;
+
+    /// Opens a connection. `flags` are `virConnectOpenFlags`.
+    fn open(&self, uri: &ConnectUri, flags: u32) -> Result<DriverSet>;
+}
+
+/// The per-connection drivers, one per object family; families a backend lacks are `None`
+/// and answer "not supported" through the API.
+#[derive(Clone)]
+pub struct DriverSet {
+    pub hypervisor: Arc<dyn HypervisorDriver>,
+    pub network: Option<Arc<dyn NetworkDriver>>,
+    pub storage: Option<Arc<dyn StorageDriver>>,
+    pub interface: Option<Arc<dyn InterfaceDriver>>,
+    pub node_device: Option<Arc<dyn NodeDeviceDriver>>,
+    pub secret: Option<Arc<dyn SecretDriver>>,
+    pub nwfilter: Option<Arc<dyn NWFilterDriver>>,
+}
+
+/// Domains and the host: libvirt's `virHypervisorDriver`.
+#[allow(unused_variables)]
+pub trait HypervisorDriver: Send + Sync {
+    // ---- connection and host ----
+    fn connect_get_type(&self) -> Result<String> {
+        unsupported!("virConnectGetType")
+    }
+    fn connect_get_version(&self) -> Result<u64> {
+        unsupported!("virConnectGetVersion")
+    }
+    fn connect_get_lib_version(&self) -> Result<u64> {
+        Ok(crate::LIB_VERSION)
+    }
+    fn connect_get_hostname(&self) -> Result<String> {
+        unsupported!("virConnectGetHostname")
+    }
+    /// The canonical URI of the connection, as the driver wants it reported.
+    fn connect_get_uri(&self) -> Result<String> {
+        unsupported!("virConnectGetURI")
+    }
+    fn connect_get_capabilities(&self) -> Result<String> {
+        unsupported!("virConnectGetCapabilities")
+    }
+    fn connect_get_sysinfo(&self, flags: u32) -> Result<String> {
+        unsupported!("virConnectGetSysinfo")
+    }
+    fn connect_get_max_vcpus(&self, kind: Option<&str>) -> Result<i32> {
+        unsupported!("virConnectGetMaxVcpus")
+    }
+    fn connect_is_secure(&self) -> Result<bool> {
+        Ok(true)
+    }
+    fn connect_is_encrypted(&self) -> Result<bool> {
+        Ok(false)
+    }
+    fn connect_supports_feature(&self, feature: i32) -> Result<bool> {
+        Ok(false)
+    }
+    fn node_get_info(&self) -> Result<NodeInfo> {
+        unsupported!("virNodeGetInfo")
+    }
+    fn node_get_security_model(&self) -> Result<SecurityModel> {
+        unsupported!("virNodeGetSecurityModel")
+    }
+    fn node_get_free_memory(&self) -> Result<u64> {
+        unsupported!("virNodeGetFreeMemory")
+    }
+    fn node_get_cells_free_memory(&self, start: i32, max: i32) -> Result<Vec<u64>> {
+        unsupported!("virNodeGetCellsFreeMemory")
+    }
+
+    // ---- listing and lookup ----
+    fn connect_list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        unsupported!("virConnectListAllDomains")
+    }
+    fn connect_num_of_domains(&self) -> Result<i32> {
+        unsupported!("virConnectNumOfDomains")
+    }
+    fn connect_list_domains(&self, max: i32) -> Result<Vec<i32>> {
+        unsupported!("virConnectListDomains")
+    }
+    fn connect_num_of_defined_domains(&self) -> Result<i32> {
+        unsupported!("virConnectNumOfDefinedDomains")
+    }
+    fn connect_list_defined_domains(&self, max: i32) -> Result<Vec<String>> {
+        unsupported!("virConnectListDefinedDomains")
+    }
+    fn domain_lookup_by_id(&self, id: i32) -> Result<DomainRef> {
+        unsupported!("virDomainLookupByID")
+    }
+    fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        unsupported!("virDomainLookupByName")
+    }
+    fn domain_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<DomainRef> {
+        unsupported!("virDomainLookupByUUID")
+    }
+
+    // ---- definition and lifecycle ----
+    fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        unsupported!("virDomainDefineXMLFlags")
+    }
+    fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        unsupported!("virDomainUndefineFlags")
+    }
+    fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        unsupported!("virDomainCreateXML")
+    }
+    /// Starts a defined domain; returns the reference with its new id.
+    fn domain_create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
+        unsupported!("virDomainCreateWithFlags")
+    }
+    fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        unsupported!("virDomainDestroyFlags")
+    }
+    fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        unsupported!("virDomainShutdownFlags")
+    }
+    fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        unsupported!("virDomainReboot")
+    }
+    fn domain_reset(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        unsupported!("virDomainReset")
+    }
+    fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
+        unsupported!("virDomainSuspend")
+    }
+    fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
+        unsupported!("virDomainResume")
+    }
+    fn domain_save(&self, dom: &DomainRef, to: &str, dxml: Option<&str>, flags: u32) -> Result<()> {
+        unsupported!("virDomainSaveFlags")
+    }
+    fn domain_restore(&self, from: &str, dxml: Option<&str>, flags: u32) -> Result<()> {
+        unsupported!("virDomainRestoreFlags")
+    }
+    fn domain_save_image_get_xml_desc(&self, file: &str, flags: u32) -> Result<String> {
+        unsupported!("virDomainSaveImageGetXMLDesc")
+    }
+    fn domain_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        unsupported!("virDomainManagedSave")
+    }
+    fn domain_has_managed_save_image(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        unsupported!("virDomainHasManagedSaveImage")
+    }
+    fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        unsupported!("virDomainManagedSaveRemove")
+    }
+
+    // ---- information ----
+    fn domain_get_xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        unsupported!("virDomainGetXMLDesc")
+    }
+    fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        unsupported!("virDomainGetInfo")
+    }
+    /// `(state, reason)`.
+    fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
+        unsupported!("virDomainGetState")
+    }
+    fn domain_get_os_type(&self, dom: &DomainRef) -> Result<String> {
+        unsupported!("virDomainGetOSType")
+    }
+    fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
+        unsupported!("virDomainGetMaxMemory")
+    }
+    fn domain_get_max_vcpus(&self, dom: &DomainRef) -> Result<i32> {
+        unsupported!("virDomainGetMaxVcpus")
+    }
+    fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
+        unsupported!("virDomainIsActive")
+    }
+    fn domain_is_persistent(&self, dom: &DomainRef) -> Result<bool> {
+        unsupported!("virDomainIsPersistent")
+    }
+    fn domain_is_updated(&self, dom: &DomainRef) -> Result<bool> {
+        unsupported!("virDomainIsUpdated")
+    }
+    fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
+        unsupported!("virDomainGetAutostart")
+    }
+    fn domain_set_autostart(&self, dom: &DomainRef, autostart: bool) -> Result<()> {
+        unsupported!("virDomainSetAutostart")
+    }
+    fn domain_get_security_label(&self, dom: &DomainRef) -> Result<SecurityLabel> {
+        unsupported!("virDomainGetSecurityLabel")
+    }
+    fn domain_get_messages(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        unsupported!("virDomainGetMessages")
+    }
+
+    // ---- tuning ----
+    /// Memory in KiB; `flags` are `virDomainMemoryModFlags`.
+    fn domain_set_memory(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        unsupported!("virDomainSetMemoryFlags")
+    }
+    fn domain_set_vcpus(&self, dom: &DomainRef, count: u32, flags: u32) -> Result<()> {
+        unsupported!("virDomainSetVcpusFlags")
+    }
+    fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
+        unsupported!("virDomainGetVcpusFlags")
+    }
+    /// `kind` is a `virDomainMetadataType`.
+    fn domain_get_metadata(
+        &self,
+        dom: &DomainRef,
+        kind: i32,
+        uri: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        unsupported!("virDomainGetMetadata")
+    }
+    fn domain_set_metadata(
+        &self,
+        dom: &DomainRef,
+        kind: i32,
+        metadata: Option<&str>,
+        key: Option<&str>,
+        uri: Option<&str>,
+        flags: u32,
+    ) -> Result<()> {
+        unsupported!("virDomainSetMetadata")
+    }
+
+    // ---- events ----
+    /// Registers for domain event `event_id`, optionally for one domain only; returns the
+    /// callback id.
+    fn domain_event_register_any(
+        &self,
+        dom: Option<&DomainRef>,
+        event_id: i32,
+        callback: EventCallback,
+    ) -> Result<i32> {
+        unsupported!("virConnectDomainEventRegisterAny")
+    }
+    fn domain_event_deregister_any(&self, callback_id: i32) -> Result<()> {
+        unsupported!("virConnectDomainEventDeregisterAny")
+    }
+}
+
+/// Virtual networks: libvirt's `virNetworkDriver`.
+#[allow(unused_variables)]
+pub trait NetworkDriver: Send + Sync {
+    fn connect_list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
+        unsupported!("virConnectListAllNetworks")
+    }
+    fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
+        unsupported!("virNetworkLookupByName")
+    }
+    fn network_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<NetworkRef> {
+        unsupported!("virNetworkLookupByUUID")
+    }
+    fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        unsupported!("virNetworkDefineXML")
+    }
+    fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        unsupported!("virNetworkCreateXML")
+    }
+    fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
+        unsupported!("virNetworkUndefine")
+    }
+    fn network_create(&self, net: &NetworkRef) -> Result<()> {
+        unsupported!("virNetworkCreate")
+    }
+    fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
+        unsupported!("virNetworkDestroy")
+    }
+    fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
+        unsupported!("virNetworkGetXMLDesc")
+    }
+    fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
+        unsupported!("virNetworkGetBridgeName")
+    }
+    fn network_is_active(&self, net: &NetworkRef) -> Result<bool> {
+        unsupported!("virNetworkIsActive")
+    }
+    fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
+        unsupported!("virNetworkIsPersistent")
+    }
+    fn network_get_autostart(&self, net: &NetworkRef) -> Result<bool> {
+        unsupported!("virNetworkGetAutostart")
+    }
+    fn network_set_autostart(&self, net: &NetworkRef, autostart: bool) -> Result<()> {
+        unsupported!("virNetworkSetAutostart")
+    }
+    fn network_event_register_any(
+        &self,
+        net: Option<&NetworkRef>,
+        event_id: i32,
+        callback: EventCallback,
+    ) -> Result<i32> {
+        unsupported!("virConnectNetworkEventRegisterAny")
+    }
+    fn network_event_deregister_any(&self, callback_id: i32) -> Result<()> {
+        unsupported!("virConnectNetworkEventDeregisterAny")
+    }
+}
+
+/// Storage pools and volumes: libvirt's `virStorageDriver`.
+#[allow(unused_variables)]
+pub trait StorageDriver: Send + Sync {
+    fn connect_list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePoolRef>> {
+        unsupported!("virConnectListAllStoragePools")
+    }
+    fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePoolRef> {
+        unsupported!("virStoragePoolLookupByName")
+    }
+    fn storage_pool_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<StoragePoolRef> {
+        unsupported!("virStoragePoolLookupByUUID")
+    }
+    fn storage_pool_lookup_by_volume(&self, vol: &StorageVolRef) -> Result<StoragePoolRef> {
+        unsupported!("virStoragePoolLookupByVolume")
+    }
+    fn storage_pool_define_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
+        unsupported!("virStoragePoolDefineXML")
+    }
+    fn storage_pool_create_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
+        unsupported!("virStoragePoolCreateXML")
+    }
+    fn storage_pool_undefine(&self, pool: &StoragePoolRef) -> Result<()> {
+        unsupported!("virStoragePoolUndefine")
+    }
+    fn storage_pool_create(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        unsupported!("virStoragePoolCreate")
+    }
+    fn storage_pool_build(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        unsupported!("virStoragePoolBuild")
+    }
+    fn storage_pool_destroy(&self, pool: &StoragePoolRef) -> Result<()> {
+        unsupported!("virStoragePoolDestroy")
+    }
+    fn storage_pool_delete(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        unsupported!("virStoragePoolDelete")
+    }
+    fn storage_pool_refresh(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        unsupported!("virStoragePoolRefresh")
+    }
+    fn storage_pool_get_info(&self, pool: &StoragePoolRef) -> Result<StoragePoolInfo> {
+        unsupported!("virStoragePoolGetInfo")
+    }
+    fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: u32) -> Result<String> {
+        unsupported!("virStoragePoolGetXMLDesc")
+    }
+    fn storage_pool_get_autostart(&self, pool: &StoragePoolRef) -> Result<bool> {
+        unsupported!("virStoragePoolGetAutostart")
+    }
+    fn storage_pool_set_autostart(&self, pool: &StoragePoolRef, autostart: bool) -> Result<()> {
+        unsupported!("virStoragePoolSetAutostart")
+    }
+    fn storage_pool_is_active(&self, pool: &StoragePoolRef) -> Result<bool> {
+        unsupported!("virStoragePoolIsActive")
+    }
+    fn storage_pool_is_persistent(&self, pool: &StoragePoolRef) -> Result<bool> {
+        unsupported!("virStoragePoolIsPersistent")
+    }
+    fn storage_pool_num_of_volumes(&self, pool: &StoragePoolRef) -> Result<i32> {
+        unsupported!("virStoragePoolNumOfVolumes")
+    }
+    fn storage_pool_list_all_volumes(
+        &self,
+        pool: &StoragePoolRef,
+        flags: u32,
+    ) -> Result<Vec<StorageVolRef>> {
+        unsupported!("virStoragePoolListAllVolumes")
+    }
+    fn storage_vol_lookup_by_name(&self, pool: &StoragePoolRef, name: &str) -> Result<StorageVolRef> {
+        unsupported!("virStorageVolLookupByName")
+    }
+    fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVolRef> {
+        unsupported!("virStorageVolLookupByKey")
+    }
+    fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVolRef> {
+        unsupported!("virStorageVolLookupByPath")
+    }
+    fn storage_vol_create_xml(
+        &self,
+        pool: &StoragePoolRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<StorageVolRef> {
+        unsupported!("virStorageVolCreateXML")
+    }
+    fn storage_vol_create_xml_from(
+        &self,
+        pool: &StoragePoolRef,
+        xml: &str,
+        clone_of: &StorageVolRef,
+        flags: u32,
+    ) -> Result<StorageVolRef> {
+        unsupported!("virStorageVolCreateXMLFrom")
+    }
+    fn storage_vol_delete(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
+        unsupported!("virStorageVolDelete")
+    }
+    fn storage_vol_get_info(&self, vol: &StorageVolRef) -> Result<StorageVolInfo> {
+        unsupported!("virStorageVolGetInfo")
+    }
+    fn storage_vol_get_xml_desc(&self, vol: &StorageVolRef, flags: u32) -> Result<String> {
+        unsupported!("virStorageVolGetXMLDesc")
+    }
+    fn storage_vol_get_path(&self, vol: &StorageVolRef) -> Result<String> {
+        unsupported!("virStorageVolGetPath")
+    }
+    fn storage_vol_resize(&self, vol: &StorageVolRef, capacity: u64, flags: u32) -> Result<()> {
+        unsupported!("virStorageVolResize")
+    }
+    fn storage_pool_event_register_any(
+        &self,
+        pool: Option<&StoragePoolRef>,
+        event_id: i32,
+        callback: EventCallback,
+    ) -> Result<i32> {
+        unsupported!("virConnectStoragePoolEventRegisterAny")
+    }
+    fn storage_pool_event_deregister_any(&self, callback_id: i32) -> Result<()> {
+        unsupported!("virConnectStoragePoolEventDeregisterAny")
+    }
+}
+
+/// Host network interfaces: libvirt's `virInterfaceDriver`.
+#[allow(unused_variables)]
+pub trait InterfaceDriver: Send + Sync {
+    fn connect_list_all_interfaces(&self, flags: u32) -> Result<Vec<InterfaceRef>> {
+        unsupported!("virConnectListAllInterfaces")
+    }
+    fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
+        unsupported!("virInterfaceLookupByName")
+    }
+    fn interface_lookup_by_mac_string(&self, mac: &str) -> Result<InterfaceRef> {
+        unsupported!("virInterfaceLookupByMACString")
+    }
+    fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
+        unsupported!("virInterfaceGetXMLDesc")
+    }
+    fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
+        unsupported!("virInterfaceIsActive")
+    }
+}
+
+/// Host devices: libvirt's `virNodeDeviceDriver`.
+#[allow(unused_variables)]
+pub trait NodeDeviceDriver: Send + Sync {
+    fn connect_list_all_node_devices(&self, flags: u32) -> Result<Vec<NodeDeviceRef>> {
+        unsupported!("virConnectListAllNodeDevices")
+    }
+    fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
+        unsupported!("virNodeDeviceLookupByName")
+    }
+    fn node_device_get_xml_desc(&self, dev: &NodeDeviceRef, flags: u32) -> Result<String> {
+        unsupported!("virNodeDeviceGetXMLDesc")
+    }
+    fn node_device_get_parent(&self, dev: &NodeDeviceRef) -> Result<Option<String>> {
+        unsupported!("virNodeDeviceGetParent")
+    }
+    fn node_device_list_caps(&self, dev: &NodeDeviceRef) -> Result<Vec<String>> {
+        unsupported!("virNodeDeviceListCaps")
+    }
+}
+
+/// Secrets: libvirt's `virSecretDriver`.
+#[allow(unused_variables)]
+pub trait SecretDriver: Send + Sync {
+    fn connect_list_all_secrets(&self, flags: u32) -> Result<Vec<SecretRef>> {
+        unsupported!("virConnectListAllSecrets")
+    }
+    fn secret_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<SecretRef> {
+        unsupported!("virSecretLookupByUUID")
+    }
+}
+
+/// Network filters: libvirt's `virNWFilterDriver`.
+#[allow(unused_variables)]
+pub trait NWFilterDriver: Send + Sync {
+    fn connect_list_all_nwfilters(&self, flags: u32) -> Result<Vec<NWFilterRef>> {
+        unsupported!("virConnectListAllNWFilters")
+    }
+    fn nwfilter_lookup_by_name(&self, name: &str) -> Result<NWFilterRef> {
+        unsupported!("virNWFilterLookupByName")
+    }
+}
