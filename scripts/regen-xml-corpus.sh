@@ -48,6 +48,24 @@ KNOWN_INVALID=" 101-disk-network-ssh-not-in-schema "
 
 virsh_q() { virsh -q -c "$URI" "$@"; }
 
+# Some values are generated randomly by libvirt on define (e.g. <genid/>
+# without a value, openvswitch <virtualport> without interfaceid).  To keep
+# the corpus deterministic, every UUID in an output file that does not occur
+# in the input (compared case-insensitively, ignoring '-') is replaced by the
+# literal placeholder @RANDOM-UUID@ (after schema validation of the real
+# output).  Consumers must treat @RANDOM-UUID@ as "any freshly generated UUID".
+mask_random() {
+    local in=$1 out=$2
+    IN="$in" perl -i -pe '
+        BEGIN { open my $f, "<", $ENV{IN} or die; local $/; $in = lc <$f>; $in =~ s/-//g; }
+        s{\b([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b}{
+            my $u = lc $1; $u =~ s/-//g; index($in, $u) >= 0 ? $1 : "\@RANDOM-UUID\@" }ge;
+    ' "$out"
+    if grep -q '@RANDOM-UUID@' "$out"; then
+        echo "masked generated uuid(s) in $(basename "$out")"
+    fi
+}
+
 want() {
     local c=$1 w
     [ $# -ge 1 ] || return 0
@@ -98,9 +116,11 @@ for in in [0-9]*.xml; do
         echo "ERROR: $in: dumpxml wrote to stderr:" >&2; cat "$tmp/err" >&2; fail=1
     fi
     validate "$c.out.xml" "$c"
+    mask_random "$in" "$c.out.xml"
     if virsh_q "define $in; start $c" >/dev/null 2>"$tmp/err"; then
         virsh_q "define $in; start $c; dumpxml $c" >"$c.live.xml"
         validate "$c.live.xml" "$c"
+        mask_random "$in" "$c.live.xml"
     else
         cp "$tmp/err" "$c.start-error"
         n_start_fail=$((n_start_fail + 1))
@@ -139,6 +159,7 @@ for in in *.xml; do
     if [ "$rc" -eq 0 ]; then
         name=$(xmllint --xpath 'string(/domain/name)' "$in")
         virsh_q "define $in; dumpxml --inactive $name" >"$c.out.xml"
+        mask_random "$in" "$c.out.xml"
         echo "note: rejected/$in was accepted by define (rc 0), wrote $c.out.xml"
     fi
     n_rej=$((n_rej + 1))
