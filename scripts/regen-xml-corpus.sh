@@ -59,7 +59,8 @@ mask_random() {
     IN="$in" perl -i -pe '
         BEGIN { open my $f, "<", $ENV{IN} or die; local $/; $in = lc <$f>; $in =~ s/-//g; }
         s{\b([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b}{
-            my $u = lc $1; $u =~ s/-//g; index($in, $u) >= 0 ? $1 : "\@RANDOM-UUID\@" }ge;
+            my $orig = $1; my $u = lc $orig; $u =~ s/-//g;
+            index($in, $u) >= 0 ? $orig : "\@RANDOM-UUID\@" }ge;
     ' "$out"
     if grep -q '@RANDOM-UUID@' "$out"; then
         echo "masked generated uuid(s) in $(basename "$out")"
