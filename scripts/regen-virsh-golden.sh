@@ -34,18 +34,21 @@ HOSTNAME_VAL=$(cd "$FILES" && env -i PATH=/usr/bin:/bin HOME="$SCRATCH/home" \
 sed_lit() { printf '%s' "$1" | sed -e 's/[]\/$*.^[]/\\&/g'; }
 FILES_RE=$(sed_lit "$FILES")
 SCRATCH_RE=$(sed_lit "$SCRATCH")
+FILES_REPL=$(printf '%s' "$FILES" | sed -e 's/[\/&]/\\&/g')
 
 mask() { # mask <file> <case-name> <in-contents>
     local f=$1 name=$2 in=$3
     # M1: absolute path of the files directory -> @FILES@
     # M2: dominfo "CPU time:" value (derived from wall-clock time in the
     #     test driver) -> @ANY@
+    # M5: the -t timing line "(Time: N ms)" -> "(Time: @ANY@ ms)"
     # M4: temporary file of edit/desc --edit/net-edit/pool-edit
     #     ($TMPDIR/virshXXXXXX.xml, random name) -> @ANY@
     sed -i \
         -e "s/$FILES_RE/@FILES@/g" \
         -e 's/^\(CPU time: *\)[0-9][0-9.]*s$/\1@ANY@/' \
         -e "s/$SCRATCH_RE\/virsh[A-Za-z0-9]\{6\}\.xml/@ANY@/g" \
+        -e 's/^(Time: [0-9][0-9.]* ms)$/(Time: @ANY@ ms)/' \
         "$f"
     # M3: the host name printed by `hostname` (only in cases that run it)
     case "$name $in" in
@@ -66,6 +69,7 @@ run_case() {
     name=$(basename "$case")
     local cmd
     cmd=$(cat "$in")
+    cmd=${cmd//@FILES@/$FILES}
     local -a opts=()
     if [ -f "$case.opts" ]; then
         read -r -a opts < "$case.opts"
@@ -77,16 +81,21 @@ run_case() {
     fi
     local stdin=/dev/null
     if [ -f "$case.stdin" ]; then
-        stdin=$case.stdin
+        stdin=$SCRATCH/stdin
+        sed -e "s/@FILES@/$FILES_REPL/g" "$case.stdin" > "$stdin"
     fi
     local -a envs=()
     if [ -f "$case.env" ]; then
         local line
         while IFS= read -r line || [ -n "$line" ]; do
-            [ -n "$line" ] && envs+=("$line")
+            [ -n "$line" ] && envs+=("${line//@FILES@/$FILES}")
         done < "$case.env"
     fi
-    local -a args=("${opts[@]}" -c "$uri")
+    local -a args=("${opts[@]}")
+    # The URI token @NONE@ means: pass no -c option at all.
+    if [ "$uri" != "@NONE@" ]; then
+        args+=(-c "$uri")
+    fi
     # An empty .in means: no command argument (commands come from stdin).
     if [ -n "$cmd" ]; then
         args+=("$cmd")
