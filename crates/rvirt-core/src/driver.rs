@@ -391,7 +391,11 @@ pub trait StorageDriver: Send + Sync {
     ) -> Result<Vec<StorageVolRef>> {
         unsupported!("virStoragePoolListAllVolumes")
     }
-    fn storage_vol_lookup_by_name(&self, pool: &StoragePoolRef, name: &str) -> Result<StorageVolRef> {
+    fn storage_vol_lookup_by_name(
+        &self,
+        pool: &StoragePoolRef,
+        name: &str,
+    ) -> Result<StorageVolRef> {
         unsupported!("virStorageVolLookupByName")
     }
     fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVolRef> {

@@ -166,7 +166,11 @@ impl Error {
 
     /// `VIR_ERR_NO_SUPPORT`, the answer of every driver method a driver does not implement.
     pub fn no_support(function: &str) -> Error {
-        Error::new(ErrorDomain::NONE, ErrorCode::NO_SUPPORT, Some(function.to_string()))
+        Error::new(
+            ErrorDomain::NONE,
+            ErrorCode::NO_SUPPORT,
+            Some(function.to_string()),
+        )
     }
 
     /// `VIR_ERR_OPERATION_DENIED` for a mutating call on a read-only connection.
@@ -189,7 +193,9 @@ impl Error {
         Error::new(
             domain,
             ErrorCode::INVALID_ARG,
-            Some(format!("unsupported flags (0x{flags:x}) in function {function}")),
+            Some(format!(
+                "unsupported flags (0x{flags:x}) in function {function}"
+            )),
         )
     }
 
@@ -207,7 +213,11 @@ impl Error {
     /// the action, then the OS's own text.
     pub fn system(domain: ErrorDomain, action: impl Into<String>, err: &std::io::Error) -> Error {
         let text = os_error_text(err);
-        let mut e = Error::raw(domain, ErrorCode::SYSTEM_ERROR, format!("{}: {text}", action.into()));
+        let mut e = Error::raw(
+            domain,
+            ErrorCode::SYSTEM_ERROR,
+            format!("{}: {text}", action.into()),
+        );
         e.int1 = err.raw_os_error().unwrap_or(-1);
         e
     }
@@ -241,7 +251,10 @@ mod tests {
             ErrorCode::NO_DOMAIN,
             Some("no domain with matching name 'x'".to_string()),
         );
-        assert_eq!(e.message, "Domain not found: no domain with matching name 'x'");
+        assert_eq!(
+            e.message,
+            "Domain not found: no domain with matching name 'x'"
+        );
         assert_eq!(e.code.0, 42);
         assert_eq!(e.domain.0, 12);
     }

@@ -14,12 +14,22 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DomainEventKind {
     /// `event` and `detail` are `virDomainEventType` and its detail enum.
-    Lifecycle { event: i32, detail: i32 },
+    Lifecycle {
+        event: i32,
+        detail: i32,
+    },
     Reboot,
     /// `kind` is a `virDomainMetadataType`; `nsuri` is set for element metadata.
-    MetadataChange { kind: i32, nsuri: Option<String> },
-    DeviceRemoved { alias: String },
-    DeviceAdded { alias: String },
+    MetadataChange {
+        kind: i32,
+        nsuri: Option<String>,
+    },
+    DeviceRemoved {
+        alias: String,
+    },
+    DeviceAdded {
+        alias: String,
+    },
 }
 
 impl DomainEventKind {
@@ -38,12 +48,25 @@ impl DomainEventKind {
 /// Any event a driver can emit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    Domain { dom: DomainRef, kind: DomainEventKind },
+    Domain {
+        dom: DomainRef,
+        kind: DomainEventKind,
+    },
     /// `event`/`detail`: `virNetworkEventLifecycleType`.
-    NetworkLifecycle { net: NetworkRef, event: i32, detail: i32 },
+    NetworkLifecycle {
+        net: NetworkRef,
+        event: i32,
+        detail: i32,
+    },
     /// `event`/`detail`: `virStoragePoolEventLifecycleType`.
-    PoolLifecycle { pool: StoragePoolRef, event: i32, detail: i32 },
-    PoolRefresh { pool: StoragePoolRef },
+    PoolLifecycle {
+        pool: StoragePoolRef,
+        event: i32,
+        detail: i32,
+    },
+    PoolRefresh {
+        pool: StoragePoolRef,
+    },
 }
 
 /// Which family of objects a registration listens to.
@@ -123,7 +146,15 @@ impl EventBus {
         let mut st = self.lock();
         let id = st.next_id;
         st.next_id += 1;
-        st.regs.insert(id, Registration { family, event_id, only, callback });
+        st.regs.insert(
+            id,
+            Registration {
+                family,
+                event_id,
+                only,
+                callback,
+            },
+        );
         id
     }
 
@@ -189,14 +220,32 @@ mod tests {
             let _ = tx.lock().map(|t| t.send((id, ev.clone())));
         });
         let id = bus.register(EventFamily::Domain, domain_id::LIFECYCLE, None, cb);
-        let dom = DomainRef { name: "a".into(), uuid: uuid::Uuid::nil(), id: 1 };
-        bus.emit(Event::Domain { dom: dom.clone(), kind: DomainEventKind::Reboot });
+        let dom = DomainRef {
+            name: "a".into(),
+            uuid: uuid::Uuid::nil(),
+            id: 1,
+        };
+        bus.emit(Event::Domain {
+            dom: dom.clone(),
+            kind: DomainEventKind::Reboot,
+        });
         bus.emit(Event::Domain {
             dom,
-            kind: DomainEventKind::Lifecycle { event: 2, detail: 0 },
+            kind: DomainEventKind::Lifecycle {
+                event: 2,
+                detail: 0,
+            },
         });
-        let (got_id, ev) = rx.recv_timeout(Duration::from_secs(5)).expect("event delivered");
+        let (got_id, ev) = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("event delivered");
         assert_eq!(got_id, id);
-        assert!(matches!(ev, Event::Domain { kind: DomainEventKind::Lifecycle { .. }, .. }));
+        assert!(matches!(
+            ev,
+            Event::Domain {
+                kind: DomainEventKind::Lifecycle { .. },
+                ..
+            }
+        ));
     }
 }

@@ -17,11 +17,17 @@ pub fn template(code: ErrorCode, with_info: bool) -> &'static str {
             "no connection driver available",
             "no connection driver available for %s",
         ),
-        ErrorCode::INVALID_CONN => ("invalid connection pointer in", "invalid connection pointer in %s"),
+        ErrorCode::INVALID_CONN => (
+            "invalid connection pointer in",
+            "invalid connection pointer in %s",
+        ),
         ErrorCode::INVALID_DOMAIN => ("invalid domain pointer in", "invalid domain pointer in %s"),
         ErrorCode::INVALID_ARG => ("invalid argument", "invalid argument: %s"),
         ErrorCode::OPERATION_FAILED => ("operation failed", "operation failed: %s"),
-        ErrorCode::XML_ERROR => ("XML description is invalid or not well formed", "XML error: %s"),
+        ErrorCode::XML_ERROR => (
+            "XML description is invalid or not well formed",
+            "XML error: %s",
+        ),
         ErrorCode::DOM_EXIST => ("this domain exists already", "domain %s exists already"),
         ErrorCode::OPERATION_DENIED => (
             "operation forbidden for read only access",
@@ -33,7 +39,9 @@ pub fn template(code: ErrorCode, with_info: bool) -> &'static str {
             "Requested operation is not valid",
             "Requested operation is not valid: %s",
         ),
-        ErrorCode::CONFIG_UNSUPPORTED => ("unsupported configuration", "unsupported configuration: %s"),
+        ErrorCode::CONFIG_UNSUPPORTED => {
+            ("unsupported configuration", "unsupported configuration: %s")
+        }
         ErrorCode::NO_STORAGE_POOL => ("Storage pool not found", "Storage pool not found: %s"),
         ErrorCode::NO_STORAGE_VOL => ("Storage volume not found", "Storage volume not found: %s"),
         ErrorCode::RPC => ("RPC error", "RPC error: %s"),

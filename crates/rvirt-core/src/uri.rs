@@ -149,9 +149,16 @@ fn split_host_port(hp: &str) -> std::result::Result<(Option<String>, Option<u16>
     };
     let port = match port {
         None | Some("") => None,
-        Some(p) => Some(p.parse::<u16>().map_err(|_| format!("invalid port '{p}'"))?),
+        Some(p) => Some(
+            p.parse::<u16>()
+                .map_err(|_| format!("invalid port '{p}'"))?,
+        ),
     };
-    let host = if host.is_empty() { None } else { Some(percent_decode(host)?) };
+    let host = if host.is_empty() {
+        None
+    } else {
+        Some(percent_decode(host)?)
+    };
     Ok((host, port))
 }
 
@@ -195,8 +202,9 @@ mod tests {
 
     #[test]
     fn parse_remote_uri_with_everything() {
-        let u = ConnectUri::parse("qemu+ssh://root@example.com:2222/system?keyfile=/k%20f&no_verify=1")
-            .expect("valid");
+        let u =
+            ConnectUri::parse("qemu+ssh://root@example.com:2222/system?keyfile=/k%20f&no_verify=1")
+                .expect("valid");
         assert_eq!(u.driver, "qemu");
         assert_eq!(u.transport.as_deref(), Some("ssh"));
         assert_eq!(u.user.as_deref(), Some("root"));

@@ -6,7 +6,11 @@ use rvirt_core::{Error, ErrorCode, ErrorDomain};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum XmlError {
     /// `message` already carries `(what):line:col:`, the offending line and a caret.
-    Malformed { message: String, line: u32, col: u32 },
+    Malformed {
+        message: String,
+        line: u32,
+        col: u32,
+    },
 }
 
 impl From<XmlError> for Error {
@@ -24,17 +28,29 @@ impl From<XmlError> for Error {
 
 /// `VIR_ERR_XML_ERROR` with a detail, raised from the model currently being parsed.
 pub fn xml_error(detail: impl Into<String>) -> Error {
-    Error::new(ErrorDomain::DOMAIN, ErrorCode::XML_ERROR, Some(detail.into()))
+    Error::new(
+        ErrorDomain::DOMAIN,
+        ErrorCode::XML_ERROR,
+        Some(detail.into()),
+    )
 }
 
 /// `VIR_ERR_CONFIG_UNSUPPORTED` with a detail.
 pub fn unsupported(detail: impl Into<String>) -> Error {
-    Error::new(ErrorDomain::DOMAIN, ErrorCode::CONFIG_UNSUPPORTED, Some(detail.into()))
+    Error::new(
+        ErrorDomain::DOMAIN,
+        ErrorCode::CONFIG_UNSUPPORTED,
+        Some(detail.into()),
+    )
 }
 
 /// `VIR_ERR_INTERNAL_ERROR` with a detail (libvirt uses it for many XML checks).
 pub fn internal(detail: impl Into<String>) -> Error {
-    Error::new(ErrorDomain::DOMAIN, ErrorCode::INTERNAL_ERROR, Some(detail.into()))
+    Error::new(
+        ErrorDomain::DOMAIN,
+        ErrorCode::INTERNAL_ERROR,
+        Some(detail.into()),
+    )
 }
 
 /// Re-labels an error raised by shared helpers with the error domain of the document being

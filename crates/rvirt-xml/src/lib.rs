@@ -14,3 +14,4 @@ pub mod writer;
 pub use read::{ElementExt, XmlEnum};
 pub use tree::{parse_document, Element, Node};
 pub use writer::Out;
+pub mod domain;

@@ -98,7 +98,9 @@ impl ElementExt for Element {
     fn enum_attr<T: XmlEnum>(&self, name: &str) -> Result<Option<T>> {
         match self.attr(name) {
             None => Ok(None),
-            Some(v) => T::from_xml(v).map(Some).ok_or_else(|| invalid_value(self, name, v, None)),
+            Some(v) => T::from_xml(v)
+                .map(Some)
+                .ok_or_else(|| invalid_value(self, name, v, None)),
         }
     }
 
@@ -157,7 +159,12 @@ impl ElementExt for Element {
 }
 
 /// libvirt's generic wording for a bad attribute value.
-pub fn invalid_value(el: &Element, attr: &str, value: &str, expect: Option<&str>) -> rvirt_core::Error {
+pub fn invalid_value(
+    el: &Element,
+    attr: &str,
+    value: &str,
+    expect: Option<&str>,
+) -> rvirt_core::Error {
     match expect {
         Some(x) => xml_error(format!(
             "Invalid value for attribute '{attr}' in element '{}': '{value}'. {x}",

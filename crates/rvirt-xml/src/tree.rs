@@ -36,7 +36,10 @@ pub enum Node {
 
 impl Element {
     pub fn new(name: impl Into<String>) -> Element {
-        Element { name: name.into(), ..Default::default() }
+        Element {
+            name: name.into(),
+            ..Default::default()
+        }
     }
 
     /// The name without its namespace prefix.
@@ -50,7 +53,10 @@ impl Element {
     }
 
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Child elements, in order.
@@ -111,7 +117,12 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
         match ev {
             Event::Start(start) | Event::Empty(start) if root.is_some() => {
                 let _ = start;
-                return Err(malformed(text, what, pos_before, "Extra content at the end of the document"));
+                return Err(malformed(
+                    text,
+                    what,
+                    pos_before,
+                    "Extra content at the end of the document",
+                ));
             }
             Event::Start(start) => {
                 if stack.len() >= MAX_DEPTH {
@@ -119,7 +130,9 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
                         text,
                         what,
                         pos_before,
-                        &format!("Excessive depth in document: more than {MAX_DEPTH} nested elements"),
+                        &format!(
+                            "Excessive depth in document: more than {MAX_DEPTH} nested elements"
+                        ),
                     ));
                 }
                 let el = start_element(&start, text, what, pos_before, &mut ns_scopes)?;
@@ -181,7 +194,10 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
             text,
             what,
             text.len(),
-            &format!("Premature end of data in tag {} line {}", open.name, open.line),
+            &format!(
+                "Premature end of data in tag {} line {}",
+                open.name, open.line
+            ),
         ));
     }
     root.ok_or_else(|| malformed(text, what, text.len(), "Document is empty"))
@@ -206,7 +222,12 @@ fn start_element(
         .map_err(|_| malformed(text, what, pos, "element name is not UTF-8"))?
         .to_string();
     let (line, col) = line_col(text, pos);
-    let mut el = Element { name, line, col, ..Default::default() };
+    let mut el = Element {
+        name,
+        line,
+        col,
+        ..Default::default()
+    };
     let mut scope = Vec::new();
     for a in start.attributes() {
         let a = a.map_err(|e| malformed(text, what, pos, &e.to_string()))?;
@@ -246,7 +267,10 @@ fn start_element(
             text,
             what,
             pos,
-            &format!("Namespace prefix {prefix} on {} is not defined", el.local_name()),
+            &format!(
+                "Namespace prefix {prefix} on {} is not defined",
+                el.local_name()
+            ),
         ));
     }
     Ok(el)
@@ -257,8 +281,14 @@ pub fn line_col(text: &str, pos: usize) -> (u32, u32) {
     let pos = pos.min(text.len());
     let before = &text.as_bytes()[..pos];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let col = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line as u32, col as u32)
 }
 

@@ -38,13 +38,19 @@ pub fn parse_scaled(
     what: &str,
 ) -> Result<u64> {
     let trimmed = value.trim();
-    let n: u64 = trimmed
-        .parse()
-        .map_err(|_| xml_error(format!("could not parse '{value}' as a number in element '{what}'")))?;
+    let n: u64 = trimmed.parse().map_err(|_| {
+        xml_error(format!(
+            "could not parse '{value}' as a number in element '{what}'"
+        ))
+    })?;
     let scale = match unit.filter(|u| !u.is_empty()) {
         None => default_scale,
         Some(u) => unit_scale(u).ok_or_else(|| {
-            Error::new(ErrorDomain::DOMAIN, ErrorCode::INVALID_ARG, Some(format!("unknown suffix '{u}'")))
+            Error::new(
+                ErrorDomain::DOMAIN,
+                ErrorCode::INVALID_ARG,
+                Some(format!("unknown suffix '{u}'")),
+            )
         })?,
     };
     match n.checked_mul(scale) {
@@ -75,6 +81,9 @@ mod tests {
     #[test]
     fn parse_scaled_rejects_overflow() {
         assert!(parse_scaled("99999999999999999", Some("TiB"), 1024, u64::MAX, "memory").is_err());
-        assert_eq!(parse_scaled("2", Some("MiB"), 1024, u64::MAX, "memory").ok(), Some(2 << 20));
+        assert_eq!(
+            parse_scaled("2", Some("MiB"), 1024, u64::MAX, "memory").ok(),
+            Some(2 << 20)
+        );
     }
 }

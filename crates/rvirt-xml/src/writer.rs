@@ -13,6 +13,7 @@ pub struct Out {
     name: String,
     attrs: Vec<(String, String)>,
     body: Vec<Body>,
+    keep_open: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,7 +26,17 @@ enum Body {
 
 impl Out {
     pub fn new(name: impl Into<String>) -> Out {
-        Out { name: name.into(), ..Default::default() }
+        Out {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Renders as `<x>` + newline + `</x>` even without content, as libvirt prints
+    /// `<devices>` (builder style).
+    pub fn keep_open(mut self) -> Out {
+        self.keep_open = true;
+        self
     }
 
     /// Adds an attribute (builder style).
@@ -124,7 +135,13 @@ impl Out {
             s.push('\'');
         }
         if self.body.is_empty() {
-            s.push_str("/>\n");
+            if self.keep_open {
+                s.push_str(">\n");
+                push_indent(s, indent);
+                let _ = writeln!(s, "</{}>", self.name);
+            } else {
+                s.push_str("/>\n");
+            }
             return;
         }
         let text_only = self.body.iter().all(|b| matches!(b, Body::Text(_)));

@@ -1,0 +1,212 @@
+//! `<devices>`: one module per device family, and the order libvirt prints them in.
+
+pub mod opaque;
+
+use super::ctx::{FormatCtx, ParseCtx};
+use crate::error::{internal, xml_error};
+use crate::tree::Element;
+use crate::writer::Out;
+use rvirt_core::Result;
+
+// Families still on scaffolding are aliases of `Opaque`; each becomes its own module.
+pub type Disk = opaque::Opaque;
+pub type Controller = opaque::Opaque;
+pub type Lease = opaque::Opaque;
+pub type Filesystem = opaque::Opaque;
+pub type Interface = opaque::Opaque;
+pub type Smartcard = opaque::Opaque;
+pub type Chr = opaque::Opaque;
+pub type Input = opaque::Opaque;
+pub type Tpm = opaque::Opaque;
+pub type Graphics = opaque::Opaque;
+pub type Sound = opaque::Opaque;
+pub type Audio = opaque::Opaque;
+pub type Video = opaque::Opaque;
+pub type Hostdev = opaque::Opaque;
+pub type Redirdev = opaque::Opaque;
+pub type RedirFilter = opaque::Opaque;
+pub type Hub = opaque::Opaque;
+pub type Watchdog = opaque::Opaque;
+pub type Memballoon = opaque::Opaque;
+pub type Rng = opaque::Opaque;
+pub type Nvram = opaque::Opaque;
+pub type Panic = opaque::Opaque;
+pub type Shmem = opaque::Opaque;
+pub type Memory = opaque::Opaque;
+pub type Crypto = opaque::Opaque;
+pub type Iommu = opaque::Opaque;
+pub type Vsock = opaque::Opaque;
+
+/// All devices of a domain, grouped by family in libvirt's print order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Devices {
+    pub emulator: Option<String>,
+    pub disks: Vec<Disk>,
+    pub controllers: Vec<Controller>,
+    pub leases: Vec<Lease>,
+    pub filesystems: Vec<Filesystem>,
+    pub interfaces: Vec<Interface>,
+    pub smartcards: Vec<Smartcard>,
+    pub serials: Vec<Chr>,
+    pub parallels: Vec<Chr>,
+    pub consoles: Vec<Chr>,
+    pub channels: Vec<Chr>,
+    pub inputs: Vec<Input>,
+    pub tpms: Vec<Tpm>,
+    pub graphics: Vec<Graphics>,
+    pub sounds: Vec<Sound>,
+    pub audios: Vec<Audio>,
+    pub videos: Vec<Video>,
+    pub hostdevs: Vec<Hostdev>,
+    pub redirdevs: Vec<Redirdev>,
+    pub redirfilter: Option<RedirFilter>,
+    pub hubs: Vec<Hub>,
+    pub watchdogs: Vec<Watchdog>,
+    pub memballoon: Option<Memballoon>,
+    pub rngs: Vec<Rng>,
+    pub nvram: Option<Nvram>,
+    pub panics: Vec<Panic>,
+    pub shmems: Vec<Shmem>,
+    pub memories: Vec<Memory>,
+    pub cryptos: Vec<Crypto>,
+    pub iommu: Option<Iommu>,
+    pub vsock: Option<Vsock>,
+}
+
+fn single<T>(slot: &mut Option<T>, value: T, err: rvirt_core::Error) -> Result<()> {
+    if slot.is_some() {
+        return Err(err);
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+impl Devices {
+    /// Reads `<devices>`. Unknown elements are ignored, as libvirt ignores them.
+    pub fn parse(el: &Element, ctx: &ParseCtx) -> Result<Devices> {
+        let mut d = Devices::default();
+        for c in el.elements() {
+            if c.ns.is_some() {
+                continue;
+            }
+            match c.name.as_str() {
+                "emulator" => {
+                    if d.emulator.is_none() {
+                        d.emulator = Some(c.text());
+                    }
+                }
+                "disk" => d.disks.push(Disk::parse(c, ctx)?),
+                "controller" => d.controllers.push(Controller::parse(c, ctx)?),
+                "lease" => d.leases.push(Lease::parse(c, ctx)?),
+                "filesystem" => d.filesystems.push(Filesystem::parse(c, ctx)?),
+                "interface" => d.interfaces.push(Interface::parse(c, ctx)?),
+                "smartcard" => d.smartcards.push(Smartcard::parse(c, ctx)?),
+                "serial" => d.serials.push(Chr::parse(c, ctx)?),
+                "parallel" => d.parallels.push(Chr::parse(c, ctx)?),
+                "console" => d.consoles.push(Chr::parse(c, ctx)?),
+                "channel" => d.channels.push(Chr::parse(c, ctx)?),
+                "input" => d.inputs.push(Input::parse(c, ctx)?),
+                "tpm" => {
+                    if d.tpms.len() >= 2 {
+                        return Err(xml_error(
+                            "a maximum of two TPM devices is supported, one of them being a TPM Proxy device",
+                        ));
+                    }
+                    d.tpms.push(Tpm::parse(c, ctx)?)
+                }
+                "graphics" => d.graphics.push(Graphics::parse(c, ctx)?),
+                "sound" => d.sounds.push(Sound::parse(c, ctx)?),
+                "audio" => d.audios.push(Audio::parse(c, ctx)?),
+                "video" => d.videos.push(Video::parse(c, ctx)?),
+                "hostdev" => d.hostdevs.push(Hostdev::parse(c, ctx)?),
+                "redirdev" => d.redirdevs.push(Redirdev::parse(c, ctx)?),
+                "redirfilter" => single(
+                    &mut d.redirfilter,
+                    RedirFilter::parse(c, ctx)?,
+                    internal("only one set of redirection filter rule is supported"),
+                )?,
+                "hub" => d.hubs.push(Hub::parse(c, ctx)?),
+                "watchdog" => d.watchdogs.push(Watchdog::parse(c, ctx)?),
+                "memballoon" => single(
+                    &mut d.memballoon,
+                    Memballoon::parse(c, ctx)?,
+                    internal("only a single memory balloon device is supported"),
+                )?,
+                "rng" => d.rngs.push(Rng::parse(c, ctx)?),
+                "nvram" => single(
+                    &mut d.nvram,
+                    Nvram::parse(c, ctx)?,
+                    internal("only a single nvram device is supported"),
+                )?,
+                "panic" => d.panics.push(Panic::parse(c, ctx)?),
+                "shmem" => d.shmems.push(Shmem::parse(c, ctx)?),
+                "memory" => d.memories.push(Memory::parse(c, ctx)?),
+                "crypto" => d.cryptos.push(Crypto::parse(c, ctx)?),
+                "iommu" => single(
+                    &mut d.iommu,
+                    Iommu::parse(c, ctx)?,
+                    xml_error("only a single IOMMU device is supported"),
+                )?,
+                "vsock" => single(
+                    &mut d.vsock,
+                    Vsock::parse(c, ctx)?,
+                    xml_error("only a single vsock device is supported"),
+                )?,
+                _ => {}
+            }
+        }
+        Ok(d)
+    }
+
+    /// Formats `<devices>` in libvirt's family order.
+    pub fn format(&self, ctx: &FormatCtx) -> Out {
+        let mut o = Out::new("devices");
+        o.text_child_opt("emulator", self.emulator.as_ref());
+        macro_rules! each {
+            ($($field:ident),*) => {$(
+                for d in &self.$field {
+                    o.push(d.format(ctx));
+                }
+            )*};
+        }
+        each!(
+            disks,
+            controllers,
+            leases,
+            filesystems,
+            interfaces,
+            smartcards,
+            serials,
+            parallels,
+            consoles,
+            channels,
+            inputs,
+            tpms,
+            graphics,
+            sounds,
+            audios,
+            videos,
+            hostdevs,
+            redirdevs
+        );
+        if let Some(r) = &self.redirfilter {
+            o.push(r.format(ctx));
+        }
+        each!(hubs, watchdogs);
+        if let Some(m) = &self.memballoon {
+            o.push(m.format(ctx));
+        }
+        each!(rngs);
+        if let Some(n) = &self.nvram {
+            o.push(n.format(ctx));
+        }
+        each!(panics, shmems, memories, cryptos);
+        if let Some(i) = &self.iommu {
+            o.push(i.format(ctx));
+        }
+        if let Some(v) = &self.vsock {
+            o.push(v.format(ctx));
+        }
+        o
+    }
+}
