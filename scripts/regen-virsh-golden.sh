@@ -101,21 +101,29 @@ run_case() {
         args+=("$cmd")
     fi
 
-    local before
-    before=$(cd "$FILES" && ls -A)
-    (
-        cd "$FILES" || exit 99
-        exec timeout 60 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$SCRATCH/home" \
-            TMPDIR="$SCRATCH" LC_ALL=C "${envs[@]}" \
-            "$VIRSH" "${args[@]}" < "$stdin" > "$case.out" 2> "$case.err"
-    )
-    echo $? > "$case.rc"
-    # remove files the case created in files/
-    local after f
-    after=$(cd "$FILES" && ls -A)
-    while IFS= read -r f; do
-        [ -n "$f" ] && rm -rf -- "${FILES:?}/$f"
-    done < <(comm -13 <(printf '%s\n' "$before" | sort) <(printf '%s\n' "$after" | sort))
+    # virsh 9.0 occasionally hangs (a race in its job-watching loop used by
+    # save/managedsave); such a run is killed after 15s and retried.
+    local attempt rc
+    for attempt in 1 2 3 4 5; do
+        local before
+        before=$(cd "$FILES" && ls -A)
+        (
+            cd "$FILES" || exit 99
+            exec timeout 15 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$SCRATCH/home" \
+                TMPDIR="$SCRATCH" LC_ALL=C "${envs[@]}" \
+                "$VIRSH" "${args[@]}" < "$stdin" > "$case.out" 2> "$case.err"
+        )
+        rc=$?
+        # remove files the case created in files/
+        local after f
+        after=$(cd "$FILES" && ls -A)
+        while IFS= read -r f; do
+            [ -n "$f" ] && rm -rf -- "${FILES:?}/$f"
+        done < <(comm -13 <(printf '%s\n' "$before" | sort) <(printf '%s\n' "$after" | sort))
+        [ "$rc" != 124 ] && break
+        echo "$name: virsh timed out (attempt $attempt), retrying" >&2
+    done
+    echo "$rc" > "$case.rc"
 
     mask "$case.out" "$name" "$cmd"
     mask "$case.err" "$name" "$cmd"
