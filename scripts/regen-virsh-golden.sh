@@ -10,6 +10,9 @@
 #     echo $? > <case>.rc
 #
 # and then applies the masking rules documented in tests/data/virsh/README.md.
+# The token @FILES@ in .in/.uri/.env/.stdin is replaced by the absolute path
+# of tests/data/virsh/files; a .uri of @NONE@ means "no -c option"; an empty
+# .in means "no command argument" (commands are read from stdin).
 # Files created in files/ by a case (e.g. `save d1 d1.save`) are removed
 # after the case. Usage: scripts/regen-virsh-golden.sh [case...]
 set -u
@@ -41,9 +44,9 @@ mask() { # mask <file> <case-name> <in-contents>
     # M1: absolute path of the files directory -> @FILES@
     # M2: dominfo "CPU time:" value (derived from wall-clock time in the
     #     test driver) -> @ANY@
-    # M5: the -t timing line "(Time: N ms)" -> "(Time: @ANY@ ms)"
     # M4: temporary file of edit/desc --edit/net-edit/pool-edit
     #     ($TMPDIR/virshXXXXXX.xml, random name) -> @ANY@
+    # M5: the -t timing line "(Time: N ms)" -> "(Time: @ANY@ ms)"
     sed -i \
         -e "s/$FILES_RE/@FILES@/g" \
         -e 's/^\(CPU time: *\)[0-9][0-9.]*s$/\1@ANY@/' \
