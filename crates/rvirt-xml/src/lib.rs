@@ -6,6 +6,7 @@
 //! add their own defaults through the hooks each model offers.
 
 pub mod error;
+pub mod mac;
 pub mod read;
 pub mod tree;
 pub mod units;
@@ -14,4 +15,5 @@ pub mod writer;
 pub use read::{ElementExt, XmlEnum};
 pub use tree::{parse_document, Element, Node};
 pub use writer::Out;
+pub mod bitmap;
 pub mod domain;
