@@ -2,6 +2,13 @@
 
 pub mod opaque;
 
+pub mod controller;
+pub mod disk;
+pub mod disk_source;
+pub mod netdev;
+pub use controller::Controller;
+pub use disk::Disk;
+
 use super::ctx::{FormatCtx, ParseCtx};
 use crate::error::{internal, xml_error};
 use crate::tree::Element;
@@ -9,8 +16,6 @@ use crate::writer::Out;
 use rvirt_core::Result;
 
 // Families still on scaffolding are aliases of `Opaque`; each becomes its own module.
-pub type Disk = opaque::Opaque;
-pub type Controller = opaque::Opaque;
 pub type Lease = opaque::Opaque;
 pub type Filesystem = opaque::Opaque;
 pub type Interface = opaque::Opaque;
