@@ -17,7 +17,10 @@
 #   rejected/<case>.virsh.err  virsh stderr of 'define <case>.xml', byte-exact
 #                              except that timestamped libvirt log lines are
 #                              moved to rejected/<case>.warnings
-#   rejected/<case>.rc         virsh exit status of that define
+#                              and that GLib's "(process:PID): GLib-ERROR **: TIME:"
+#                              prefix is normalised (pid/time replaced)
+#   rejected/<case>.rc         virsh exit status of that define (133 = killed
+#                              by SIGTRAP, i.e. virsh crashed)
 #   rejected/<case>.out.xml    only when define unexpectedly succeeds (rc 0):
 #                              'dumpxml --inactive' of the defined name
 #
@@ -184,8 +187,13 @@ for in in *.xml; do
     want "$c" || continue
     rm -f "$c.virsh.err" "$c.rc" "$c.out.xml" "$c.warnings"
     rc=0
-    virsh_q define "$in" >/dev/null 2>"$c.virsh.err" || rc=$?
+    # exec in a child shell so that, if virsh dies from a signal, bash's
+    # "Trace/breakpoint trap" job message (with a pid) goes to our stderr
+    # and not into the recorded file.
+    bash -c 'exec virsh -q -c "$1" define "$2" >/dev/null 2>"$3"' _ "$URI" "$in" "$c.virsh.err" 2>/dev/null || rc=$?
     split_log "$c.virsh.err" "$c.warnings"
+    # GLib aborts print "(process:PID): GLib-ERROR **: HH:MM:SS.mmm: ..."
+    sed -i -E 's/\(process:[0-9]+\)/(process:PID)/; s/(GLib-[A-Z]+ \*\*: )[0-9:.]+:/\1HH:MM:SS.mmm:/' "$c.virsh.err"
     echo "$rc" >"$c.rc"
     if [ "$rc" -eq 0 ]; then
         name=$(xmllint --xpath 'string(/domain/name)' "$in")
