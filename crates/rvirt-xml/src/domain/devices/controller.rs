@@ -1,12 +1,12 @@
 //! `<controller>`: buses other devices attach to (IDE, SCSI, USB, PCI, virtio-serial, ...).
 
 use super::disk::{VirtioModel, VirtioOptions};
+use super::disk_source::parse_scaled_element;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{unsupported, xml_error};
 use crate::read::{invalid_value, ElementExt, XmlEnum};
 use crate::tree::Element;
-use crate::units::parse_scaled;
 use crate::writer::on_off;
 use crate::writer::Out;
 use crate::xml_enum;
@@ -309,8 +309,7 @@ impl Controller {
                 ) {
                     if let Some(h) = el.child("pcihole64") {
                         c.pcihole64 = Some(
-                            parse_scaled(&h.text(), h.attr("unit"), 1024, u64::MAX, "pcihole64")?
-                                / 1024,
+                            parse_scaled_element(h, "./pcihole64", "unit", 1024, u64::MAX)? / 1024,
                         );
                     }
                 }

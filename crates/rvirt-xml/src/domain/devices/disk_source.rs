@@ -1014,12 +1014,39 @@ pub struct BackingImage {
     pub backing: BackingStore,
 }
 
+/// A scaled integer element (`<x unit='MiB'>N</x>`) read the way libvirt's
+/// `virDomainParseScaledValue` does; `xpath` is how libvirt names the element in errors.
+/// Returns the value multiplied out to units of 1 (bytes).
+pub fn parse_scaled_element(
+    el: &Element,
+    xpath: &str,
+    unit_attr: &str,
+    default_scale: u64,
+    max: u64,
+) -> Result<u64> {
+    let text = el.text();
+    let t = text.trim_start();
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    let n: u64 = digits.parse().map_err(|_| {
+        xml_error(format!(
+            "Invalid value '{text}' for element or attribute '{xpath}'"
+        ))
+    })?;
+    parse_scaled(
+        &n.to_string(),
+        el.attr(unit_attr),
+        default_scale,
+        max,
+        xpath,
+    )
+}
+
 /// Parses `<metadata_cache><max_size>` under `el` into bytes.
 pub fn parse_metadata_cache(el: &Element) -> Result<Option<u64>> {
     let Some(ms) = el.child("metadata_cache").and_then(|m| m.child("max_size")) else {
         return Ok(None);
     };
-    let v = parse_scaled(&ms.text(), ms.attr("unit"), 1, u64::MAX, "max_size")?;
+    let v = parse_scaled_element(ms, "./metadata_cache/max_size", "unit", 1, u64::MAX)?;
     Ok(Some(v).filter(|v| *v != 0))
 }
 

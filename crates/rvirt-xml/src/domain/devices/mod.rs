@@ -5,9 +5,13 @@ pub mod opaque;
 pub mod controller;
 pub mod disk;
 pub mod disk_source;
+pub mod filesystem;
+pub mod lease;
 pub mod netdev;
 pub use controller::Controller;
 pub use disk::Disk;
+pub use filesystem::Filesystem;
+pub use lease::Lease;
 
 use super::ctx::{FormatCtx, ParseCtx};
 use crate::error::{internal, xml_error};
@@ -16,8 +20,6 @@ use crate::writer::Out;
 use rvirt_core::Result;
 
 // Families still on scaffolding are aliases of `Opaque`; each becomes its own module.
-pub type Lease = opaque::Opaque;
-pub type Filesystem = opaque::Opaque;
 pub type Interface = opaque::Opaque;
 pub type Smartcard = opaque::Opaque;
 pub type Chr = opaque::Opaque;
