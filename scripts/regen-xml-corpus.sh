@@ -190,7 +190,8 @@ for in in *.xml; do
     # exec in a child shell so that, if virsh dies from a signal, bash's
     # "Trace/breakpoint trap" job message (with a pid) goes to our stderr
     # and not into the recorded file.
-    bash -c 'exec virsh -q -c "$1" define "$2" >/dev/null 2>"$3"' _ "$URI" "$in" "$c.virsh.err" 2>/dev/null || rc=$?
+    ( bash -c 'exec virsh -q -c "$1" define "$2" >/dev/null 2>"$3"' _ "$URI" "$in" "$c.virsh.err"; exit $? ) 2>/dev/null || rc=$?
+    [ "$rc" -gt 128 ] && echo "note: virsh crashed on rejected/$in (rc $rc = signal $((rc - 128)))"
     split_log "$c.virsh.err" "$c.warnings"
     # GLib aborts print "(process:PID): GLib-ERROR **: HH:MM:SS.mmm: ..."
     sed -i -E 's/\(process:[0-9]+\)/(process:PID)/; s/(GLib-[A-Z]+ \*\*: )[0-9:.]+:/\1HH:MM:SS.mmm:/' "$c.virsh.err"
