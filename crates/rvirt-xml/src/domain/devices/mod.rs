@@ -12,6 +12,9 @@ pub use controller::Controller;
 pub use disk::Disk;
 pub use filesystem::Filesystem;
 pub use lease::Lease;
+pub mod interface;
+pub mod interface_parts;
+pub use interface::{Interface, VirtioOptions};
 
 use super::ctx::{FormatCtx, ParseCtx};
 use crate::error::{internal, xml_error};
@@ -20,7 +23,6 @@ use crate::writer::Out;
 use rvirt_core::Result;
 
 // Families still on scaffolding are aliases of `Opaque`; each becomes its own module.
-pub type Interface = opaque::Opaque;
 pub type Smartcard = opaque::Opaque;
 pub type Chr = opaque::Opaque;
 pub type Input = opaque::Opaque;

@@ -91,19 +91,6 @@ pub(crate) fn prop_uint(el: &Element, name: &str, base: u32, nonzero: bool) -> R
     Ok(Some(n))
 }
 
-/// `virXMLPropULongLong`.
-pub(crate) fn prop_ulong(el: &Element, name: &str, base: u32, nonzero: bool) -> Result<Option<u64>> {
-    let Some(v) = el.attr(name) else {
-        return Ok(None);
-    };
-    let n = c_strtoul(v, base)
-        .ok_or_else(|| invalid_value(el, name, v, Some("Expected non-negative integer value")))?;
-    if nonzero && n == 0 {
-        return Err(zero_not_permitted(el, name));
-    }
-    Ok(Some(n))
-}
-
 /// `virXMLPropInt`.
 pub(crate) fn prop_int(el: &Element, name: &str, base: u32) -> Result<Option<i32>> {
     let Some(v) = el.attr(name) else {
@@ -151,7 +138,9 @@ pub(crate) fn nonempty_attr(el: &Element, name: &str) -> Option<String> {
 /// A UUID as libvirt's parser reads it: blanks around, `-` or spaces anywhere between
 /// digit pairs, 32 hex digits.
 pub fn parse_uuid(s: &str) -> Option<Uuid> {
-    let b = s.trim_start_matches(|c: char| c.is_ascii_whitespace()).as_bytes();
+    let b = s
+        .trim_start_matches(|c: char| c.is_ascii_whitespace())
+        .as_bytes();
     let mut out = [0u8; 16];
     let mut i = 0;
     let mut pos = 0;
@@ -419,7 +408,11 @@ impl Bandwidth {
     /// Parses `<bandwidth>`. `allow_class_id` is for network documents; `allow_floor`
     /// is true where a floor can be honoured (interfaces of type network, networks).
     /// Returns `None` when neither direction is given, as libvirt then keeps nothing.
-    pub fn parse(el: &Element, allow_class_id: bool, allow_floor: bool) -> Result<Option<Bandwidth>> {
+    pub fn parse(
+        el: &Element,
+        allow_class_id: bool,
+        allow_floor: bool,
+    ) -> Result<Option<Bandwidth>> {
         let mut bw = Bandwidth::default();
         if let Some(c) = el.attr("classID") {
             if !allow_class_id {
@@ -578,16 +571,14 @@ impl VirtualPort {
                 small("managerid", 0xff, "value of managerid out of range")?.map(|n| n as u8);
             vp.type_id =
                 small("typeid", 0xff_ffff, "value for typeid out of range")?.map(|n| n as u32);
-            vp.type_id_version = small(
-                "typeidversion",
-                0xff,
-                "value of typeidversion out of range",
-            )?
-            .map(|n| n as u8);
+            vp.type_id_version =
+                small("typeidversion", 0xff, "value of typeidversion out of range")?
+                    .map(|n| n as u8);
             if let Some(v) = p.attr("instanceid") {
-                vp.instance_id = Some(parse_uuid(v).ok_or_else(|| {
-                    xml_err("cannot parse instanceid parameter as a uuid")
-                })?);
+                vp.instance_id = Some(
+                    parse_uuid(v)
+                        .ok_or_else(|| xml_err("cannot parse instanceid parameter as a uuid"))?,
+                );
             }
             if let Some(v) = p.attr("profileid") {
                 if v.len() > PROFILE_ID_MAX {
@@ -598,9 +589,10 @@ impl VirtualPort {
                 }
             }
             if let Some(v) = p.attr("interfaceid") {
-                vp.interface_id = Some(parse_uuid(v).ok_or_else(|| {
-                    xml_err("cannot parse interfaceid parameter as a uuid")
-                })?);
+                vp.interface_id = Some(
+                    parse_uuid(v)
+                        .ok_or_else(|| xml_err("cannot parse interfaceid parameter as a uuid"))?,
+                );
             }
         }
         if flags.generate_missing {
@@ -775,22 +767,32 @@ impl Route {
     /// Parses a `<route>`; `detail` names the context at the start of each message
     /// ("guest interface", a network's name, ...).
     pub fn parse(el: &Element, detail: &str) -> Result<Route> {
-        let e = |m: String| err(ErrorDomain::NETWORK, ErrorCode::XML_ERROR, format!("{detail}: {m}"));
+        let e = |m: String| {
+            err(
+                ErrorDomain::NETWORK,
+                ErrorCode::XML_ERROR,
+                format!("{detail}: {m}"),
+            )
+        };
         let family_s = nonempty_attr(el, "family");
         let address_s = nonempty_attr(el, "address");
         let netmask_s = nonempty_attr(el, "netmask");
         let gateway_s = nonempty_attr(el, "gateway");
         let prefix = prop_uint(el, "prefix", 10, false)?;
         let metric = prop_uint(el, "metric", 10, true)?;
-        let address_s =
-            address_s.ok_or_else(|| e("Missing required address attribute in route definition".into()))?;
-        let gateway_s =
-            gateway_s.ok_or_else(|| e("Missing required gateway attribute in route definition".into()))?;
+        let address_s = address_s
+            .ok_or_else(|| e("Missing required address attribute in route definition".into()))?;
+        let gateway_s = gateway_s
+            .ok_or_else(|| e("Missing required gateway attribute in route definition".into()))?;
         let address = parse_ip(&address_s, None).ok_or_else(|| {
-            e(format!("Bad network address '{address_s}' in route definition"))
+            e(format!(
+                "Bad network address '{address_s}' in route definition"
+            ))
         })?;
         let gateway = parse_ip(&gateway_s, None).ok_or_else(|| {
-            e(format!("Bad gateway address '{gateway_s}' in route definition"))
+            e(format!(
+                "Bad gateway address '{gateway_s}' in route definition"
+            ))
         })?;
         let mut netmask = None;
         let family = match family_s.as_deref() {
@@ -821,7 +823,7 @@ impl Route {
                     };
                     if prefix.is_some() {
                         return Err(e(
-                            "Route definition cannot have both a prefix and a netmask".into()
+                            "Route definition cannot have both a prefix and a netmask".into(),
                         ));
                     }
                     netmask = Some(nm4);
@@ -921,11 +923,9 @@ impl NetIpAddress {
         let mut prefix = 0;
         if let Some(p) = nonempty_attr(el, "prefix") {
             let max = if address.is_ipv4() { 32 } else { 128 };
-            prefix = c_strtoul(&p, 10)
-                .filter(|n| *n <= max)
-                .ok_or_else(|| {
-                    crate::error::xml_error(format!("Invalid prefix value '{p}' in <ip>"))
-                })? as u32;
+            prefix = c_strtoul(&p, 10).filter(|n| *n <= max).ok_or_else(|| {
+                crate::error::xml_error(format!("Invalid prefix value '{p}' in <ip>"))
+            })? as u32;
         }
         let peer = match nonempty_attr(el, "peer") {
             None => None,
@@ -1015,7 +1015,10 @@ mod tests {
     #[test]
     fn uuid_parse_is_lenient_like_libvirt() {
         let u = parse_uuid(" 09B11C53-8b5c-4eeb-8f00-d84eaa0aaa4f ").expect("uuid");
-        assert_eq!(u.hyphenated().to_string(), "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f");
+        assert_eq!(
+            u.hyphenated().to_string(),
+            "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f"
+        );
         assert!(parse_uuid("09b11c538b5c4eeb8f00d84eaa0aaa4f").is_some());
         assert!(parse_uuid("@RANDOM-UUID@").is_none());
         assert!(parse_uuid("09b11c53").is_none());
@@ -1023,8 +1026,10 @@ mod tests {
 
     #[test]
     fn vlan_trunk_implied_and_errors() {
-        let v = Vlan::parse(&el("<vlan><tag id='7' nativeMode='untagged'/><tag id='8'/></vlan>"))
-            .expect("ok");
+        let v = Vlan::parse(&el(
+            "<vlan><tag id='7' nativeMode='untagged'/><tag id='8'/></vlan>",
+        ))
+        .expect("ok");
         assert!(v.trunk);
         assert_eq!(
             render(v.format()),
@@ -1057,22 +1062,59 @@ mod tests {
             b.format().render(0),
             "<bandwidth>\n  <inbound average='1000' peak='5000' floor='200' burst='1024'/>\n  <outbound average='128'/>\n</bandwidth>\n"
         );
-        assert!(Bandwidth::parse(&el("<bandwidth/>"), false, true).expect("ok").is_none());
-        let zero = Bandwidth::parse(&el("<bandwidth><inbound average='0'/></bandwidth>"), false, true)
+        assert!(Bandwidth::parse(&el("<bandwidth/>"), false, true)
             .expect("ok")
-            .expect("some");
+            .is_none());
+        let zero = Bandwidth::parse(
+            &el("<bandwidth><inbound average='0'/></bandwidth>"),
+            false,
+            true,
+        )
+        .expect("ok")
+        .expect("some");
         assert_eq!(zero.format().render(0), "<bandwidth>\n</bandwidth>\n");
         let cases = [
-            ("<bandwidth><inbound/></bandwidth>", true, "Missing mandatory average or floor attributes"),
-            ("<bandwidth><inbound average='x'/></bandwidth>", true, "unsupported configuration: could not convert bandwidth average value 'x'"),
-            ("<bandwidth><inbound peak='10' floor='1'/></bandwidth>", true, "unsupported configuration: 'peak' and 'burst' require 'average' attribute"),
-            ("<bandwidth><outbound average='1' floor='10'/></bandwidth>", true, "unsupported configuration: 'floor' attribute allowed only in <inbound> element"),
-            ("<bandwidth classID='3'><outbound average='1'/></bandwidth>", true, "classID attribute not supported on <bandwidth> in this usage context"),
-            ("<bandwidth><inbound average='1'/><inbound average='2'/></bandwidth>", true, "Only one child <inbound> element allowed"),
-            ("<bandwidth><inbound average='1' floor='3'/></bandwidth>", false, "unsupported configuration: floor attribute is not supported for this config"),
+            (
+                "<bandwidth><inbound/></bandwidth>",
+                true,
+                "Missing mandatory average or floor attributes",
+            ),
+            (
+                "<bandwidth><inbound average='x'/></bandwidth>",
+                true,
+                "unsupported configuration: could not convert bandwidth average value 'x'",
+            ),
+            (
+                "<bandwidth><inbound peak='10' floor='1'/></bandwidth>",
+                true,
+                "unsupported configuration: 'peak' and 'burst' require 'average' attribute",
+            ),
+            (
+                "<bandwidth><outbound average='1' floor='10'/></bandwidth>",
+                true,
+                "unsupported configuration: 'floor' attribute allowed only in <inbound> element",
+            ),
+            (
+                "<bandwidth classID='3'><outbound average='1'/></bandwidth>",
+                true,
+                "classID attribute not supported on <bandwidth> in this usage context",
+            ),
+            (
+                "<bandwidth><inbound average='1'/><inbound average='2'/></bandwidth>",
+                true,
+                "Only one child <inbound> element allowed",
+            ),
+            (
+                "<bandwidth><inbound average='1' floor='3'/></bandwidth>",
+                false,
+                "unsupported configuration: floor attribute is not supported for this config",
+            ),
         ];
         for (x, floor, m) in cases {
-            assert_eq!(Bandwidth::parse(&el(x), false, floor).expect_err(x).message, m);
+            assert_eq!(
+                Bandwidth::parse(&el(x), false, floor).expect_err(x).message,
+                m
+            );
         }
     }
 
@@ -1145,20 +1187,38 @@ mod tests {
             ("<route address='1.2.3.0' gateway='1.1.1.1' metric='0'/>", "XML error: Invalid value for attribute 'metric' in element 'route': Zero is not permitted"),
         ];
         for (x, m) in cases {
-            assert_eq!(Route::parse(&el(x), "guest interface").expect_err(x).message, m);
+            assert_eq!(
+                Route::parse(&el(x), "guest interface")
+                    .expect_err(x)
+                    .message,
+                m
+            );
         }
         let ip = NetIpAddress::parse(&el("<ip address='1' prefix=' 7'/>")).expect("ok");
-        assert_eq!(ip.format().render(0), "<ip address='0.0.0.1' family='ipv4' prefix='7'/>\n");
-        let ip = NetIpAddress::parse(&el("<ip address='2001:db8:0:0:1:0:0:1' prefix='128'/>")).expect("ok");
+        assert_eq!(
+            ip.format().render(0),
+            "<ip address='0.0.0.1' family='ipv4' prefix='7'/>\n"
+        );
+        let ip = NetIpAddress::parse(&el("<ip address='2001:db8:0:0:1:0:0:1' prefix='128'/>"))
+            .expect("ok");
         assert_eq!(
             ip.format().render(0),
             "<ip address='2001:db8::1:0:0:1' family='ipv6' prefix='128'/>\n"
         );
         let cases = [
             ("<ip/>", "XML error: Missing required address in <ip>"),
-            ("<ip address='1.2.3.4' family='ipv6'/>", "XML error: Invalid address '1.2.3.4' in <ip>"),
-            ("<ip address='1.2.3.4' prefix='40'/>", "XML error: Invalid prefix value '40' in <ip>"),
-            ("<ip address='1.2.3.4' peer='x'/>", "invalid argument: Invalid peer 'x' in <ip>"),
+            (
+                "<ip address='1.2.3.4' family='ipv6'/>",
+                "XML error: Invalid address '1.2.3.4' in <ip>",
+            ),
+            (
+                "<ip address='1.2.3.4' prefix='40'/>",
+                "XML error: Invalid prefix value '40' in <ip>",
+            ),
+            (
+                "<ip address='1.2.3.4' peer='x'/>",
+                "invalid argument: Invalid peer 'x' in <ip>",
+            ),
         ];
         for (x, m) in cases {
             assert_eq!(NetIpAddress::parse(&el(x)).expect_err(x).message, m);
@@ -1173,6 +1233,9 @@ mod tests {
         assert_eq!(inet_aton("1..2"), None);
         assert_eq!(format_ip(&"::1.2.3.4".parse().expect("v6")), "::1.2.3.4");
         assert_eq!(format_ip(&"::1".parse().expect("v6")), "::1");
-        assert_eq!(format_ip(&"::ffff:1.2.3.4".parse().expect("v6")), "::ffff:1.2.3.4");
+        assert_eq!(
+            format_ip(&"::ffff:1.2.3.4".parse().expect("v6")),
+            "::ffff:1.2.3.4"
+        );
     }
 }
