@@ -1,0 +1,307 @@
+//! [`Domain`]: a handle on one virtual machine.
+
+use crate::Connect;
+use rvirt_core::types::{flags, DomainInfo, DomainState, SecurityLabel};
+use rvirt_core::{DomainRef, Error, ErrorDomain, Result};
+
+/// A domain of a connection, like libvirt's `virDomainPtr`. The handle remembers the name,
+/// UUID and id it was looked up with; calls go to the driver, which finds the domain again
+/// by UUID.
+#[derive(Clone, Debug)]
+pub struct Domain {
+    conn: Connect,
+    r: DomainRef,
+}
+
+fn w(conn: &Connect, f: &str) -> Result<()> {
+    conn.writable(f, ErrorDomain::DOMAIN)
+}
+
+impl Domain {
+    pub(crate) fn new(conn: Connect, r: DomainRef) -> Domain {
+        Domain { conn, r }
+    }
+
+    /// Builds a handle from a wire reference (the daemon and remote driver use this).
+    pub fn from_ref(conn: Connect, r: DomainRef) -> Domain {
+        Domain { conn, r }
+    }
+
+    pub fn connect(&self) -> &Connect {
+        &self.conn
+    }
+
+    pub fn reference(&self) -> &DomainRef {
+        &self.r
+    }
+
+    pub fn name(&self) -> &str {
+        &self.r.name
+    }
+
+    pub fn uuid(&self) -> uuid::Uuid {
+        self.r.uuid
+    }
+
+    pub fn uuid_string(&self) -> String {
+        self.r.uuid.hyphenated().to_string()
+    }
+
+    /// The id the domain had when this handle was made (`None` when it was not running).
+    pub fn id(&self) -> Option<u32> {
+        u32::try_from(self.r.id).ok()
+    }
+
+    // ---- lifecycle ----
+
+    /// Starts a defined domain (`virDomainCreateWithFlags`) and updates this handle's id.
+    pub fn create(&mut self, flags: u32) -> Result<()> {
+        let f = if flags == 0 {
+            "virDomainCreate"
+        } else {
+            "virDomainCreateWithFlags"
+        };
+        w(&self.conn, f)?;
+        let r = self.conn.hv().domain_create(&self.r, flags)?;
+        self.r = r;
+        Ok(())
+    }
+
+    pub fn destroy(&self, flags: u32) -> Result<()> {
+        let f = if flags == 0 {
+            "virDomainDestroy"
+        } else {
+            "virDomainDestroyFlags"
+        };
+        w(&self.conn, f)?;
+        self.conn.hv().domain_destroy(&self.r, flags)
+    }
+
+    pub fn shutdown(&self, flags: u32) -> Result<()> {
+        let f = if flags == 0 {
+            "virDomainShutdown"
+        } else {
+            "virDomainShutdownFlags"
+        };
+        w(&self.conn, f)?;
+        self.conn.hv().domain_shutdown(&self.r, flags)
+    }
+
+    pub fn reboot(&self, flags: u32) -> Result<()> {
+        w(&self.conn, "virDomainReboot")?;
+        self.conn.hv().domain_reboot(&self.r, flags)
+    }
+
+    pub fn reset(&self, flags: u32) -> Result<()> {
+        w(&self.conn, "virDomainReset")?;
+        self.conn.hv().domain_reset(&self.r, flags)
+    }
+
+    pub fn suspend(&self) -> Result<()> {
+        w(&self.conn, "virDomainSuspend")?;
+        self.conn.hv().domain_suspend(&self.r)
+    }
+
+    pub fn resume(&self) -> Result<()> {
+        w(&self.conn, "virDomainResume")?;
+        self.conn.hv().domain_resume(&self.r)
+    }
+
+    pub fn save(&self, to: &str, dxml: Option<&str>, flags: u32) -> Result<()> {
+        let f = if flags == 0 && dxml.is_none() {
+            "virDomainSave"
+        } else {
+            "virDomainSaveFlags"
+        };
+        w(&self.conn, f)?;
+        self.conn.hv().domain_save(&self.r, to, dxml, flags)
+    }
+
+    pub fn managed_save(&self, flags: u32) -> Result<()> {
+        w(&self.conn, "virDomainManagedSave")?;
+        self.conn.hv().domain_managed_save(&self.r, flags)
+    }
+
+    pub fn has_managed_save_image(&self, flags: u32) -> Result<bool> {
+        self.conn.hv().domain_has_managed_save_image(&self.r, flags)
+    }
+
+    pub fn managed_save_remove(&self, flags: u32) -> Result<()> {
+        w(&self.conn, "virDomainManagedSaveRemove")?;
+        self.conn.hv().domain_managed_save_remove(&self.r, flags)
+    }
+
+    pub fn undefine(&self, flags: u32) -> Result<()> {
+        let f = if flags == 0 {
+            "virDomainUndefine"
+        } else {
+            "virDomainUndefineFlags"
+        };
+        w(&self.conn, f)?;
+        self.conn.hv().domain_undefine(&self.r, flags)
+    }
+
+    // ---- information ----
+
+    pub fn xml_desc(&self, flags: u32) -> Result<String> {
+        if self.conn.is_read_only() && flags & flags::domain_xml::SECURE != 0 {
+            let mut e = Error::new(
+                ErrorDomain::DOMAIN,
+                rvirt_core::ErrorCode::OPERATION_DENIED,
+                Some("virDomainGetXMLDesc with secure flag".to_string()),
+            );
+            e.domain = ErrorDomain::DOMAIN;
+            return Err(e);
+        }
+        self.conn.hv().domain_get_xml_desc(&self.r, flags)
+    }
+
+    pub fn info(&self) -> Result<DomainInfo> {
+        self.conn.hv().domain_get_info(&self.r)
+    }
+
+    /// `(state, reason)`.
+    pub fn state(&self) -> Result<(DomainState, i32)> {
+        self.conn.hv().domain_get_state(&self.r, 0)
+    }
+
+    pub fn os_type(&self) -> Result<String> {
+        self.conn.hv().domain_get_os_type(&self.r)
+    }
+
+    pub fn max_memory(&self) -> Result<u64> {
+        self.conn.hv().domain_get_max_memory(&self.r)
+    }
+
+    pub fn max_vcpus(&self) -> Result<i32> {
+        self.conn.hv().domain_get_max_vcpus(&self.r)
+    }
+
+    pub fn is_active(&self) -> Result<bool> {
+        self.conn.hv().domain_is_active(&self.r)
+    }
+
+    pub fn is_persistent(&self) -> Result<bool> {
+        self.conn.hv().domain_is_persistent(&self.r)
+    }
+
+    pub fn is_updated(&self) -> Result<bool> {
+        self.conn.hv().domain_is_updated(&self.r)
+    }
+
+    pub fn autostart(&self) -> Result<bool> {
+        self.conn.hv().domain_get_autostart(&self.r)
+    }
+
+    pub fn set_autostart(&self, autostart: bool) -> Result<()> {
+        w(&self.conn, "virDomainSetAutostart")?;
+        self.conn.hv().domain_set_autostart(&self.r, autostart)
+    }
+
+    pub fn security_label(&self) -> Result<SecurityLabel> {
+        self.conn.hv().domain_get_security_label(&self.r)
+    }
+
+    pub fn messages(&self, flags: u32) -> Result<Vec<String>> {
+        self.conn.hv().domain_get_messages(&self.r, flags)
+    }
+
+    // ---- tuning ----
+
+    /// `virDomainSetMemoryFlags`; memory in KiB.
+    pub fn set_memory_flags(&self, kib: u64, flags: u32) -> Result<()> {
+        w(&self.conn, "virDomainSetMemoryFlags")?;
+        if kib == 0 {
+            return Err(Error::invalid_arg(
+                ErrorDomain::DOMAIN,
+                "memory in virDomainSetMemoryFlags must not be zero",
+            ));
+        }
+        self.conn.hv().domain_set_memory(&self.r, kib, flags)
+    }
+
+    /// `virDomainSetMemory`: the live balloon target, in KiB.
+    pub fn set_memory(&self, kib: u64) -> Result<()> {
+        w(&self.conn, "virDomainSetMemory")?;
+        if kib == 0 {
+            return Err(Error::invalid_arg(
+                ErrorDomain::DOMAIN,
+                "memory in virDomainSetMemory must not be zero",
+            ));
+        }
+        self.conn
+            .hv()
+            .domain_set_memory(&self.r, kib, flags::affect::LIVE)
+    }
+
+    /// `virDomainSetMaxMemory`, in KiB.
+    pub fn set_max_memory(&self, kib: u64) -> Result<()> {
+        w(&self.conn, "virDomainSetMaxMemory")?;
+        if kib == 0 {
+            return Err(Error::invalid_arg(
+                ErrorDomain::DOMAIN,
+                "memory in virDomainSetMaxMemory must not be zero",
+            ));
+        }
+        self.conn.hv().domain_set_memory(
+            &self.r,
+            kib,
+            flags::affect::CURRENT | flags::memory::MAXIMUM,
+        )
+    }
+
+    pub fn set_vcpus_flags(&self, count: u32, flags: u32) -> Result<()> {
+        w(&self.conn, "virDomainSetVcpusFlags")?;
+        if count == 0 {
+            return Err(Error::invalid_arg(
+                ErrorDomain::DOMAIN,
+                "nvcpus in virDomainSetVcpusFlags must not be zero",
+            ));
+        }
+        self.conn.hv().domain_set_vcpus(&self.r, count, flags)
+    }
+
+    pub fn vcpus_flags(&self, flags: u32) -> Result<i32> {
+        self.conn.hv().domain_get_vcpus_flags(&self.r, flags)
+    }
+
+    pub fn metadata(&self, kind: i32, uri: Option<&str>, flags: u32) -> Result<String> {
+        self.conn
+            .hv()
+            .domain_get_metadata(&self.r, kind, uri, flags)
+    }
+
+    pub fn set_metadata(
+        &self,
+        kind: i32,
+        metadata: Option<&str>,
+        key: Option<&str>,
+        uri: Option<&str>,
+        flags: u32,
+    ) -> Result<()> {
+        w(&self.conn, "virDomainSetMetadata")?;
+        if kind == flags::metadata::TITLE && metadata.is_some_and(|m| m.contains('\n')) {
+            return Err(Error::invalid_arg(
+                ErrorDomain::DOMAIN,
+                "metadata title can't contain newlines",
+            ));
+        }
+        if kind == flags::metadata::ELEMENT {
+            if uri.is_none() {
+                return Err(Error::invalid_arg(
+                    ErrorDomain::DOMAIN,
+                    "uri in virDomainSetMetadata must not be NULL",
+                ));
+            }
+            if metadata.is_some() && key.is_none() {
+                return Err(Error::invalid_arg(
+                    ErrorDomain::DOMAIN,
+                    "key in virDomainSetMetadata must not be NULL",
+                ));
+            }
+        }
+        self.conn
+            .hv()
+            .domain_set_metadata(&self.r, kind, metadata, key, uri, flags)
+    }
+}

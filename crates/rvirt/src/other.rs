@@ -1,0 +1,80 @@
+//! Host interfaces and node devices.
+
+use crate::Connect;
+use rvirt_core::{InterfaceRef, NodeDeviceRef, Result};
+
+/// A host network interface, like libvirt's `virInterfacePtr`.
+#[derive(Clone, Debug)]
+pub struct Interface {
+    conn: Connect,
+    r: InterfaceRef,
+}
+
+impl Interface {
+    pub(crate) fn new(conn: Connect, r: InterfaceRef) -> Interface {
+        Interface { conn, r }
+    }
+
+    pub fn reference(&self) -> &InterfaceRef {
+        &self.r
+    }
+
+    pub fn name(&self) -> &str {
+        &self.r.name
+    }
+
+    pub fn mac(&self) -> &str {
+        &self.r.mac
+    }
+
+    pub fn xml_desc(&self, flags: u32) -> Result<String> {
+        self.conn
+            .iface("virInterfaceGetXMLDesc")?
+            .interface_get_xml_desc(&self.r, flags)
+    }
+
+    pub fn is_active(&self) -> Result<bool> {
+        self.conn
+            .iface("virInterfaceIsActive")?
+            .interface_is_active(&self.r)
+    }
+}
+
+/// A host device, like libvirt's `virNodeDevicePtr`.
+#[derive(Clone, Debug)]
+pub struct NodeDevice {
+    conn: Connect,
+    r: NodeDeviceRef,
+}
+
+impl NodeDevice {
+    pub(crate) fn new(conn: Connect, r: NodeDeviceRef) -> NodeDevice {
+        NodeDevice { conn, r }
+    }
+
+    pub fn reference(&self) -> &NodeDeviceRef {
+        &self.r
+    }
+
+    pub fn name(&self) -> &str {
+        &self.r.name
+    }
+
+    pub fn xml_desc(&self, flags: u32) -> Result<String> {
+        self.conn
+            .nodedev("virNodeDeviceGetXMLDesc")?
+            .node_device_get_xml_desc(&self.r, flags)
+    }
+
+    pub fn parent(&self) -> Result<Option<String>> {
+        self.conn
+            .nodedev("virNodeDeviceGetParent")?
+            .node_device_get_parent(&self.r)
+    }
+
+    pub fn list_caps(&self) -> Result<Vec<String>> {
+        self.conn
+            .nodedev("virNodeDeviceListCaps")?
+            .node_device_list_caps(&self.r)
+    }
+}
