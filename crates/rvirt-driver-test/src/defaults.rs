@@ -22,7 +22,37 @@ impl DriverDefaults for TestDefaults {
         }
     }
 
-    fn post_parse(&self, _def: &mut DomainDef) -> Result<()> {
-        Ok(())
+    fn post_parse(&self, def: &mut DomainDef) -> Result<()> {
+        assign_ifnames(def)
     }
+}
+
+/// Gives every interface without a host device name the lowest free `testnetN`, as the
+/// test driver does on define, create, restore and file load.
+fn assign_ifnames(def: &mut DomainDef) -> Result<()> {
+    const MAX_IFACES: u32 = 1024;
+    for i in 0..def.devices.interfaces.len() {
+        if def.devices.interfaces[i].target_dev.is_some() {
+            continue;
+        }
+        let used = |name: &str| {
+            def.devices
+                .interfaces
+                .iter()
+                .any(|n| n.target_dev.as_deref() == Some(name))
+        };
+        let free = (0..MAX_IFACES)
+            .map(|n| format!("testnet{n}"))
+            .find(|n| !used(n));
+        match free {
+            Some(name) => def.devices.interfaces[i].target_dev = Some(name),
+            None => {
+                return Err(rvirt_core::Error::internal(
+                    rvirt_core::ErrorDomain::TEST,
+                    format!("Exceeded max iface limit {MAX_IFACES}"),
+                ))
+            }
+        }
+    }
+    Ok(())
 }
