@@ -9,14 +9,30 @@ pub mod filesystem;
 pub mod hostdev;
 pub mod lease;
 pub mod netdev;
+pub mod interface;
+pub mod interface_parts;
+pub use interface::{Interface, VirtioOptions};
 pub use controller::Controller;
 pub use disk::Disk;
 pub use filesystem::Filesystem;
 pub use hostdev::Hostdev;
 pub use lease::Lease;
-pub mod interface;
-pub mod interface_parts;
-pub use interface::{Interface, VirtioOptions};
+pub mod chr;
+pub mod chr_source;
+pub mod memory;
+pub mod misc;
+pub mod rng;
+pub mod shmem;
+pub mod smartcard;
+pub(crate) mod strtol;
+pub mod tpm;
+pub use chr::Chr;
+pub use memory::Memory;
+pub use misc::{Crypto, Hub, Iommu, Memballoon, Nvram, Panic, Vsock, Watchdog};
+pub use rng::Rng;
+pub use shmem::Shmem;
+pub use smartcard::Smartcard;
+pub use tpm::Tpm;
 
 use super::ctx::{FormatCtx, ParseCtx};
 use crate::error::{internal, xml_error};
@@ -25,27 +41,13 @@ use crate::writer::Out;
 use rvirt_core::Result;
 
 // Families still on scaffolding are aliases of `Opaque`; each becomes its own module.
-pub type Smartcard = opaque::Opaque;
-pub type Chr = opaque::Opaque;
 pub type Input = opaque::Opaque;
-pub type Tpm = opaque::Opaque;
 pub type Graphics = opaque::Opaque;
 pub type Sound = opaque::Opaque;
 pub type Audio = opaque::Opaque;
 pub type Video = opaque::Opaque;
 pub type Redirdev = opaque::Opaque;
 pub type RedirFilter = opaque::Opaque;
-pub type Hub = opaque::Opaque;
-pub type Watchdog = opaque::Opaque;
-pub type Memballoon = opaque::Opaque;
-pub type Rng = opaque::Opaque;
-pub type Nvram = opaque::Opaque;
-pub type Panic = opaque::Opaque;
-pub type Shmem = opaque::Opaque;
-pub type Memory = opaque::Opaque;
-pub type Crypto = opaque::Opaque;
-pub type Iommu = opaque::Opaque;
-pub type Vsock = opaque::Opaque;
 
 /// All devices of a domain, grouped by family in libvirt's print order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -136,7 +138,13 @@ impl Devices {
                     internal("only one set of redirection filter rule is supported"),
                 )?,
                 "hub" => d.hubs.push(Hub::parse(c, ctx)?),
-                "watchdog" => d.watchdogs.push(Watchdog::parse(c, ctx)?),
+                "watchdog" => {
+                    // libvirt 9.0 keeps a single watchdog.
+                    if !d.watchdogs.is_empty() {
+                        return Err(internal("only a single watchdog device is supported"));
+                    }
+                    d.watchdogs.push(Watchdog::parse(c, ctx)?)
+                }
                 "memballoon" => single(
                     &mut d.memballoon,
                     Memballoon::parse(c, ctx)?,
@@ -151,7 +159,8 @@ impl Devices {
                 "panic" => d.panics.push(Panic::parse(c, ctx)?),
                 "shmem" => d.shmems.push(Shmem::parse(c, ctx)?),
                 "memory" => d.memories.push(Memory::parse(c, ctx)?),
-                "crypto" => d.cryptos.push(Crypto::parse(c, ctx)?),
+                // libvirt 9.0 does not know <crypto> and ignores it.
+                "crypto" => {}
                 "iommu" => single(
                     &mut d.iommu,
                     Iommu::parse(c, ctx)?,
@@ -165,6 +174,7 @@ impl Devices {
                 _ => {}
             }
         }
+        chr::number_ports_after_parse(&mut d.parallels, &mut d.consoles);
         Ok(d)
     }
 
@@ -210,7 +220,11 @@ impl Devices {
         if let Some(n) = &self.nvram {
             o.push(n.format(ctx));
         }
-        each!(panics, shmems, memories, cryptos);
+        // A panic device with neither model nor trailer prints nothing.
+        for p in &self.panics {
+            o.push_nonempty(p.format(ctx));
+        }
+        each!(shmems, memories, cryptos);
         if let Some(i) = &self.iommu {
             o.push(i.format(ctx));
         }
