@@ -196,6 +196,51 @@ impl Chr {
         }
     }
 
+    /// Whether a serial port of this target type gets a console stub when no console
+    /// exists (libvirt does this for ISA, sPAPR VIO, system, SCLP and untyped ports).
+    pub fn backs_serial_console(&self) -> bool {
+        matches!(
+            self.target,
+            ChrTarget::Serial {
+                target_type: None
+                    | Some(
+                        SerialTargetType::IsaSerial
+                            | SerialTargetType::SpaprVioSerial
+                            | SerialTargetType::SystemSerial
+                            | SerialTargetType::SclpSerial
+                    ),
+                ..
+            }
+        )
+    }
+
+    /// A serial-type console 0 with no serial port behind it becomes serial port 0
+    /// (untyped target, port 0), keeping its source and trailer.
+    pub fn console_into_serial(self) -> Chr {
+        Chr {
+            source: self.source,
+            target: ChrTarget::Serial {
+                target_type: None,
+                model: None,
+                port: Some(0),
+            },
+            info: self.info,
+        }
+    }
+
+    /// The placeholder console libvirt keeps at index 0 when console 0 mirrors serial 0;
+    /// it is never printed itself (see [`Chr::serial_as_console`]).
+    pub fn console_stub() -> Chr {
+        Chr {
+            source: ChrSource::new(ChrType::Null),
+            target: ChrTarget::Console {
+                target_type: ConsoleTargetType::Serial,
+                port: None,
+            },
+            info: DeviceInfo::default(),
+        }
+    }
+
     /// Reads a `<serial>`, `<parallel>`, `<console>` or `<channel>` element.
     pub fn parse(el: &Element, ctx: &ParseCtx) -> Result<Chr> {
         let ty = match el.attr("type") {
@@ -664,6 +709,18 @@ mod tests {
         );
         let other = parse("<console type='file'><source path='/b'/></console>").expect("ok");
         assert!(!s.source_equals(&other));
+        assert!(s.backs_serial_console());
+        let usb = parse("<serial><target type='usb-serial'/></serial>").expect("ok");
+        assert!(!usb.backs_serial_console());
+        let moved = other.console_into_serial();
+        assert_eq!(
+            render(&moved),
+            "<serial type='file'>\n  <source path='/b'/>\n  <target port='0'/>\n</serial>\n"
+        );
+        assert_eq!(
+            Chr::console_stub().console_target_type(),
+            Some(ConsoleTargetType::Serial)
+        );
     }
 
     #[test]

@@ -467,7 +467,7 @@ impl ChrSource {
                 out.push_nonempty(o);
             }
             ChrSourceData::Nmdm { master, slave } => {
-                out.push(
+                out.push_nonempty(
                     Out::new("source")
                         .attr_opt("master", master.as_ref())
                         .attr_opt("slave", slave.as_ref()),

@@ -301,9 +301,10 @@ impl Memory {
             MemoryModel::VirtioMem => {
                 let block = self.target.block_kib.unwrap_or(0);
                 if self.target.requested_kib > self.target.size_kib {
-                    return Err(detail(
-                        "requested size must be smaller than or equal to @size".into(),
-                    ));
+                    return Err(detail(format!(
+                        "requested size must be smaller than or equal to @size ({}KiB)",
+                        self.target.size_kib
+                    )));
                 }
                 if !block.is_power_of_two() {
                     return Err(detail("block size must be a power of two".into()));
