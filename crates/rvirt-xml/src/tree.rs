@@ -111,9 +111,10 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
     let mut root: Option<Element> = None;
     loop {
         let pos_before = reader.buffer_position() as usize;
-        let ev = reader
-            .read_event()
-            .map_err(|e| malformed(text, what, reader.error_position() as usize, &e.to_string()))?;
+        let ev = reader.read_event().map_err(|e| {
+            let open = stack.last().map(|o| (o.name.as_str(), o.line));
+            malformed(text, what, reader.error_position() as usize, &describe(&e, open))
+        })?;
         match ev {
             Event::Start(start) | Event::Empty(start) if root.is_some() => {
                 let _ = start;
@@ -157,9 +158,16 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::Text(t) => {
-                let s = t
-                    .unescape()
-                    .map_err(|e| malformed(text, what, pos_before, &e.to_string()))?;
+                let s = t.unescape().map_err(|e| {
+                    let at = match &e {
+                        quick_xml::Error::Escape(
+                            quick_xml::escape::EscapeError::UnrecognizedEntity(r, _)
+                            | quick_xml::escape::EscapeError::UnterminatedEntity(r),
+                        ) => pos_before + r.end.min(t.len()),
+                        _ => pos_before,
+                    };
+                    malformed(text, what, at, &describe(&e, None))
+                })?;
                 match stack.last_mut() {
                     Some(parent) => push_text(parent, &s),
                     None if s.trim().is_empty() => {}
@@ -230,13 +238,13 @@ fn start_element(
     };
     let mut scope = Vec::new();
     for a in start.attributes() {
-        let a = a.map_err(|e| malformed(text, what, pos, &e.to_string()))?;
+        let a = a.map_err(|e| malformed(text, what, pos, &format!("Malformed attribute: {e}")))?;
         let key = std::str::from_utf8(a.key.as_ref())
             .map_err(|_| malformed(text, what, pos, "attribute name is not UTF-8"))?
             .to_string();
         let value = a
             .unescape_value()
-            .map_err(|e| malformed(text, what, pos, &e.to_string()))?
+            .map_err(|e| malformed(text, what, pos, &describe(&e, None)))?
             .into_owned();
         if el.attrs.iter().any(|(k, _)| *k == key) {
             return Err(malformed(
@@ -274,6 +282,42 @@ fn start_element(
         ));
     }
     Ok(el)
+}
+
+/// A libxml2-like description of a tokenizer error, so messages read as users of libvirt
+/// expect. `open` is the innermost open element and its line.
+fn describe(e: &quick_xml::Error, open: Option<(&str, u32)>) -> String {
+    use quick_xml::errors::{IllFormedError as I, SyntaxError as S};
+    use quick_xml::escape::EscapeError as X;
+    match e {
+        quick_xml::Error::IllFormed(I::MismatchedEndTag { expected, found }) => {
+            let line = open.map_or(0, |(_, l)| l);
+            format!("Opening and ending tag mismatch: {expected} line {line} and {found}")
+        }
+        quick_xml::Error::IllFormed(I::UnmatchedEndTag(n)) => {
+            format!("Unexpected end tag : {n}")
+        }
+        quick_xml::Error::IllFormed(I::MissingEndTag(n)) => {
+            format!("Premature end of data in tag {n}")
+        }
+        quick_xml::Error::IllFormed(I::DoubleHyphenInComment) => {
+            "Double hyphen within comment".to_string()
+        }
+        quick_xml::Error::Syntax(S::UnclosedTag) => {
+            "Couldn't find end of Start Tag (unterminated tag or attribute value)".to_string()
+        }
+        quick_xml::Error::Syntax(S::UnclosedComment) => "Comment not terminated".to_string(),
+        quick_xml::Error::Syntax(S::UnclosedCData) => "CData section not finished".to_string(),
+        quick_xml::Error::Syntax(other) => format!("{other}"),
+        quick_xml::Error::Escape(X::UnrecognizedEntity(_, name)) => {
+            format!("Entity '{name}' not defined")
+        }
+        quick_xml::Error::Escape(X::UnterminatedEntity(_)) => {
+            "EntityRef: expecting ';'".to_string()
+        }
+        quick_xml::Error::Escape(X::InvalidCharRef(c)) => format!("invalid character reference: {c}"),
+        other => other.to_string(),
+    }
 }
 
 /// 1-based line and column of byte offset `pos`.

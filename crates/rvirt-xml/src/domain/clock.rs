@@ -137,9 +137,7 @@ impl Clock {
         };
         let mut timers = Vec::new();
         for t in el.children_named("timer") {
-            let n = t.req_attr("name")?;
-            let name = TimerName::from_xml(n)
-                .ok_or_else(|| xml_error(format!("unknown timer name '{n}'")))?;
+            let name: TimerName = t.req_enum_attr("name")?;
             let tickpolicy = match t.attr("tickpolicy") {
                 None => None,
                 Some(p) => Some(

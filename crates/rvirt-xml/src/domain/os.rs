@@ -218,9 +218,7 @@ impl Os {
             }
         }
         for b in el.children_named("boot") {
-            let dev = b.req_attr("dev")?;
-            let d = BootDev::from_xml(dev)
-                .ok_or_else(|| xml_error(format!("unknown boot device '{dev}'")))?;
+            let d: BootDev = b.req_enum_attr("dev")?;
             if os.boot.len() < 4 {
                 os.boot.push(d);
             }

@@ -150,17 +150,6 @@ fn vcpu_numa_checks(def: &DomainDef) -> Result<()> {
     if max_id >= max {
         return Err(internal("CPU IDs in <numa> exceed the <vcpu> count"));
     }
-    for (i, a) in cells.iter().enumerate() {
-        for (j, b) in cells.iter().enumerate().skip(i + 1) {
-            if let (Some(x), Some(y)) = (&a.cpus, &b.cpus) {
-                if x.intersects(y) {
-                    return Err(unsupported(format!(
-                        "NUMA cells {j} and {i} have overlapping vCPU ids"
-                    )));
-                }
-            }
-        }
-    }
     Ok(())
 }
 
