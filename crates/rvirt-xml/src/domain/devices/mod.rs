@@ -7,6 +7,7 @@ pub mod disk;
 pub mod disk_source;
 pub mod filesystem;
 pub mod hostdev;
+pub mod redirdev;
 pub mod lease;
 pub mod netdev;
 pub mod interface;
@@ -16,6 +17,7 @@ pub use controller::Controller;
 pub use disk::Disk;
 pub use filesystem::Filesystem;
 pub use hostdev::Hostdev;
+pub use redirdev::{RedirFilter, Redirdev};
 pub use lease::Lease;
 pub mod chr;
 pub mod chr_source;
@@ -46,8 +48,6 @@ pub type Graphics = opaque::Opaque;
 pub type Sound = opaque::Opaque;
 pub type Audio = opaque::Opaque;
 pub type Video = opaque::Opaque;
-pub type Redirdev = opaque::Opaque;
-pub type RedirFilter = opaque::Opaque;
 
 /// All devices of a domain, grouped by family in libvirt's print order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -210,7 +210,7 @@ impl Devices {
             redirdevs
         );
         if let Some(r) = &self.redirfilter {
-            o.push(r.format(ctx));
+            o.push_nonempty(r.format(ctx));
         }
         each!(hubs, watchdogs);
         if let Some(m) = &self.memballoon {
