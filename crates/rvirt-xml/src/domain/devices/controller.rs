@@ -383,9 +383,18 @@ impl Controller {
         o
     }
 
-    /// Controllers have no defaults of their own at device level in libvirt's generic
-    /// post-parse (index assignment and USB companions need the whole domain).
+    /// An ICH9 UHCI companion without `<master>` takes the ports libvirt assigns to its
+    /// position (uhci1 from 0, uhci2 from 2, uhci3 from 4). Index assignment and the
+    /// companion/EHCI pairing need the whole domain and are done there.
     pub fn post_parse(&mut self, _env: &DomainEnv) -> Result<()> {
+        if self.info.master_startport.is_none() {
+            self.info.master_startport = match self.model {
+                Some(ControllerModel::Usb(UsbModel::Ich9Uhci1)) => Some(0),
+                Some(ControllerModel::Usb(UsbModel::Ich9Uhci2)) => Some(2),
+                Some(ControllerModel::Usb(UsbModel::Ich9Uhci3)) => Some(4),
+                _ => None,
+            };
+        }
         Ok(())
     }
 
@@ -440,6 +449,24 @@ mod tests {
             c.format(&FormatCtx::default()).render(0),
             "<controller type='scsi' index='2'/>\n"
         );
+    }
+
+    #[test]
+    fn post_parse_gives_usb_companions_a_master() {
+        for (model, port) in [("ich9-uhci1", 0), ("ich9-uhci2", 2), ("ich9-uhci3", 4)] {
+            let mut c = parse(&format!(
+                "<controller type='usb' index='0' model='{model}'/>"
+            ))
+            .expect("parse");
+            c.post_parse(&DomainEnv::default()).expect("post");
+            assert_eq!(c.info.master_startport, Some(port));
+        }
+        let mut c = parse(
+            "<controller type='usb' index='0' model='ich9-uhci2'><master startport='6'/></controller>",
+        )
+        .expect("parse");
+        c.post_parse(&DomainEnv::default()).expect("post");
+        assert_eq!(c.info.master_startport, Some(6));
     }
 
     #[test]

@@ -662,6 +662,12 @@ impl Hostdev {
         Ok(())
     }
 
+    /// The SCSI controller index a SCSI host device's drive address refers to (the
+    /// domain adds implicit SCSI controllers up to the highest one).
+    pub fn scsi_controller_index(&self) -> Option<u32> {
+        self.scsi_drive().map(|(c, _, _, _)| c)
+    }
+
     fn scsi_drive(&self) -> Option<(u32, u32, u32, u32)> {
         match (&self.source, &self.info.address) {
             (
