@@ -70,7 +70,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DATA=$ROOT/tests/data/test-driver
 URI=test:///default
 # vol 024: type='ploop' is accepted and printed by libvirt but missing from storagevol.rng
-KNOWN_INVALID=" vol-xml2xml/024-ploop-vhd-formats "
+# net 034: a negative <mtu size='-5'/> is stored wrapped (4294967291), beyond the schema's range
+KNOWN_INVALID=" vol-xml2xml/024-ploop-vhd-formats net-xml2xml/034-quirks "
 
 FILTER=("$@")
 want() {

@@ -17,3 +17,4 @@ pub use tree::{parse_document, Element, Node};
 pub use writer::Out;
 pub mod bitmap;
 pub mod domain;
+pub mod network;
