@@ -29,6 +29,10 @@ fn corpus_devices_are_fixed_points() {
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path).expect("read corpus file");
+        if text.contains("@RANDOM-UUID@") {
+            // Generated values were masked by the recorder; compared in the driver test.
+            continue;
+        }
         let root = parse_document(&text, "domain_definition").expect("corpus is well-formed");
         let Some(devs) = root.child("devices") else {
             continue;

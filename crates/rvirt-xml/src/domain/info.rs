@@ -61,9 +61,9 @@ impl PciAddress {
                 None => Ok(0),
                 Some(v) => {
                     let n = parse_c_uint(v).ok_or_else(|| {
-                        xml_error(format!("Cannot parse <address> '{name}' attribute"))
+                        crate::read::invalid_value(el, name, v, Some("Expected non-negative integer value"))
                     })?;
-                    if n > max {
+                    if name != "domain" && n > max {
                         return Err(xml_error(format!(
                             "Invalid PCI address {name}='{v}', must be <= 0x{max:X}"
                         )));
@@ -249,11 +249,17 @@ impl Address {
             "virtio-s390" => {
                 return Err(xml_error("virtio-s390 bus doesn't have an address"));
             }
-            "ccw" => Address::Ccw {
-                cssid: hex_u32(el, "cssid")?.unwrap_or(0),
-                ssid: hex_u32(el, "ssid")?.unwrap_or(0),
-                devno: hex_u32(el, "devno")?.unwrap_or(0),
-            },
+            "ccw" => {
+                let c = |name: &str| -> Result<u32> {
+                    match el.attr(name) {
+                        None => Ok(0),
+                        Some(v) => parse_c_uint(v).ok_or_else(|| {
+                            crate::read::invalid_value(el, name, v, Some("Expected non-negative integer value"))
+                        }),
+                    }
+                };
+                Address::Ccw { cssid: c("cssid")?, ssid: c("ssid")?, devno: c("devno")? }
+            }
             "virtio-mmio" => Address::VirtioMmio,
             "isa" => Address::Isa {
                 iobase: hex_u32(el, "iobase")?,
