@@ -35,6 +35,14 @@ pub use rng::Rng;
 pub use shmem::Shmem;
 pub use smartcard::Smartcard;
 pub use tpm::Tpm;
+pub mod graphics;
+pub mod input;
+pub mod sound;
+pub mod video;
+pub use graphics::Graphics;
+pub use input::Input;
+pub use sound::{Audio, Sound};
+pub use video::Video;
 
 use super::ctx::{FormatCtx, ParseCtx};
 use crate::error::{internal, xml_error};
@@ -43,11 +51,6 @@ use crate::writer::Out;
 use rvirt_core::Result;
 
 // Families still on scaffolding are aliases of `Opaque`; each becomes its own module.
-pub type Input = opaque::Opaque;
-pub type Graphics = opaque::Opaque;
-pub type Sound = opaque::Opaque;
-pub type Audio = opaque::Opaque;
-pub type Video = opaque::Opaque;
 
 /// All devices of a domain, grouped by family in libvirt's print order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -129,7 +132,20 @@ impl Devices {
                 "graphics" => d.graphics.push(Graphics::parse(c, ctx)?),
                 "sound" => d.sounds.push(Sound::parse(c, ctx)?),
                 "audio" => d.audios.push(Audio::parse(c, ctx)?),
-                "video" => d.videos.push(Video::parse(c, ctx)?),
+                "video" => {
+                    // libvirt keeps the primary video first and allows only one.
+                    let v = Video::parse(c, ctx)?;
+                    if v.primary {
+                        if d.videos.first().is_some_and(|f| f.primary) {
+                            return Err(crate::error::unsupported(
+                                "Only one primary video device is supported",
+                            ));
+                        }
+                        d.videos.insert(0, v);
+                    } else {
+                        d.videos.push(v);
+                    }
+                }
                 "hostdev" => d.hostdevs.push(Hostdev::parse(c, ctx)?),
                 "redirdev" => d.redirdevs.push(Redirdev::parse(c, ctx)?),
                 "redirfilter" => single(
