@@ -18,3 +18,4 @@ pub use writer::Out;
 pub mod bitmap;
 pub mod domain;
 pub mod network;
+pub mod storage;
