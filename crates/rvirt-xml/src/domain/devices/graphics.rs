@@ -657,6 +657,19 @@ impl Graphics {
         Ok(())
     }
 
+    /// Per-device checks libvirt makes when validating a definition.
+    pub fn validate(&self) -> Result<()> {
+        if let GraphicsKind::Dbus {
+            p2p: true,
+            address: Some(_),
+            ..
+        } = &self.kind
+        {
+            return Err(xml_error("D-Bus p2p with an address is not supported"));
+        }
+        Ok(())
+    }
+
     pub fn format(&self, ctx: &FormatCtx) -> Out {
         let mut o = Out::new("graphics").attr("type", self.type_name());
         let first = self.listens.first();

@@ -294,6 +294,60 @@ impl Interface {
         Ok(())
     }
 
+    /// Per-device checks libvirt makes when validating a definition (after post-parse).
+    pub fn validate(&self) -> Result<()> {
+        let t = self.type_name();
+        if !self.host_ip.is_empty() && t != "ethernet" {
+            return Err(unsupported(format!(
+                "Invalid attempt to set network interface host-side IP route and/or address info on interface of type '{t}'. This is only supported on interfaces of type 'ethernet'"
+            )));
+        }
+        if self.target_managed == Some(false) && t != "ethernet" {
+            return Err(unsupported(format!(
+                "unmanaged target dev is not supported on interfaces of type '{t}'"
+            )));
+        }
+        if self.port_isolated == Some(true) {
+            if t != "network" && t != "bridge" {
+                return Err(unsupported(format!(
+                    "interface {} - <port isolated='yes'/> is not supported for network interfaces with type='{t}'",
+                    self.mac
+                )));
+            }
+            if let Some(k) = self.virtualport.as_ref().and_then(|v| v.kind) {
+                return Err(unsupported(format!(
+                    "interface {} - <port isolated='yes'/> is not supported for network interfaces with virtualport type='{k}'",
+                    self.mac
+                )));
+            }
+        }
+        if let Some(tm) = &self.teaming {
+            use super::interface_parts::TeamingType;
+            match (tm.kind, &tm.persistent) {
+                (TeamingType::Transient, None) => {
+                    return Err(unsupported(
+                        "teaming persistent attribute must be set if teaming type is 'transient'",
+                    ))
+                }
+                (TeamingType::Persistent, Some(_)) => {
+                    return Err(unsupported(
+                        "teaming persistent attribute not allowed if teaming type is 'persistent'",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        if t == "vhostuser" && !self.is_virtio_model() {
+            return Err(crate::error::internal(
+                "Wrong or no <model> 'type' attribute specified with <interface type='vhostuser'/>. vhostuser requires the virtio-net* frontend",
+            ));
+        }
+        if !self.is_virtio_model() {
+            self.virtio.check_virtio_only()?;
+        }
+        Ok(())
+    }
+
     pub fn format(&self, ctx: &FormatCtx) -> Out {
         let mut o = Out::new("interface").attr("type", self.type_name());
         if let NetSource::Hostdev(h) = &self.source {
@@ -473,6 +527,26 @@ mod tests {
         ];
         for (x, want) in cases {
             assert_eq!(parse(&x).expect_err(&x).message, want, "{x}");
+        }
+    }
+
+    #[test]
+    fn validation_messages() {
+        let m = "<mac address='52:54:00:00:00:01'/>";
+        let cases = [
+            (format!("<interface type='bridge'>{m}<source bridge='b'/><virtualport type='openvswitch'/><port isolated='yes'/></interface>"), "unsupported configuration: interface 52:54:00:00:00:01 - <port isolated='yes'/> is not supported for network interfaces with virtualport type='openvswitch'"),
+            (format!("<interface type='direct'>{m}<source dev='e'/><port isolated='yes'/></interface>"), "unsupported configuration: interface 52:54:00:00:00:01 - <port isolated='yes'/> is not supported for network interfaces with type='direct'"),
+            (format!("<interface type='user'>{m}<source><ip address='1.2.3.4'/></source></interface>"), "unsupported configuration: Invalid attempt to set network interface host-side IP route and/or address info on interface of type 'user'. This is only supported on interfaces of type 'ethernet'"),
+            (format!("<interface type='bridge'>{m}<source bridge='b'/><target dev='t' managed='no'/></interface>"), "unsupported configuration: unmanaged target dev is not supported on interfaces of type 'bridge'"),
+            (format!("<interface type='user'>{m}<teaming type='transient'/></interface>"), "unsupported configuration: teaming persistent attribute must be set if teaming type is 'transient'"),
+            (format!("<interface type='user'>{m}<model type='e1000'/><driver iommu='on'/></interface>"), "unsupported configuration: iommu driver option is only supported for virtio devices"),
+            (format!("<interface type='vhostuser'>{m}<source type='unix' path='/a' mode='server'/></interface>"), "internal error: Wrong or no <model> 'type' attribute specified with <interface type='vhostuser'/>. vhostuser requires the virtio-net* frontend"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(
+                parse(&x).expect("parses").validate().expect_err(&x).message,
+                want
+            );
         }
     }
 

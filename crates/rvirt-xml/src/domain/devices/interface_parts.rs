@@ -50,6 +50,23 @@ impl VirtioOptions {
         *self == VirtioOptions::default()
     }
 
+    /// libvirt refuses virtio transport options on devices that are not virtio.
+    pub fn check_virtio_only(&self) -> Result<()> {
+        for (name, v) in [
+            ("iommu", self.iommu),
+            ("ats", self.ats),
+            ("packed", self.packed),
+            ("page_per_vq", self.page_per_vq),
+        ] {
+            if v.is_some() {
+                return Err(unsupported(format!(
+                    "{name} driver option is only supported for virtio devices"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Appends the set options to a `<driver>` being built.
     pub fn write_attrs(&self, out: &mut Out) {
         out.set_opt("iommu", self.iommu.map(on_off));
@@ -230,6 +247,11 @@ impl NetHostdev {
                     "unknown host device source address type '{other}'"
                 )))
             }
+        };
+        // The assignment driver only exists for PCI devices.
+        let driver = match source {
+            NetHostdevSource::Pci { .. } => driver,
+            NetHostdevSource::Usb { .. } => None,
         };
         Ok(NetHostdev {
             managed,

@@ -237,6 +237,18 @@ impl Video {
                 }
             }
         }
+        if self.backend == Some(VideoBackend::Vhostuser) && self.model != Some(VideoModel::Virtio) {
+            return Err(unsupported(
+                "'vhostuser' driver is only supported with 'virtio' device",
+            ));
+        }
+        if self.backend != Some(VideoBackend::Vhostuser)
+            && self.accel.as_ref().is_some_and(|a| a.rendernode.is_some())
+        {
+            return Err(unsupported(
+                "unsupported rendernode accel attribute without 'vhostuser'",
+            ));
+        }
         Ok(())
     }
 
