@@ -43,6 +43,8 @@ pub use graphics::Graphics;
 pub use input::Input;
 pub use sound::{Audio, Sound};
 pub use video::Video;
+pub mod netdev_ip;
+pub mod interface_hostdev;
 
 use super::ctx::{FormatCtx, ParseCtx};
 use crate::error::{internal, xml_error};
