@@ -19,3 +19,4 @@ pub mod bitmap;
 pub mod domain;
 pub mod network;
 pub mod storage;
+pub mod host_interface;

@@ -286,3 +286,38 @@ fn volume_rejections_match_virsh() {
         compare_rejection(&want, vol_roundtrip(&read(p)))
     });
 }
+
+// ---------------------------------------------------------------------------------------
+// host interfaces
+
+use rvirt_xml::host_interface::InterfaceDef;
+
+fn iface_roundtrip(xml: &str) -> Result<String, rvirt_core::Error> {
+    InterfaceDef::parse(xml).map(|i| i.format())
+}
+
+#[test]
+fn interface_outputs_are_fixed_points() {
+    let mut outs = files(&data("iface-xml2xml"), ".out.xml");
+    outs.push(data("defaults/iface-eth1.xml"));
+    check_all(&outs, |p| {
+        let want = read(p);
+        compare(&want, iface_roundtrip(&want))
+    });
+}
+
+#[test]
+fn interface_inputs_give_virsh_output() {
+    check_all(&files(&data("iface-xml2xml"), ".xml"), |p| {
+        let want = read(&p.with_extension("out.xml"));
+        compare(&want, iface_roundtrip(&read(p)))
+    });
+}
+
+#[test]
+fn interface_rejections_match_virsh() {
+    check_all(&files(&data("iface-rejected"), ".xml"), |p| {
+        let want = virsh_message(&read(&p.with_extension("virsh.err")));
+        compare_rejection(&want, iface_roundtrip(&read(p)))
+    });
+}
