@@ -122,7 +122,7 @@ impl Link {
         let speed = match el.attr("speed") {
             None => 0,
             Some(v) => c_long(v, false)
-                .filter(|n| !v.trim_start().starts_with('-'))
+                .filter(|_| !v.trim_start().starts_with('-'))
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| {
                     iface(invalid_value(
