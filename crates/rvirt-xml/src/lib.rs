@@ -20,3 +20,4 @@ pub mod domain;
 pub mod network;
 pub mod storage;
 pub mod host_interface;
+pub mod secret;

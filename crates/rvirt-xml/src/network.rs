@@ -1024,9 +1024,11 @@ impl Nat {
             })?;
             let s = match parse_ip(start, Some(IpFamily::V4)) {
                 Some(IpAddr::V4(v)) => v,
-                _ => return Err(xml_err(format!(
+                _ => {
+                    return Err(xml_err(format!(
                     "Bad ipv4 start address '{start}' in <nat> in <forward> in network '{network}'"
-                ))),
+                )))
+                }
             };
             let e = match parse_ip(end, Some(IpFamily::V4)) {
                 Some(IpAddr::V4(v)) => v,

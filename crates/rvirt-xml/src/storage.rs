@@ -711,12 +711,16 @@ impl Adapter {
                 validate_wwn(nn)?;
                 validate_wwn(pn)?;
                 match (parent_wwnn, parent_wwpn) {
-                    (Some(n), None) => return Err(xml_err(format!(
+                    (Some(n), None) => {
+                        return Err(xml_err(format!(
                         "when providing parent_wwnn='{n}', the parent_wwpn must also be provided"
-                    ))),
-                    (None, Some(p)) => return Err(xml_err(format!(
+                    )))
+                    }
+                    (None, Some(p)) => {
+                        return Err(xml_err(format!(
                         "when providing parent_wwpn='{p}', the parent_wwnn must also be provided"
-                    ))),
+                    )))
+                    }
                     _ => {}
                 }
                 for w in [parent_wwnn, parent_wwpn, parent_fabric_wwn]
