@@ -20,11 +20,12 @@
 #   nodedev-xml2xml/<case>.out.xml nodedev-dumpxml of the device that was created
 #   <kind>-rejected/<case>.xml        input the define/create refuses
 #   <kind>-rejected/<case>.virsh.err  virsh stderr of that command, byte-exact
-#   nodedev-canonical/*.xml, secret-xml/*.xml
+#   nodedev-canonical/*.xml, secret-xml/*.xml, capabilities-canonical/*.xml
 #                                 hand-written documents in libvirt's canonical
 #                                 form; the 9.0 test driver cannot take them
 #                                 (no secret driver, nodedev-create only makes
-#                                 vHBAs), so they are only schema-validated here
+#                                 vHBAs, capabilities are fixed), so they are
+#                                 only schema-validated here
 #   defaults/*.xml                the built-in objects of test:///default
 #
 # Exact method.  The test driver keeps its state only inside one virsh
@@ -204,6 +205,10 @@ reject iface iface-define
 for f in "$DATA"/secret-xml/*.xml; do
     want "secret-xml/$(basename "$f")" || continue
     validate "$f" secret "secret-xml/$(basename "$f" .xml)"
+done
+for f in "$DATA"/capabilities-canonical/*.xml; do
+    want "capabilities-canonical/$(basename "$f")" || continue
+    validate "$f" capability "capabilities-canonical/$(basename "$f" .xml)"
 done
 for f in "$DATA"/nodedev-canonical/*.xml; do
     want "nodedev-canonical/$(basename "$f")" || continue

@@ -21,3 +21,4 @@ pub mod network;
 pub mod storage;
 pub mod host_interface;
 pub mod secret;
+pub mod capabilities;

@@ -334,3 +334,114 @@ fn secret_documents_are_fixed_points() {
         compare(&want, SecretDef::parse(&want).map(|s| s.format()))
     });
 }
+
+// ---------------------------------------------------------------------------------------
+// capabilities
+
+use rvirt_xml::bitmap::Bitmap;
+use rvirt_xml::capabilities::{
+    Capabilities, Cell, CellCpu, CellPages, GuestCaps, GuestDomain, GuestFeature, GuestFeatureCap,
+    HostCaps, SecModel,
+};
+
+/// The test driver's host, built the way a driver fills the builder: i686 with pae/nonpae,
+/// four page sizes, two NUMA cells of 8 CPUs (one socket each), a `testSecurity` model,
+/// and hvm and xen guests on i686.
+fn test_driver_caps() -> Capabilities {
+    let cell = |id: u32, mem_kib: u64, page: u32| {
+        let first = id * 8;
+        Cell {
+            id,
+            memory_kib: mem_kib,
+            pages: vec![
+                CellPages {
+                    size_kib: page,
+                    avail: 524288,
+                },
+                CellPages {
+                    size_kib: 2048,
+                    avail: 0,
+                },
+                CellPages {
+                    size_kib: 1048576,
+                    avail: 0,
+                },
+            ],
+            distances: Vec::new(),
+            caches: Vec::new(),
+            cpus: (0..8)
+                .map(|i| {
+                    let mut siblings = Bitmap::new();
+                    siblings.insert(first + i);
+                    CellCpu {
+                        id: first + i,
+                        socket_id: id,
+                        die_id: 0,
+                        core_id: i,
+                        siblings: Some(siblings),
+                    }
+                })
+                .collect(),
+        }
+    };
+    let features = vec![
+        GuestFeatureCap {
+            feature: GuestFeature::Pae,
+            default_on: None,
+            toggle: None,
+        },
+        GuestFeatureCap {
+            feature: GuestFeature::Nonpae,
+            default_on: None,
+            toggle: None,
+        },
+    ];
+    let guest = |os: &str| GuestCaps {
+        os_type: os.to_string(),
+        arch: "i686".to_string(),
+        wordsize: 32,
+        emulator: Some("/usr/bin/test-hv".to_string()),
+        loader: None,
+        machines: Vec::new(),
+        domains: vec![GuestDomain {
+            virt_type: "test".to_string(),
+            emulator: None,
+            loader: None,
+            machines: Vec::new(),
+        }],
+        features: features.clone(),
+    };
+    Capabilities {
+        host: HostCaps {
+            arch: Some("i686".to_string()),
+            cpu_features: vec!["pae".to_string(), "nonpae".to_string()],
+            page_sizes: vec![4, 8, 2048, 1048576],
+            cells: Some(vec![cell(0, 2097152, 4), cell(1, 4194304, 8)]),
+            secmodels: vec![SecModel {
+                model: "testSecurity".to_string(),
+                doi: String::new(),
+                base_labels: Vec::new(),
+            }],
+            ..Default::default()
+        },
+        guests: vec![guest("hvm"), guest("xen")],
+        pool_types: Vec::new(),
+    }
+}
+
+#[test]
+fn capabilities_builder_prints_test_driver_document() {
+    let want = read(&data("defaults/capabilities.xml"));
+    let got = test_driver_caps().format();
+    assert!(got == want, "{}", diff(&want, &got));
+}
+
+#[test]
+fn capabilities_documents_are_fixed_points() {
+    let mut docs = files(&data("capabilities-canonical"), ".xml");
+    docs.push(data("defaults/capabilities.xml"));
+    check_all(&docs, |p| {
+        let want = read(p);
+        compare(&want, Capabilities::parse(&want).map(|c| c.format()))
+    });
+}
