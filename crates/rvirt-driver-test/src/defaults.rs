@@ -14,14 +14,6 @@ impl DriverDefaults for TestDefaults {
         Some("i686".to_string())
     }
 
-    fn default_video_model(&self, def: &DomainDef) -> &'static str {
-        match def.os.os_type {
-            OsType::Xen | OsType::Linux => "xen",
-            _ if def.os.arch.as_deref() == Some("ppc64") => "vga",
-            _ => "cirrus",
-        }
-    }
-
     fn post_parse(&self, def: &mut DomainDef) -> Result<()> {
         assign_ifnames(def)
     }

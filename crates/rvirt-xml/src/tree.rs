@@ -109,11 +109,19 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut ns_scopes: Vec<Vec<(String, String)>> = Vec::new();
     let mut root: Option<Element> = None;
+    // Entities declared in an internal DTD subset; external ones are never loaded and
+    // expand to nothing, as libvirt's parser (no network, no external entities) does.
+    let mut entities: Vec<(String, String)> = Vec::new();
     loop {
         let pos_before = reader.buffer_position() as usize;
         let ev = reader.read_event().map_err(|e| {
             let open = stack.last().map(|o| (o.name.as_str(), o.line));
-            malformed(text, what, reader.error_position() as usize, &describe(&e, open))
+            malformed(
+                text,
+                what,
+                reader.error_position() as usize,
+                &describe(&e, open),
+            )
         })?;
         match ev {
             Event::Start(start) | Event::Empty(start) if root.is_some() => {
@@ -158,16 +166,25 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::Text(t) => {
-                let s = t.unescape().map_err(|e| {
-                    let at = match &e {
-                        quick_xml::Error::Escape(
-                            quick_xml::escape::EscapeError::UnrecognizedEntity(r, _)
-                            | quick_xml::escape::EscapeError::UnterminatedEntity(r),
-                        ) => pos_before + r.end.min(t.len()),
-                        _ => pos_before,
-                    };
-                    malformed(text, what, at, &describe(&e, None))
-                })?;
+                let s = t
+                    .unescape_with(|name| {
+                        quick_xml::escape::resolve_predefined_entity(name).or_else(|| {
+                            entities
+                                .iter()
+                                .find(|(n, _)| n == name)
+                                .map(|(_, v)| v.as_str())
+                        })
+                    })
+                    .map_err(|e| {
+                        let at = match &e {
+                            quick_xml::Error::Escape(
+                                quick_xml::escape::EscapeError::UnrecognizedEntity(r, _)
+                                | quick_xml::escape::EscapeError::UnterminatedEntity(r),
+                            ) => pos_before + r.end.min(t.len()),
+                            _ => pos_before,
+                        };
+                        malformed(text, what, at, &describe(&e, None))
+                    })?;
                 match stack.last_mut() {
                     Some(parent) => push_text(parent, &s),
                     None if s.trim().is_empty() => {}
@@ -193,7 +210,10 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
                     parent.children.push(Node::Comment(s));
                 }
             }
-            Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+            Event::DocType(d) => {
+                entities = dtd_entities(&String::from_utf8_lossy(&d.into_inner()));
+            }
+            Event::Decl(_) | Event::PI(_) => {}
             Event::Eof => break,
         }
     }
@@ -209,6 +229,37 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
         ));
     }
     root.ok_or_else(|| malformed(text, what, text.len(), "Document is empty"))
+}
+
+/// `<!ENTITY name "value">` declarations of an internal DTD subset. `SYSTEM`/`PUBLIC`
+/// entities map to the empty string: they are declared but never fetched.
+fn dtd_entities(dtd: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = dtd;
+    while let Some(i) = rest.find("<!ENTITY") {
+        rest = &rest[i + "<!ENTITY".len()..];
+        let decl_end = rest.find('>').unwrap_or(rest.len());
+        let decl = &rest[..decl_end];
+        let mut words = decl.split_whitespace();
+        let Some(name) = words.next() else { continue };
+        if name == "%" {
+            continue;
+        }
+        let after_name = decl.trim_start()[name.len()..].trim_start();
+        let value = if after_name.starts_with("SYSTEM") || after_name.starts_with("PUBLIC") {
+            String::new()
+        } else {
+            let q = after_name.chars().next().unwrap_or('"');
+            after_name[q.len_utf8()..]
+                .split(q)
+                .next()
+                .unwrap_or("")
+                .to_string()
+        };
+        out.push((name.to_string(), value));
+        rest = &rest[decl_end..];
+    }
+    out
 }
 
 fn push_text(parent: &mut Element, s: &str) {
@@ -315,7 +366,9 @@ fn describe(e: &quick_xml::Error, open: Option<(&str, u32)>) -> String {
         quick_xml::Error::Escape(X::UnterminatedEntity(_)) => {
             "EntityRef: expecting ';'".to_string()
         }
-        quick_xml::Error::Escape(X::InvalidCharRef(c)) => format!("invalid character reference: {c}"),
+        quick_xml::Error::Escape(X::InvalidCharRef(c)) => {
+            format!("invalid character reference: {c}")
+        }
         other => other.to_string(),
     }
 }

@@ -41,6 +41,14 @@ fn corpus_devices_are_fixed_points() {
             if dev.name == "emulator" || dev.name == "console" {
                 continue;
             }
+            // libvirt keeps `passwdValidTo`/`connected` only next to a password, which
+            // non-secure output hides: such graphics are not fixed points in libvirt either.
+            if dev.name == "graphics"
+                && dev.attr("passwd").is_none()
+                && (dev.attr("passwdValidTo").is_some() || dev.attr("connected").is_some())
+            {
+                continue;
+            }
             let expected = Opaque(dev.clone()).format(&FormatCtx::default()).render(4);
             let ctx = ParseCtx { inactive: true };
             let got = match Devices::parse(&single_device_devices(dev), &ctx) {

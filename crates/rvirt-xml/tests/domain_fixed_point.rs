@@ -9,8 +9,12 @@ fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/test-driver/xml2xml")
 }
 
+/// Outputs that real libvirt 9.0 itself changes when it reads them back (checked with
+/// `virsh define X.out.xml; dumpxml --inactive`): disk and controller re-ordering on parse,
+/// console ports renumbered by position, password-less graphics attributes dropped.
+const NOT_FIXED_IN_LIBVIRT: &[&str] = &["092-", "157-", "160-", "256-", "259-"];
+
 #[test]
-#[ignore = "turned on once every device family is typed (boot order lives in devices)"]
 fn corpus_documents_are_fixed_points() {
     let mut files: Vec<_> = std::fs::read_dir(corpus_dir())
         .expect("corpus dir")
@@ -29,7 +33,9 @@ fn corpus_documents_are_fixed_points() {
             continue;
         }
         let text = std::fs::read_to_string(path).expect("read");
-        if text.contains("@RANDOM-UUID@") {
+        if text.contains("@RANDOM-UUID@")
+            || NOT_FIXED_IN_LIBVIRT.iter().any(|c| name.starts_with(c))
+        {
             continue;
         }
         let ctx = ParseCtx { inactive: true };

@@ -61,7 +61,12 @@ impl PciAddress {
                 None => Ok(0),
                 Some(v) => {
                     let n = parse_c_uint(v).ok_or_else(|| {
-                        crate::read::invalid_value(el, name, v, Some("Expected non-negative integer value"))
+                        crate::read::invalid_value(
+                            el,
+                            name,
+                            v,
+                            Some("Expected non-negative integer value"),
+                        )
                     })?;
                     if name != "domain" && n > max {
                         return Err(xml_error(format!(
@@ -254,11 +259,20 @@ impl Address {
                     match el.attr(name) {
                         None => Ok(0),
                         Some(v) => parse_c_uint(v).ok_or_else(|| {
-                            crate::read::invalid_value(el, name, v, Some("Expected non-negative integer value"))
+                            crate::read::invalid_value(
+                                el,
+                                name,
+                                v,
+                                Some("Expected non-negative integer value"),
+                            )
                         }),
                     }
                 };
-                Address::Ccw { cssid: c("cssid")?, ssid: c("ssid")?, devno: c("devno")? }
+                Address::Ccw {
+                    cssid: c("cssid")?,
+                    ssid: c("ssid")?,
+                    devno: c("devno")?,
+                }
             }
             "virtio-mmio" => Address::VirtioMmio,
             "isa" => Address::Isa {

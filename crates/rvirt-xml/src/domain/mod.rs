@@ -164,11 +164,11 @@ impl DomainDef {
                 }
             }
         };
-        let title = root.child_text("title");
+        let title = root.child_text("title").filter(|t| !t.is_empty());
         if title.as_ref().is_some_and(|t| t.contains('\n')) {
             return Err(xml_error("Domain title can't contain newlines"));
         }
-        let description = root.child_text("description");
+        let description = root.child_text("description").filter(|t| !t.is_empty());
         let seclabels = root
             .children_named("seclabel")
             .map(|s| security::Seclabel::parse(s, ctx.inactive))

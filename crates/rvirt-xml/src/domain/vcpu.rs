@@ -412,9 +412,9 @@ impl Cputune {
                 .parse()
                 .map_err(|_| xml_error("vcpu id must be an unsigned integer or -1"))?;
             if id >= vcpus.max {
-                return Err(unsupported(format!(
-                    "Cannot pin vcpu '{id}' greater than the number of vcpus"
-                )));
+                // libvirt only warns about a pin for a vCPU the domain does not have and
+                // drops it.
+                continue;
             }
             if c.vcpupin.iter().any(|(v, _)| *v == id) {
                 return Err(internal("duplicate vcpupin for same vcpu"));

@@ -677,6 +677,12 @@ impl Disk {
             self.snapshot = Some(SnapshotLocation::No);
         }
         if self.info.address.is_none() {
+            if disk_name_to_index(&self.target.dev).is_none() {
+                return Err(xml_error(format!(
+                    "Unknown disk name '{}' and no address specified",
+                    self.target.dev
+                )));
+            }
             self.info.address = drive_address(self.target.bus, &self.target.dev, false)?;
         }
         Ok(())
@@ -684,6 +690,41 @@ impl Disk {
 
     /// Checks libvirt makes after post-parse (domain validation) that concern one disk.
     pub fn validate(&self) -> Result<()> {
+        if let Some(t) = &self.iotune {
+            let pairs = [
+                (
+                    "bytes_sec",
+                    t.total_bytes_sec,
+                    t.read_bytes_sec,
+                    t.write_bytes_sec,
+                ),
+                (
+                    "iops_sec",
+                    t.total_iops_sec,
+                    t.read_iops_sec,
+                    t.write_iops_sec,
+                ),
+                (
+                    "bytes_sec_max",
+                    t.total_bytes_sec_max,
+                    t.read_bytes_sec_max,
+                    t.write_bytes_sec_max,
+                ),
+                (
+                    "iops_sec_max",
+                    t.total_iops_sec_max,
+                    t.read_iops_sec_max,
+                    t.write_iops_sec_max,
+                ),
+            ];
+            for (what, total, read, write) in pairs {
+                if total != 0 && (read != 0 || write != 0) {
+                    return Err(xml_error(format!(
+                        "total and read/write {what} cannot be set at the same time"
+                    )));
+                }
+            }
+        }
         if self.sgio == Some(Sgio::Unfiltered) {
             return Err(unsupported("unfiltered sgio is no longer supported"));
         }

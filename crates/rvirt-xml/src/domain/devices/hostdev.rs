@@ -510,6 +510,11 @@ impl Hostdev {
         })
     }
 
+    /// True for a USB device passed through from the host.
+    pub fn is_usb(&self) -> bool {
+        matches!(self.source, HostdevSource::Usb(_))
+    }
+
     pub fn mode(&self) -> HostdevMode {
         match self.source {
             HostdevSource::Storage(_) | HostdevSource::Misc(_) | HostdevSource::Net { .. } => {

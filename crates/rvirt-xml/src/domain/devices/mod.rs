@@ -7,18 +7,18 @@ pub mod disk;
 pub mod disk_source;
 pub mod filesystem;
 pub mod hostdev;
-pub mod redirdev;
-pub mod lease;
-pub mod netdev;
 pub mod interface;
 pub mod interface_parts;
-pub use interface::{Interface, VirtioOptions};
+pub mod lease;
+pub mod netdev;
+pub mod redirdev;
 pub use controller::Controller;
 pub use disk::Disk;
 pub use filesystem::Filesystem;
 pub use hostdev::Hostdev;
-pub use redirdev::{RedirFilter, Redirdev};
+pub use interface::{Interface, VirtioOptions};
 pub use lease::Lease;
+pub use redirdev::{RedirFilter, Redirdev};
 pub mod chr;
 pub mod chr_source;
 pub mod memory;
@@ -43,8 +43,8 @@ pub use graphics::Graphics;
 pub use input::Input;
 pub use sound::{Audio, Sound};
 pub use video::Video;
-pub mod netdev_ip;
 pub mod interface_hostdev;
+pub mod netdev_ip;
 
 use super::ctx::{FormatCtx, ParseCtx};
 use crate::error::{internal, xml_error};
@@ -198,6 +198,12 @@ impl Devices {
 
     /// Formats `<devices>` in libvirt's family order.
     pub fn format(&self, ctx: &FormatCtx) -> Out {
+        self.format_with(ctx, false)
+    }
+
+    /// Formats `<devices>`; with `mirror_serial_consoles` (HVM guests), a serial-type
+    /// console N that has a serial port N prints as a copy of that port, as libvirt does.
+    pub fn format_with(&self, ctx: &FormatCtx, mirror_serial_consoles: bool) -> Out {
         let mut o = Out::new("devices");
         o.text_child_opt("emulator", self.emulator.as_ref());
         macro_rules! each {
@@ -215,18 +221,27 @@ impl Devices {
             interfaces,
             smartcards,
             serials,
-            parallels,
-            consoles,
-            channels,
-            inputs,
-            tpms,
-            graphics,
-            sounds,
-            audios,
-            videos,
-            hostdevs,
-            redirdevs
+            parallels
         );
+        for (n, c) in self.consoles.iter().enumerate() {
+            let mirrored = mirror_serial_consoles
+                && c.console_target_type() == Some(chr::ConsoleTargetType::Serial)
+                && n < self.serials.len();
+            if mirrored {
+                let mut m = self.serials[n].serial_as_console();
+                m.set_port(self.serials[n].port());
+                o.push(m.format(ctx));
+            } else {
+                o.push(c.format(ctx));
+            }
+        }
+        each!(channels);
+        for i in &self.inputs {
+            if !(ctx.migratable && i.skip_when_migratable()) {
+                o.push(i.format(ctx));
+            }
+        }
+        each!(tpms, graphics, sounds, audios, videos, hostdevs, redirdevs);
         if let Some(r) = &self.redirfilter {
             o.push_nonempty(r.format(ctx));
         }

@@ -222,6 +222,33 @@ impl Video {
         Ok(())
     }
 
+    /// The video device libvirt adds for a domain with graphics but no video; its model is
+    /// chosen by [`Video::post_parse`].
+    pub fn implicit() -> Video {
+        Video {
+            model: None,
+            ram: 0,
+            vram: 0,
+            vram64: 0,
+            vgamem: 0,
+            heads: 1,
+            primary: false,
+            accel: None,
+            resolution: None,
+            backend: None,
+            vgaconf: None,
+            virtio: VirtioOptions::default(),
+            info: DeviceInfo::default(),
+        }
+    }
+
+    /// Marks the first video device primary, unless it is the `none` placeholder.
+    pub fn make_primary(&mut self) {
+        if self.model != Some(VideoModel::None) {
+            self.primary = true;
+        }
+    }
+
     /// Per-device checks libvirt makes when validating a definition.
     pub fn validate(&self) -> Result<()> {
         if self.model != Some(VideoModel::Qxl) {

@@ -3,6 +3,8 @@
 //! implicit devices), then the driver's own final touches. Drivers customise through
 //! [`DriverDefaults`] rather than by changing the parser.
 
+mod devices;
+
 use super::os::{BootDev, LoaderType, OsType};
 use super::{DomainDef, FormatCtx, VirtType};
 use crate::error::{internal, unsupported, xml_error};
@@ -19,11 +21,6 @@ pub trait DriverDefaults {
     /// The machine type to assume when `<type machine=...>` is absent.
     fn default_machine(&self, _virt: VirtType, _arch: &str) -> Option<String> {
         None
-    }
-
-    /// The video model for a video device without one (`<video/>` or an implicit video).
-    fn default_video_model(&self, _def: &DomainDef) -> &'static str {
-        "cirrus"
     }
 
     /// Driver-specific changes after the generic defaults (libvirt's `domainPostParseCallback`
@@ -49,8 +46,19 @@ pub fn has_device_boot(devices: &super::Devices) -> bool {
     !device_boot_orders(devices).is_empty()
 }
 
-fn device_boot_orders(_devices: &super::Devices) -> Vec<u32> {
-    Vec::new()
+/// Every per-device `<boot order>`, in device order.
+fn device_boot_orders(d: &super::Devices) -> Vec<u32> {
+    let infos = d
+        .disks
+        .iter()
+        .map(|x| &x.info)
+        .chain(d.interfaces.iter().map(|x| &x.info))
+        .chain(d.hostdevs.iter().map(|x| &x.info))
+        .chain(d.redirdevs.iter().map(|x| &x.info))
+        .chain(d.filesystems.iter().map(|x| &x.info));
+    infos
+        .filter_map(|i| i.boot.as_ref().map(|b| b.order))
+        .collect()
 }
 
 /// Runs every post-parse step on `def`.
@@ -66,20 +74,45 @@ pub fn run(def: &mut DomainDef, defaults: &dyn DriverDefaults) -> Result<()> {
     if def.name.contains('/') {
         return Err(xml_error(format!("name {} cannot contain '/'", def.name)));
     }
+    firmware_features(def)?;
     if let Some(None) = def.genid {
         def.genid = Some(Some(Uuid::new_v4()));
     }
+    devices::assign_controller_indexes(&mut def.devices.controllers);
+    devices::sort_disks(&mut def.devices.disks);
+    devices::post_parse(def)?;
     memory(def)?;
     def.vcpus.post_parse()?;
     numa_placement(def);
     vcpu_numa_checks(def)?;
     boot(def)?;
+    devices::implicit(def)?;
     if let Some(l) = &mut def.os.loader {
         if l.path.is_some() && l.kind.is_none() {
             l.kind = Some(LoaderType::Rom);
         }
     }
     defaults.post_parse(def)?;
+    devices::validate(def)?;
+    Ok(())
+}
+
+fn firmware_features(def: &DomainDef) -> Result<()> {
+    use super::os::FirmwareFeature as F;
+    let get = |f: F| {
+        def.os
+            .firmware_features
+            .iter()
+            .find(|(n, _)| *n == f)
+            .map(|(_, on)| *on)
+    };
+    if get(F::EnrolledKeys) == Some(true) && get(F::SecureBoot) == Some(false) {
+        return Err(rvirt_core::Error::raw(
+            rvirt_core::ErrorDomain::DOMAIN,
+            rvirt_core::ErrorCode::XML_DETAIL,
+            "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled",
+        ));
+    }
     Ok(())
 }
 
@@ -90,6 +123,17 @@ fn memory(def: &mut DomainDef) -> Result<()> {
         }
     }
     if def.memory_kib == 0 {
+        return Err(xml_error(
+            "Memory size must be specified via <memory> or in the <numa> configuration",
+        ));
+    }
+    let hotplug: u64 = def.devices.memories.iter().map(|m| m.target.size_kib).sum();
+    if hotplug > def.memory_kib {
+        return Err(xml_error(
+            "Total size of memory devices exceeds the total memory size",
+        ));
+    }
+    if def.memory_kib == hotplug {
         return Err(xml_error(
             "Memory size must be specified via <memory> or in the <numa> configuration",
         ));
@@ -133,6 +177,17 @@ fn numa_placement(def: &mut DomainDef) {
 fn vcpu_numa_checks(def: &DomainDef) -> Result<()> {
     let max = def.vcpus.max;
     let cells = def.cpu.as_ref().map(|c| c.numa.as_slice()).unwrap_or(&[]);
+    for (i, a) in cells.iter().enumerate() {
+        for (j, b) in cells.iter().enumerate().skip(i + 1) {
+            if let (Some(x), Some(y)) = (&a.cpus, &b.cpus) {
+                if x.intersects(y) {
+                    return Err(unsupported(format!(
+                        "NUMA cells {j} and {i} have overlapping vCPU ids"
+                    )));
+                }
+            }
+        }
+    }
     let total: usize = cells
         .iter()
         .map(|c| c.cpus.as_ref().map_or(0, |b| b.count()))
@@ -180,5 +235,5 @@ fn boot(def: &mut DomainDef) -> Result<()> {
 
 /// Formats `<devices>`, applying libvirt's print-time rules that span families.
 pub fn format_devices(def: &DomainDef, ctx: &FormatCtx) -> Out {
-    def.devices.format(ctx)
+    def.devices.format_with(ctx, def.os.os_type == OsType::Hvm)
 }
