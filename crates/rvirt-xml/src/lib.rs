@@ -22,3 +22,4 @@ pub mod storage;
 pub mod host_interface;
 pub mod secret;
 pub mod capabilities;
+pub mod nodedev;

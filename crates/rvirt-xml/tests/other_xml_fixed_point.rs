@@ -445,3 +445,54 @@ fn capabilities_documents_are_fixed_points() {
         compare(&want, Capabilities::parse(&want).map(|c| c.format()))
     });
 }
+
+// ---------------------------------------------------------------------------------------
+// node devices
+
+use rvirt_xml::nodedev::{Capability, NodeDeviceDef, ParseMode};
+
+#[test]
+fn nodedev_documents_are_fixed_points() {
+    let mut docs = files(&data("nodedev-canonical"), ".xml");
+    docs.extend(files(&data("nodedev-xml2xml"), ".out.xml"));
+    for d in ["computer", "scsi_host1", "scsi_host2", "scsi_host11"] {
+        docs.push(data(&format!("defaults/nodedev-{d}.xml")));
+    }
+    check_all(&docs, |p| {
+        let want = read(p);
+        compare(
+            &want,
+            NodeDeviceDef::parse(&want, ParseMode::Existing).map(|d| d.format()),
+        )
+    });
+}
+
+/// The 9.0 test driver creates a vHBA by copying its `scsi_host11` device (host 11,
+/// unique_id 10, parent scsi_host1, that device's fabric WWN) under the next free name,
+/// keeping only the WWNN/WWPN of the request: whatever parent the input names.
+#[test]
+fn nodedev_create_inputs_give_virsh_output() {
+    let template = NodeDeviceDef::parse(
+        &read(&data("defaults/nodedev-scsi_host11.xml")),
+        ParseMode::Existing,
+    )
+    .expect("scsi_host11 parses");
+    check_all(&files(&data("nodedev-xml2xml"), ".xml"), |p| {
+        let want = read(&p.with_extension("out.xml"));
+        let got = NodeDeviceDef::parse(&read(p), ParseMode::Create).map(|req| {
+            let mut dev = template.clone();
+            dev.name = "scsi_host12".to_string();
+            let wwns = req.fc_host().cloned().unwrap_or_default();
+            for c in &mut dev.caps {
+                if let Capability::ScsiHost(s) = c {
+                    if let Some(f) = s.fc_host.as_mut() {
+                        f.wwnn = wwns.wwnn.clone();
+                        f.wwpn = wwns.wwpn.clone();
+                    }
+                }
+            }
+            dev.format()
+        });
+        compare(&want, got)
+    });
+}
