@@ -496,3 +496,144 @@ fn nodedev_create_inputs_give_virsh_output() {
         compare(&want, got)
     });
 }
+
+// ---------------------------------------------------------------------------------------
+// host sysinfo: the same <sysinfo> element as in domains
+
+#[test]
+fn host_sysinfo_round_trips_through_the_domain_model() {
+    let want = read(&data("defaults/sysinfo.xml"));
+    let root = rvirt_xml::parse_document(&want, "sysinfo").expect("well-formed");
+    let got = rvirt_xml::domain::os::Sysinfo::parse(&root)
+        .map(|s| s.format().render(0))
+        .expect("parses");
+    assert!(got == want, "{}", diff(&want, &got));
+}
+
+// ---------------------------------------------------------------------------------------
+// driver-filled and live-only parts, in the layout libvirt prints them
+
+#[test]
+fn network_live_counters_only_in_live_xml() {
+    let mut n = NetworkDef::parse(
+        "<network><name>n</name><uuid>a0000001-0000-4000-8000-0000000000aa</uuid>\
+         <forward mode='bridge'><interface dev='eth0'/></forward></network>",
+    )
+    .expect("ok");
+    n.connections = 2;
+    if let Some(rvirt_xml::network::ForwardDevice::Netdev { connections, .. }) =
+        n.forward.devices.first_mut()
+    {
+        *connections = 1;
+    }
+    assert_eq!(
+        n.format(false),
+        "<network connections='2'>\n  <name>n</name>\n  <uuid>a0000001-0000-4000-8000-0000000000aa</uuid>\n  <forward dev='eth0' mode='bridge'>\n    <interface dev='eth0' connections='1'/>\n  </forward>\n</network>\n"
+    );
+    assert!(!n.format(true).contains("connections"));
+}
+
+#[test]
+fn volume_driver_fields_layout() {
+    use rvirt_xml::storage::{Extent, Timestamp, Timestamps};
+    let mut v = VolDef::parse(
+        "<volume><name>lv1</name><capacity>4096</capacity></volume>",
+        PoolType::Logical,
+        VolParseFlags::default(),
+    )
+    .expect("ok");
+    v.vol_type = rvirt_xml::storage::VolType::Block;
+    v.key = Some("abc".into());
+    v.target.path = Some("/dev/vg/lv1".into());
+    v.physical = 8192;
+    v.extents = vec![
+        Extent {
+            path: "/dev/sda1".into(),
+            start: 0,
+            end: 4096,
+        },
+        Extent {
+            path: "/dev/sda1".into(),
+            start: 8192,
+            end: 12288,
+        },
+        Extent {
+            path: "/dev/sdb1".into(),
+            start: 0,
+            end: 4096,
+        },
+    ];
+    v.target.timestamps = Some(Timestamps {
+        atime: Some(Timestamp {
+            sec: 1341933637,
+            nsec: 273190990,
+        }),
+        mtime: Some(Timestamp {
+            sec: 1341930622,
+            nsec: 0,
+        }),
+        ctime: None,
+        btime: None,
+    });
+    assert_eq!(
+        v.format(),
+        "<volume type='block'>\n  <name>lv1</name>\n  <key>abc</key>\n  <source>\n    <device path='/dev/sda1'>\n      <extent start='0' end='4096'/>\n      <extent start='8192' end='12288'/>\n    </device>\n    <device path='/dev/sdb1'>\n      <extent start='0' end='4096'/>\n    </device>\n  </source>\n  <capacity unit='bytes'>4096</capacity>\n  <allocation unit='bytes'>4096</allocation>\n  <physical unit='bytes'>8192</physical>\n  <target>\n    <path>/dev/vg/lv1</path>\n    <timestamps>\n      <atime>1341933637.273190990</atime>\n      <mtime>1341930622</mtime>\n    </timestamps>\n  </target>\n</volume>\n"
+    );
+}
+
+#[test]
+fn disk_pool_free_extents_layout() {
+    let mut p = PoolDef::parse(
+        "<pool type='disk'><name>d</name><uuid>b0000001-0000-4000-8000-0000000000aa</uuid>\
+         <source><device path='/dev/sdb'/><format type='gpt'/></source>\
+         <target><path>/dev</path></target></pool>",
+    )
+    .expect("ok");
+    p.source.devices[0].free_extents = vec![(1048576, 2097152)];
+    assert!(p.format().contains(
+        "    <device path='/dev/sdb'>\n      <freeExtent start='1048576' end='2097152'/>\n    </device>\n"
+    ));
+}
+
+#[test]
+fn secret_errors_use_libvirt_words() {
+    let cases = [
+        (
+            "<secret ephemeral='maybe'/>",
+            "XML error: invalid value of 'ephemeral'",
+        ),
+        (
+            "<secret><uuid>x</uuid></secret>",
+            "internal error: malformed uuid element",
+        ),
+        (
+            "<secret><usage/></secret>",
+            "XML error: unknown secret usage type",
+        ),
+        (
+            "<secret><usage type='disk'/></secret>",
+            "unsupported configuration: unknown secret usage type disk",
+        ),
+        (
+            "<secret><usage type='iscsi'/></secret>",
+            "internal error: iSCSI usage specified, but target is missing",
+        ),
+    ];
+    for (x, m) in cases {
+        let e = SecretDef::parse(x).expect_err(x);
+        assert_eq!(e.message, m);
+        assert_eq!(e.domain, rvirt_core::ErrorDomain::SECRET);
+    }
+}
+
+#[test]
+fn capabilities_storage_pool_section() {
+    let caps = Capabilities {
+        pool_types: vec!["dir".into(), "fs".into()],
+        ..Default::default()
+    };
+    assert_eq!(
+        caps.format(),
+        "<capabilities>\n\n  <pool>\n    <enum name='type'>\n      <value>dir</value>\n      <value>fs</value>\n    </enum>\n  </pool>\n\n</capabilities>\n"
+    );
+}
