@@ -1,97 +1,99 @@
 //! The test driver's host capabilities and sysinfo documents.
 
+use rvirt_xml::bitmap::Bitmap;
+use rvirt_xml::capabilities::{
+    Capabilities, Cell, CellCpu, CellPages, GuestCaps, GuestDomain, GuestFeature, GuestFeatureCap,
+    HostCaps, SecModel,
+};
 use rvirt_xml::writer::Out;
 
 /// `virConnectGetCapabilities` for the test driver. `cells` is 2 for the default
 /// configuration (with a NUMA topology) and 0 for custom files.
 pub fn capabilities(cells: u32) -> String {
-    let mut caps = Out::new("capabilities");
-    let mut host = Out::new("host");
-    let mut cpu = Out::new("cpu");
-    cpu.text_child("arch", "i686");
-    let mut feats = Out::new("features");
-    feats.push(Out::new("pae"));
-    feats.push(Out::new("nonpae"));
-    cpu.push(feats);
-    for size in [4, 8, 2048, 1_048_576] {
-        cpu.push(Out::new("pages").attr("unit", "KiB").attr("size", size));
-    }
-    host.push(cpu);
-    host.push(Out::new("power_management"));
-    host.push(Out::new("iommu").attr("support", "no"));
-    if cells > 0 {
-        let mut topo = Out::new("topology");
-        let mut cs = Out::new("cells").attr("num", cells);
-        for i in 0..cells {
-            let mem_kib = u64::from(i + 1) * 2048 * 1024;
-            let first_page: u64 = if i == 0 { 4 } else { 8 };
-            let mut cell = Out::new("cell").attr("id", i);
-            cell.push(Out::new("memory").attr("unit", "KiB").text(mem_kib));
-            cell.push(
-                Out::new("pages")
-                    .attr("unit", "KiB")
-                    .attr("size", first_page)
-                    .text(mem_kib / first_page),
-            );
-            for size in [2048, 1_048_576] {
-                cell.push(
-                    Out::new("pages")
-                        .attr("unit", "KiB")
-                        .attr("size", size)
-                        .text(0),
-                );
-            }
-            let mut cpus = Out::new("cpus").attr("num", 8);
-            for c in 0..8 {
-                let id = i * 8 + c;
-                cpus.push(
-                    Out::new("cpu")
-                        .attr("id", id)
-                        .attr("socket_id", i)
-                        .attr("die_id", 0)
-                        .attr("core_id", c)
-                        .attr("siblings", id),
-                );
-            }
-            cell.push(cpus);
-            cs.push(cell);
+    let numa = (0..cells).map(|i| {
+        let memory_kib = u64::from(i + 1) * 2048 * 1024;
+        let first_page: u32 = if i == 0 { 4 } else { 8 };
+        Cell {
+            id: i,
+            memory_kib,
+            pages: vec![
+                CellPages {
+                    size_kib: first_page,
+                    avail: memory_kib / u64::from(first_page),
+                },
+                CellPages {
+                    size_kib: 2048,
+                    avail: 0,
+                },
+                CellPages {
+                    size_kib: 1_048_576,
+                    avail: 0,
+                },
+            ],
+            distances: Vec::new(),
+            caches: Vec::new(),
+            cpus: (0..8)
+                .map(|c| {
+                    let id = i * 8 + c;
+                    let mut siblings = Bitmap::new();
+                    siblings.insert(id);
+                    CellCpu {
+                        id,
+                        socket_id: i,
+                        die_id: 0,
+                        core_id: c,
+                        siblings: Some(siblings),
+                    }
+                })
+                .collect(),
         }
-        topo.push(cs);
-        host.push(topo);
+    });
+    let pae = || {
+        [GuestFeature::Pae, GuestFeature::Nonpae]
+            .into_iter()
+            .map(|feature| GuestFeatureCap {
+                feature,
+                default_on: None,
+                toggle: None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let guest = |os: &str| GuestCaps {
+        os_type: os.to_string(),
+        arch: "i686".to_string(),
+        wordsize: 32,
+        emulator: Some("/usr/bin/test-hv".to_string()),
+        loader: None,
+        machines: Vec::new(),
+        domains: vec![GuestDomain {
+            virt_type: "test".to_string(),
+            emulator: None,
+            loader: None,
+            machines: Vec::new(),
+        }],
+        features: pae(),
+    };
+    Capabilities {
+        host: HostCaps {
+            arch: Some("i686".to_string()),
+            cpu_features: vec!["pae".to_string(), "nonpae".to_string()],
+            page_sizes: vec![4, 8, 2048, 1_048_576],
+            cells: if cells > 0 {
+                Some(numa.collect())
+            } else {
+                None
+            },
+            secmodels: vec![SecModel {
+                model: "testSecurity".to_string(),
+                doi: String::new(),
+                base_labels: Vec::new(),
+            }],
+            ..Default::default()
+        },
+        guests: vec![guest("hvm"), guest("xen")],
+        pool_types: Vec::new(),
     }
-    let mut sec = Out::new("secmodel");
-    sec.text_child("model", "testSecurity");
-    sec.push(Out::new("doi").text(""));
-    host.push(sec);
-    caps.push(host);
-    for os in ["hvm", "xen"] {
-        let mut g = Out::new("guest");
-        g.text_child("os_type", os);
-        let mut arch = Out::new("arch").attr("name", "i686");
-        arch.text_child("wordsize", 32);
-        arch.text_child("emulator", "/usr/bin/test-hv");
-        arch.push(Out::new("domain").attr("type", "test"));
-        g.push(arch);
-        let mut f = Out::new("features");
-        f.push(Out::new("pae"));
-        f.push(Out::new("nonpae"));
-        g.push(f);
-        caps.push(g);
-    }
-    // libvirt separates the host and guest blocks with blank lines.
-    let text = caps.render(0);
-    let mut out = String::with_capacity(text.len() + 8);
-    for line in text.lines() {
-        if line == "  <host>" || line == "  <guest>" {
-            out.push('\n');
-        }
-        if line == "</capabilities>" {
-            out.push('\n');
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
+    .format()
 }
 
 /// `virConnectGetSysinfo`: a fixed SMBIOS block.

@@ -4,8 +4,14 @@ use crate::domain::Events;
 use crate::state::{DomainObj, DriverState, Shared};
 use rvirt_core::driver::*;
 use rvirt_core::event::{EventCallback, EventFamily};
-use rvirt_core::types::{flags, DomainInfo, DomainState, NodeInfo, SecurityLabel, SecurityModel};
-use rvirt_core::{DomainRef, Error, ErrorCode, ErrorDomain, Result};
+use rvirt_core::types::{
+    flags, DomainInfo, DomainState, NodeInfo, SecurityLabel, SecurityModel, StoragePoolInfo,
+    StorageVolInfo,
+};
+use rvirt_core::{
+    DomainRef, Error, ErrorCode, ErrorDomain, InterfaceRef, NetworkRef, NodeDeviceRef, Result,
+    StoragePoolRef, StorageVolRef,
+};
 use rvirt_xml::domain::FormatCtx;
 use std::sync::Arc;
 
@@ -29,6 +35,17 @@ impl TestConn {
             self.shared.events.emit(e);
         }
         Ok(v)
+    }
+
+    fn deregister(&self, callback_id: i32) -> Result<()> {
+        if self.shared.events.deregister(callback_id) {
+            Ok(())
+        } else {
+            Err(Error::invalid_arg(
+                ErrorDomain::NONE,
+                format!("could not find event callback {callback_id} for deletion"),
+            ))
+        }
     }
 
     fn read<T>(&self, r: &DomainRef, f: impl FnOnce(&DomainObj) -> T) -> Result<T> {
@@ -458,18 +475,277 @@ impl HypervisorDriver for TestConn {
         ))
     }
     fn domain_event_deregister_any(&self, callback_id: i32) -> Result<()> {
-        if self.shared.events.deregister(callback_id) {
-            Ok(())
-        } else {
-            Err(Error::invalid_arg(
-                ErrorDomain::NONE,
-                format!("could not find event callback {callback_id} for deletion"),
-            ))
-        }
+        self.deregister(callback_id)
     }
 }
 
-impl NetworkDriver for TestConn {}
-impl StorageDriver for TestConn {}
-impl InterfaceDriver for TestConn {}
-impl NodeDeviceDriver for TestConn {}
+impl NetworkDriver for TestConn {
+    fn connect_list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
+        if flags & !0x3f != 0 {
+            return Err(Error::unsupported_flags(
+                ErrorDomain::TEST,
+                flags,
+                "testConnectListAllNetworks",
+            ));
+        }
+        let st = self.shared.lock();
+        Ok(st
+            .networks
+            .iter()
+            .filter(|n| crate::network::matches(n, flags))
+            .map(|n| n.reference())
+            .collect())
+    }
+    fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
+        self.shared.lock().net_by_name(name)
+    }
+    fn network_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<NetworkRef> {
+        self.shared.lock().net_by_uuid(uuid)
+    }
+    fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        self.with_events(|st| st.net_define(xml, flags))
+    }
+    fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        self.with_events(|st| st.net_create_xml(xml, flags))
+    }
+    fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
+        self.with_events(|st| Ok(((), st.net_undefine(net)?)))
+    }
+    fn network_create(&self, net: &NetworkRef) -> Result<()> {
+        self.with_events(|st| Ok(((), st.net_start(net)?)))
+    }
+    fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
+        self.with_events(|st| Ok(((), st.net_destroy(net)?)))
+    }
+    fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
+        self.shared.lock().net_xml(net, flags)
+    }
+    fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
+        self.shared.lock().net_bridge(net)
+    }
+    fn network_is_active(&self, net: &NetworkRef) -> Result<bool> {
+        let st = self.shared.lock();
+        Ok(st.networks[st.net_index(net)?].active)
+    }
+    fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
+        let st = self.shared.lock();
+        Ok(st.networks[st.net_index(net)?].persistent)
+    }
+    fn network_get_autostart(&self, net: &NetworkRef) -> Result<bool> {
+        let st = self.shared.lock();
+        Ok(st.networks[st.net_index(net)?].autostart)
+    }
+    fn network_set_autostart(&self, net: &NetworkRef, autostart: bool) -> Result<()> {
+        let mut st = self.shared.lock();
+        let i = st.net_index(net)?;
+        st.networks[i].autostart = autostart;
+        Ok(())
+    }
+    fn network_event_register_any(
+        &self,
+        net: Option<&NetworkRef>,
+        event_id: i32,
+        callback: EventCallback,
+    ) -> Result<i32> {
+        Ok(self.shared.events.register(
+            EventFamily::Network,
+            event_id,
+            net.map(|n| n.uuid),
+            callback,
+        ))
+    }
+    fn network_event_deregister_any(&self, callback_id: i32) -> Result<()> {
+        self.deregister(callback_id)
+    }
+}
+
+impl StorageDriver for TestConn {
+    fn connect_list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePoolRef>> {
+        if flags & !0xFFFFF != 0 {
+            return Err(Error::unsupported_flags(
+                ErrorDomain::TEST,
+                flags,
+                "testConnectListAllStoragePools",
+            ));
+        }
+        let st = self.shared.lock();
+        Ok(st
+            .pools
+            .iter()
+            .filter(|p| crate::storage::matches(p, flags))
+            .map(|p| p.reference())
+            .collect())
+    }
+    fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePoolRef> {
+        self.shared.lock().pool_by_name(name)
+    }
+    fn storage_pool_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<StoragePoolRef> {
+        self.shared.lock().pool_by_uuid(uuid)
+    }
+    fn storage_pool_lookup_by_volume(&self, vol: &StorageVolRef) -> Result<StoragePoolRef> {
+        self.shared.lock().vol_pool(vol)
+    }
+    fn storage_pool_define_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
+        self.with_events(|st| st.pool_define(xml, flags))
+    }
+    fn storage_pool_create_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
+        self.with_events(|st| st.pool_create_xml(xml, flags))
+    }
+    fn storage_pool_undefine(&self, pool: &StoragePoolRef) -> Result<()> {
+        self.with_events(|st| Ok(((), st.pool_undefine(pool)?)))
+    }
+    fn storage_pool_create(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        self.with_events(|st| Ok(((), st.pool_start(pool, flags)?)))
+    }
+    fn storage_pool_build(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        self.shared
+            .lock()
+            .pool_build_or_delete(pool, flags, "testStoragePoolBuild")
+    }
+    fn storage_pool_destroy(&self, pool: &StoragePoolRef) -> Result<()> {
+        self.with_events(|st| Ok(((), st.pool_destroy(pool)?)))
+    }
+    fn storage_pool_delete(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        self.shared
+            .lock()
+            .pool_build_or_delete(pool, flags, "testStoragePoolDelete")
+    }
+    fn storage_pool_refresh(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        self.with_events(|st| Ok(((), st.pool_refresh(pool, flags)?)))
+    }
+    fn storage_pool_get_info(&self, pool: &StoragePoolRef) -> Result<StoragePoolInfo> {
+        self.shared.lock().pool_info(pool)
+    }
+    fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: u32) -> Result<String> {
+        self.shared.lock().pool_xml(pool, flags)
+    }
+    fn storage_pool_get_autostart(&self, pool: &StoragePoolRef) -> Result<bool> {
+        let st = self.shared.lock();
+        let p = &st.pools[st.pool_index(pool)?];
+        Ok(p.persistent && p.autostart)
+    }
+    fn storage_pool_set_autostart(&self, pool: &StoragePoolRef, autostart: bool) -> Result<()> {
+        self.shared.lock().pool_set_autostart(pool, autostart)
+    }
+    fn storage_pool_is_active(&self, pool: &StoragePoolRef) -> Result<bool> {
+        let st = self.shared.lock();
+        Ok(st.pools[st.pool_index(pool)?].active)
+    }
+    fn storage_pool_is_persistent(&self, pool: &StoragePoolRef) -> Result<bool> {
+        let st = self.shared.lock();
+        Ok(st.pools[st.pool_index(pool)?].persistent)
+    }
+    fn storage_pool_num_of_volumes(&self, pool: &StoragePoolRef) -> Result<i32> {
+        self.shared.lock().pool_num_volumes(pool)
+    }
+    fn storage_pool_list_all_volumes(
+        &self,
+        pool: &StoragePoolRef,
+        flags: u32,
+    ) -> Result<Vec<StorageVolRef>> {
+        if flags != 0 {
+            return Err(Error::unsupported_flags(
+                ErrorDomain::TEST,
+                flags,
+                "testStoragePoolListAllVolumes",
+            ));
+        }
+        self.shared.lock().pool_volumes(pool)
+    }
+    fn storage_vol_lookup_by_name(
+        &self,
+        pool: &StoragePoolRef,
+        name: &str,
+    ) -> Result<StorageVolRef> {
+        self.shared.lock().vol_by_name(pool, name)
+    }
+    fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVolRef> {
+        self.shared.lock().vol_by_key_or_path(key, true)
+    }
+    fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVolRef> {
+        self.shared.lock().vol_by_key_or_path(path, false)
+    }
+    fn storage_vol_create_xml(
+        &self,
+        pool: &StoragePoolRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<StorageVolRef> {
+        self.shared.lock().vol_create(pool, xml, None, flags)
+    }
+    fn storage_vol_create_xml_from(
+        &self,
+        pool: &StoragePoolRef,
+        xml: &str,
+        clone_of: &StorageVolRef,
+        flags: u32,
+    ) -> Result<StorageVolRef> {
+        self.shared
+            .lock()
+            .vol_create(pool, xml, Some(clone_of), flags)
+    }
+    fn storage_vol_delete(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
+        self.shared.lock().vol_delete(vol, flags)
+    }
+    fn storage_vol_get_info(&self, vol: &StorageVolRef) -> Result<StorageVolInfo> {
+        self.shared.lock().vol_info(vol)
+    }
+    fn storage_vol_get_xml_desc(&self, vol: &StorageVolRef, flags: u32) -> Result<String> {
+        self.shared.lock().vol_xml(vol, flags)
+    }
+    fn storage_vol_get_path(&self, vol: &StorageVolRef) -> Result<String> {
+        self.shared.lock().vol_path(vol)
+    }
+    fn storage_pool_event_register_any(
+        &self,
+        pool: Option<&StoragePoolRef>,
+        event_id: i32,
+        callback: EventCallback,
+    ) -> Result<i32> {
+        Ok(self.shared.events.register(
+            EventFamily::StoragePool,
+            event_id,
+            pool.map(|p| p.uuid),
+            callback,
+        ))
+    }
+    fn storage_pool_event_deregister_any(&self, callback_id: i32) -> Result<()> {
+        self.deregister(callback_id)
+    }
+}
+
+impl InterfaceDriver for TestConn {
+    fn connect_list_all_interfaces(&self, flags: u32) -> Result<Vec<InterfaceRef>> {
+        self.shared.lock().ifaces(flags)
+    }
+    fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
+        self.shared.lock().iface_by_name(name)
+    }
+    fn interface_lookup_by_mac_string(&self, mac: &str) -> Result<InterfaceRef> {
+        self.shared.lock().iface_by_mac(mac)
+    }
+    fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
+        self.shared.lock().iface_xml(iface, flags)
+    }
+    fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
+        self.shared.lock().iface_active(iface)
+    }
+}
+
+impl NodeDeviceDriver for TestConn {
+    fn connect_list_all_node_devices(&self, flags: u32) -> Result<Vec<NodeDeviceRef>> {
+        self.shared.lock().nodedevs(flags)
+    }
+    fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
+        self.shared.lock().nodedev_by_name(name)
+    }
+    fn node_device_get_xml_desc(&self, dev: &NodeDeviceRef, flags: u32) -> Result<String> {
+        self.shared.lock().nodedev_xml(dev, flags)
+    }
+    fn node_device_get_parent(&self, dev: &NodeDeviceRef) -> Result<Option<String>> {
+        self.shared.lock().nodedev_parent(dev)
+    }
+    fn node_device_list_caps(&self, dev: &NodeDeviceRef) -> Result<Vec<String>> {
+        self.shared.lock().nodedev_caps(dev)
+    }
+}

@@ -11,7 +11,10 @@ mod conn;
 mod defaults;
 mod domain;
 mod loader;
+mod misc;
+mod network;
 mod state;
+mod storage;
 
 use rvirt_core::driver::{ConnectDriver, DriverSet};
 use rvirt_core::{ConnectUri, Error, ErrorDomain, Result};

@@ -330,6 +330,56 @@ fn load_node(root: &Element, dir: Option<&Path>) -> Result<DriverState> {
         }
         st.domains.push(obj);
     }
+    for n in root.children_named("network") {
+        let n = resolve(n, dir)?;
+        let def = rvirt_xml::network::NetworkDef::from_element(&n)?;
+        st.networks.push(crate::state::NetworkObj {
+            def,
+            new_def: None,
+            active: true,
+            persistent: true,
+            autostart: false,
+        });
+    }
+    for i in root.children_named("interface") {
+        let i = resolve(i, dir)?;
+        let def = rvirt_xml::host_interface::InterfaceDef::from_element(&i)?;
+        st.interfaces
+            .push(crate::state::IfaceObj { def, active: true });
+    }
+    for p in root.children_named("pool") {
+        let p = resolve(p, dir)?;
+        let mut def = rvirt_xml::storage::PoolDef::from_element(&p)?;
+        crate::storage::fake_sizes(&mut def);
+        let mut pool = crate::state::PoolObj {
+            def,
+            active: true,
+            persistent: true,
+            autostart: false,
+            volumes: Vec::new(),
+        };
+        for v in p.children_named("volume") {
+            let v = resolve(v, dir)?;
+            let mut vdef = rvirt_xml::storage::VolDef::from_element(
+                &v,
+                pool.def.pool_type,
+                rvirt_xml::storage::VolParseFlags::default(),
+            )?;
+            crate::storage::place_volume(&pool.def, &mut vdef, true);
+            pool.def.allocation += vdef.allocation;
+            pool.def.available = pool.def.capacity.saturating_sub(pool.def.allocation);
+            pool.volumes.push(crate::state::VolObj { def: vdef });
+        }
+        st.pools.push(pool);
+    }
+    for d in root.children_named("device") {
+        let d = resolve(d, dir)?;
+        st.node_devices
+            .push(rvirt_xml::nodedev::NodeDeviceDef::from_element(
+                &d,
+                rvirt_xml::nodedev::ParseMode::Existing,
+            )?);
+    }
     Ok(st)
 }
 

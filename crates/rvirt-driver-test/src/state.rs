@@ -40,10 +40,66 @@ impl DomainObj {
     }
 }
 
+/// A virtual network.
+#[derive(Clone, Debug)]
+pub struct NetworkObj {
+    pub def: rvirt_xml::network::NetworkDef,
+    /// The persistent definition while active with pending changes.
+    pub new_def: Option<rvirt_xml::network::NetworkDef>,
+    pub active: bool,
+    pub persistent: bool,
+    pub autostart: bool,
+}
+
+impl NetworkObj {
+    pub fn reference(&self) -> rvirt_core::NetworkRef {
+        rvirt_core::NetworkRef {
+            name: self.def.name.clone(),
+            uuid: self.def.uuid,
+        }
+    }
+}
+
+/// A storage volume inside a pool.
+#[derive(Clone, Debug)]
+pub struct VolObj {
+    pub def: rvirt_xml::storage::VolDef,
+}
+
+/// A storage pool and its volumes.
+#[derive(Clone, Debug)]
+pub struct PoolObj {
+    pub def: rvirt_xml::storage::PoolDef,
+    pub active: bool,
+    pub persistent: bool,
+    pub autostart: bool,
+    pub volumes: Vec<VolObj>,
+}
+
+impl PoolObj {
+    pub fn reference(&self) -> rvirt_core::StoragePoolRef {
+        rvirt_core::StoragePoolRef {
+            name: self.def.name.clone(),
+            uuid: self.def.uuid,
+        }
+    }
+}
+
+/// A host network interface.
+#[derive(Clone, Debug)]
+pub struct IfaceObj {
+    pub def: rvirt_xml::host_interface::InterfaceDef,
+    pub active: bool,
+}
+
 /// Everything the driver holds.
 #[derive(Debug, Default)]
 pub struct DriverState {
     pub domains: Vec<DomainObj>,
+    pub networks: Vec<NetworkObj>,
+    pub pools: Vec<PoolObj>,
+    pub interfaces: Vec<IfaceObj>,
+    pub node_devices: Vec<rvirt_xml::nodedev::NodeDeviceDef>,
     pub next_id: i32,
     pub node: NodeInfo,
     /// Number of NUMA cells reported (2 for the default config, 0 for custom files).

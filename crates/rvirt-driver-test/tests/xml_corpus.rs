@@ -160,8 +160,13 @@ fn rejected_inputs_are_refused_with_libvirt_messages_and_no_state_change() {
             Err(e) => {
                 // Well-formedness errors are deliberately worded with line and column;
                 // RVIRT_WRITE_ERR=1 records rvirt's text as the case's expectation.
-                if std::env::var("RVIRT_WRITE_ERR").is_ok() && e.message.starts_with("(domain_definition)") {
-                    let _ = std::fs::write(dir.join(format!("{name}.rvirt.err")), format!("{}\n", e.message));
+                if std::env::var("RVIRT_WRITE_ERR").is_ok()
+                    && e.message.starts_with("(domain_definition)")
+                {
+                    let _ = std::fs::write(
+                        dir.join(format!("{name}.rvirt.err")),
+                        format!("{}\n", e.message),
+                    );
                     continue;
                 }
                 if e.message != want {
