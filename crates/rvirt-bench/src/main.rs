@@ -197,9 +197,12 @@ print(d, l, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     Ok(())
 }
 
+/// One benchmark: prints its figures, or says why it could not run.
+type Bench = fn() -> Result<(), String>;
+
 fn main() {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".to_string());
-    let run: Vec<(&str, fn() -> Result<(), String>)> = vec![
+    let run: Vec<(&str, Bench)> = vec![
         ("xml", bench_xml),
         ("list", bench_list),
         ("scale", bench_scale),

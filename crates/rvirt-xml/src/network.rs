@@ -652,6 +652,9 @@ impl NetworkDef {
             Some(f) => Forward::parse(f, &name)?,
         };
         let mode_s = forward.mode.map_or("none", |m| m.as_xml());
+        // Each mode's checks stay inside its arm: a guard would let a mode fall through
+        // to the checks of other modes.
+        #[allow(clippy::collapsible_match)]
         match forward.mode {
             None => {}
             Some(ForwardMode::Route) | Some(ForwardMode::Nat) => {

@@ -1464,7 +1464,7 @@ impl VolDef {
         let capacity = match cap_el.and_then(|c| nonempty(Some(c.text()))) {
             Some(t) => storage_size(&t, cap_el.and_then(|c| c.attr("unit")))?,
             None => {
-                if !flags.no_capacity && !(flags.opt_capacity && backing_store.is_some()) {
+                if !(flags.no_capacity || flags.opt_capacity && backing_store.is_some()) {
                     return Err(xml_err("missing capacity element"));
                 }
                 0

@@ -249,12 +249,11 @@ fn dtd_entities(dtd: &str) -> Vec<(String, String)> {
         let value = if after_name.starts_with("SYSTEM") || after_name.starts_with("PUBLIC") {
             String::new()
         } else {
-            let q = after_name.chars().next().unwrap_or('"');
-            after_name[q.len_utf8()..]
-                .split(q)
-                .next()
-                .unwrap_or("")
-                .to_string()
+            let mut chars = after_name.chars();
+            match chars.next() {
+                Some(q @ ('"' | '\'')) => chars.as_str().split(q).next().unwrap_or("").to_string(),
+                _ => String::new(),
+            }
         };
         out.push((name.to_string(), value));
         rest = &rest[decl_end..];
@@ -430,6 +429,22 @@ mod tests {
         let depth = 100_000;
         let doc = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
         assert!(parse_document(&doc, "d").is_err());
+    }
+
+    #[test]
+    fn parse_survives_truncated_entity_declarations() {
+        for dtd in [
+            "<!ENTITY x>",
+            "<!ENTITY x '",
+            "<!ENTITY",
+            "<!ENTITY % p 'v'>",
+            "<!ENTITY é \"\">",
+        ] {
+            let doc = format!("<!DOCTYPE d [{dtd}]><d/>");
+            let _ = parse_document(&doc, "d");
+        }
+        let ok = parse_document("<!DOCTYPE d [<!ENTITY e 'v'>]><d>&e;</d>", "d").expect("entity");
+        assert_eq!(ok.text(), "v");
     }
 
     #[test]

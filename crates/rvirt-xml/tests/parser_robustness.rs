@@ -58,7 +58,7 @@ fn formatting_is_idempotent_over_the_corpus() {
         ..Default::default()
     };
     for xml in corpus_inputs() {
-        let Ok(def) = parse(&xml) else { continue };
+        let Ok(def) = parse(xml) else { continue };
         let once = def.format(&fctx);
         let twice = parse(&once).map(|d| d.format(&fctx));
         let again = twice.as_deref().unwrap_or("<parse error>");

@@ -303,18 +303,16 @@ fn parse_numa(n: &Element) -> Result<Vec<NumaCell>> {
                 .parse()
                 .map_err(|_| xml_error("Invalid 'id' attribute in NUMA cell"))?;
             if id != idx {
-                return Err(xml_error(format!(
-                    "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed"
-                )));
+                return Err(xml_error("Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed".to_string()));
             }
         }
-        let cpus = match c.attr("cpus") {
-            None => None,
-            Some(s) => Some(
-                Bitmap::parse(s)
-                    .ok_or_else(|| xml_error(format!("Invalid 'cpus' attribute in NUMA cell")))?,
-            ),
-        };
+        let cpus =
+            match c.attr("cpus") {
+                None => None,
+                Some(s) => Some(Bitmap::parse(s).ok_or_else(|| {
+                    xml_error("Invalid 'cpus' attribute in NUMA cell".to_string())
+                })?),
+            };
         let mem = c
             .attr("memory")
             .ok_or_else(|| xml_error("Missing 'memory' attribute in NUMA cell"))?;
@@ -352,13 +350,15 @@ fn parse_numa(n: &Element) -> Result<Vec<NumaCell>> {
     }
     let any = given.iter().flatten().any(Option::is_some);
     if any {
-        for i in 0..count {
-            for j in 0..count {
-                let v = given[i][j]
-                    .or(given[j][i])
-                    .unwrap_or(if i == j { 10 } else { 20 });
-                out[i].distances.push((j as u32, v));
-            }
+        for (i, cell) in out.iter_mut().enumerate() {
+            cell.distances = (0..count)
+                .map(|j| {
+                    let v = given[i][j]
+                        .or(given[j][i])
+                        .unwrap_or(if i == j { 10 } else { 20 });
+                    (j as u32, v)
+                })
+                .collect();
         }
     }
     Ok(out)
@@ -467,7 +467,7 @@ impl Numatune {
             let mode = match mn.attr("mode") {
                 None => NumatuneMode::Strict,
                 Some(s) => NumatuneMode::from_xml(s).ok_or_else(|| {
-                    unsupported(format!("Invalid mode attribute in memnode element"))
+                    unsupported("Invalid mode attribute in memnode element".to_string())
                 })?,
             };
             let ns = mn.attr("nodeset").ok_or_else(|| {

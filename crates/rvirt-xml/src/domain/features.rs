@@ -204,9 +204,10 @@ impl Features {
                         if *name == "vendor_id" && on {
                             let v = c.req_attr("value")?;
                             if v.len() > 12 {
-                                return Err(xml_error(format!(
+                                return Err(xml_error(
                                     "HyperV vendor_id value must not be more than 12 characters."
-                                )));
+                                        .to_string(),
+                                ));
                             }
                             item.value = Some(v.to_string());
                         }

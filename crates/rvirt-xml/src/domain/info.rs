@@ -219,9 +219,9 @@ impl Address {
                     Some(p) => {
                         let parts: Vec<&str> = p.split('.').collect();
                         if parts.len() > 4 || parts.iter().any(|x| x.parse::<u32>().is_err()) {
-                            return Err(xml_error(format!(
-                                "Cannot parse <address> 'port' attribute"
-                            )));
+                            return Err(xml_error(
+                                "Cannot parse <address> 'port' attribute".to_string(),
+                            ));
                         }
                         let nums: Vec<u32> = parts.iter().filter_map(|x| x.parse().ok()).collect();
                         let shown: Vec<String> = nums

@@ -437,9 +437,9 @@ impl Sysinfo {
                     let value = Some(e.text()).filter(|t| !t.is_empty());
                     let file = e.string_attr("file");
                     if value.is_none() && file.is_none() {
-                        return Err(xml_error(format!(
-                            "Firmware entry must have either value or 'file' attribute"
-                        )));
+                        return Err(xml_error(
+                            "Firmware entry must have either value or 'file' attribute".to_string(),
+                        ));
                     }
                     entries.push((name, value, file));
                 }
@@ -503,7 +503,7 @@ impl Idmap {
                 .map(|m| {
                     let n = |a: &str| -> Result<u32> {
                         m.num_attr::<u32>(a)?.ok_or_else(|| {
-                            xml_error(format!("invalid idmap start/target/count settings"))
+                            xml_error("invalid idmap start/target/count settings".to_string())
                         })
                     };
                     Ok((n("start")?, n("target")?, n("count")?))

@@ -655,19 +655,17 @@ impl Disk {
             };
         }
         match &mut self.source.kind {
-            SourceKind::Network(Some(n)) => {
-                if n.protocol == super::disk_source::NetProtocol::Iscsi {
-                    if let Some(name) = &mut n.name {
-                        if !name.contains('/') {
-                            name.push_str("/0");
-                        }
+            SourceKind::Network(Some(n))
+                if n.protocol == super::disk_source::NetProtocol::Iscsi =>
+            {
+                if let Some(name) = &mut n.name {
+                    if !name.contains('/') {
+                        name.push_str("/0");
                     }
                 }
             }
-            SourceKind::Nvme(Some(n)) => {
-                if n.managed.is_none() {
-                    n.managed = Some(true);
-                }
+            SourceKind::Nvme(Some(n)) if n.managed.is_none() => {
+                n.managed = Some(true);
             }
             _ => {}
         }

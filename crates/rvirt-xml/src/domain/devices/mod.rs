@@ -107,10 +107,8 @@ impl Devices {
                 continue;
             }
             match c.name.as_str() {
-                "emulator" => {
-                    if d.emulator.is_none() {
-                        d.emulator = Some(c.text());
-                    }
+                "emulator" if d.emulator.is_none() => {
+                    d.emulator = Some(c.text());
                 }
                 "disk" => d.disks.push(Disk::parse(c, ctx)?),
                 "controller" => d.controllers.push(Controller::parse(c, ctx)?),

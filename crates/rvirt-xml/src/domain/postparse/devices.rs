@@ -28,12 +28,12 @@ pub fn assign_controller_indexes(list: &mut Vec<Controller>) {
                 break;
             };
             let cur_idx = cur.index.unwrap_or(u32::MAX);
-            if cur_idx != u32::MAX && cur_idx > new_idx {
-                insert_at = Some(idx);
-            } else if c.info.master_startport.is_none()
+            let after_new = cur_idx != u32::MAX && cur_idx > new_idx;
+            // A master goes before its companions at the same index.
+            let companion_of_new = c.info.master_startport.is_none()
                 && cur.info.master_startport.is_some()
-                && cur.index == c.index
-            {
+                && cur.index == c.index;
+            if after_new || companion_of_new {
                 insert_at = Some(idx);
             } else if insert_at.is_none() {
                 insert_at = Some(idx + 1);
@@ -52,7 +52,7 @@ pub fn assign_controller_indexes(list: &mut Vec<Controller>) {
             let prev = &list[i - 1];
             if prev.kind == ControllerType::Usb {
                 if let Some(pidx) = prev.index {
-                    let model = list[i].model.clone();
+                    let model = list[i].model;
                     let taken = list.iter().any(|o| {
                         o.kind == ControllerType::Usb && o.index == Some(pidx) && o.model == model
                     });
