@@ -182,20 +182,20 @@ impl Error {
         )
     }
 
-    /// `VIR_ERR_INVALID_ARG`, for a caller that passed something the API cannot accept.
+    /// `VIR_ERR_INVALID_ARG` as libvirt's public-API argument checks raise it: the text is
+    /// used bare, without the usual "invalid argument: " prefix.
     pub fn invalid_arg(domain: ErrorDomain, detail: impl Into<String>) -> Error {
-        Error::new(domain, ErrorCode::INVALID_ARG, Some(detail.into()))
+        let mut e = Error::raw(domain, ErrorCode::INVALID_ARG, detail);
+        e.int1 = 0;
+        e
     }
 
     /// `VIR_ERR_INVALID_ARG` "unsupported flags (0x..) in function ...", libvirt's answer to
-    /// flag bits a call does not know.
+    /// flag bits a call does not know (`function` is the driver entry point's name).
     pub fn unsupported_flags(domain: ErrorDomain, flags: u32, function: &str) -> Error {
-        Error::new(
+        Error::invalid_arg(
             domain,
-            ErrorCode::INVALID_ARG,
-            Some(format!(
-                "unsupported flags (0x{flags:x}) in function {function}"
-            )),
+            format!("unsupported flags (0x{flags:x}) in function {function}"),
         )
     }
 

@@ -119,6 +119,39 @@ impl DriverState {
         Ok(None)
     }
 
+    /// Places a definition that is about to run: an inactive domain of the same name and
+    /// UUID takes it as its live definition, otherwise it becomes a new transient domain.
+    /// Returns the domain's index.
+    fn add_for_start(&mut self, def: DomainDef) -> Result<usize> {
+        match self.check_conflicts(&def)? {
+            Some(i) => {
+                if self.domains[i].is_active() {
+                    return Err(Error::operation_invalid(
+                        ErrorDomain::DOMAIN,
+                        format!("domain '{}' is already active", def.name),
+                    ));
+                }
+                let d = &mut self.domains[i];
+                d.new_def = Some(d.def.clone());
+                d.def = def;
+                Ok(i)
+            }
+            None => {
+                self.domains.push(DomainObj {
+                    def,
+                    new_def: None,
+                    state: DomainState::Shutoff,
+                    reason: 0,
+                    id: -1,
+                    persistent: false,
+                    autostart: false,
+                    has_managed_save: false,
+                });
+                Ok(self.domains.len() - 1)
+            }
+        }
+    }
+
     pub fn define(&mut self, xml: &str, flags: u32) -> Result<(DomainRef, Events)> {
         if flags & !flags::define::VALIDATE != 0 {
             return Err(Error::unsupported_flags(
@@ -167,33 +200,7 @@ impl DriverState {
             ));
         }
         let def = parse_def(xml)?;
-        let i = match self.check_conflicts(&def)? {
-            Some(i) => {
-                if self.domains[i].is_active() {
-                    return Err(Error::operation_invalid(
-                        ErrorDomain::DOMAIN,
-                        format!("domain '{}' is already active", def.name),
-                    ));
-                }
-                let d = &mut self.domains[i];
-                d.new_def = Some(d.def.clone());
-                d.def = def;
-                i
-            }
-            None => {
-                self.domains.push(DomainObj {
-                    def,
-                    new_def: None,
-                    state: DomainState::Shutoff,
-                    reason: 0,
-                    id: -1,
-                    persistent: false,
-                    autostart: false,
-                    has_managed_save: false,
-                });
-                self.domains.len() - 1
-            }
-        };
+        let i = self.add_for_start(def)?;
         self.start_obj(i, reason::running::BOOTED);
         let d = &self.domains[i];
         Ok((
@@ -432,33 +439,7 @@ impl DriverState {
         }
         let xml = read_save_file(path)?;
         let def = parse_def(&xml)?;
-        let i = match self.check_conflicts(&def)? {
-            Some(i) => {
-                if self.domains[i].is_active() {
-                    return Err(Error::operation_invalid(
-                        ErrorDomain::DOMAIN,
-                        format!("domain '{}' is already active", def.name),
-                    ));
-                }
-                let d = &mut self.domains[i];
-                d.new_def = Some(d.def.clone());
-                d.def = def;
-                i
-            }
-            None => {
-                self.domains.push(DomainObj {
-                    def,
-                    new_def: None,
-                    state: DomainState::Shutoff,
-                    reason: 0,
-                    id: -1,
-                    persistent: false,
-                    autostart: false,
-                    has_managed_save: false,
-                });
-                self.domains.len() - 1
-            }
-        };
+        let i = self.add_for_start(def)?;
         self.start_obj(i, reason::running::RESTORED);
         Ok(vec![lifecycle(
             &self.domains[i],
