@@ -167,7 +167,7 @@ impl Error {
     /// `VIR_ERR_NO_SUPPORT`, the answer of every driver method a driver does not implement.
     pub fn no_support(function: &str) -> Error {
         Error::new(
-            ErrorDomain::NONE,
+            ErrorDomain::DOMAIN,
             ErrorCode::NO_SUPPORT,
             Some(function.to_string()),
         )
