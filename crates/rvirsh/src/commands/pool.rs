@@ -1,0 +1,592 @@
+//! Storage pools. Pool messages do not quote names.
+
+use super::{conn, exclusive, exclusive_opts, read_file, strcasecmp, string_to_array};
+use crate::cli::defs::*;
+use crate::cli::parser::Cmd;
+use crate::commands::domain::{dump_xml, xpath_opt};
+use crate::ctl::Ctl;
+use crate::editor::{self, EditOutcome};
+use crate::lookup::{self, BY_NAME, BY_UUID};
+use crate::pretty::{format_capacity, pretty_capacity};
+use crate::table::{Charset, Table};
+use rvirt::flags::list_pools as pf;
+use rvirt::pool_state;
+use rvirt::{ErrorCode, StoragePool};
+
+const POOL_OPT: OptDef = opt_data("pool", REQ, "pool name or UUID");
+const FILE_OPT: OptDef = opt_data("file", REQ, "file with the pool's XML description");
+const BUILD_OPTS: [OptDef; 3] = [
+    opt_bool("build", "build the pool first"),
+    opt_bool("no-overwrite", "build only if that destroys no data"),
+    opt_bool("overwrite", "build even if existing data is overwritten"),
+];
+
+pub static COMMANDS: &[CmdDef] = &[
+    cmd(
+        "pool-autostart",
+        &[POOL_OPT, opt_bool("disable", "turn autostart off instead")],
+        cmd_autostart,
+        "start a pool together with the host",
+        "Marks a pool to be started automatically when the host starts.",
+    ),
+    cmd(
+        "pool-create",
+        &[FILE_OPT, BUILD_OPTS[0], BUILD_OPTS[1], BUILD_OPTS[2]],
+        cmd_create,
+        "start a transient pool from an XML file",
+        "Creates and starts a pool described by an XML file.",
+    ),
+    cmd(
+        "pool-define",
+        &[
+            FILE_OPT,
+            opt_bool("validate", "check the XML against the schema first"),
+        ],
+        cmd_define,
+        "define a pool from an XML file without starting it",
+        "Defines (or updates) a persistent pool from an XML file.",
+    ),
+    cmd(
+        "pool-destroy",
+        &[POOL_OPT],
+        cmd_destroy,
+        "stop a pool",
+        "Stops an active pool; its data is kept.",
+    ),
+    cmd(
+        "pool-dumpxml",
+        &[
+            POOL_OPT,
+            opt_bool("inactive", "show the persistent configuration"),
+            opt_string("xpath", REQ_OPT, "print only what this XPath selects"),
+            opt_bool("wrap", "put XPath results inside one <nodes> element"),
+        ],
+        cmd_dumpxml,
+        "print a pool's XML",
+        "Prints the XML description of a pool.",
+    ),
+    cmd(
+        "pool-edit",
+        &[POOL_OPT],
+        cmd_edit,
+        "change a pool's XML in an editor",
+        "Opens a pool's configuration in $VISUAL or $EDITOR and defines the result.",
+    ),
+    cmd(
+        "pool-info",
+        &[POOL_OPT, opt_bool("bytes", "print sizes in bytes")],
+        cmd_info,
+        "show basic facts about a pool",
+        "Prints the name, UUID, state and sizes of a pool.",
+    ),
+    cmd(
+        "pool-list",
+        &[
+            opt_bool("inactive", "only inactive pools"),
+            opt_bool("all", "active and inactive pools"),
+            opt_bool("transient", "only transient pools"),
+            opt_bool("persistent", "only persistent pools"),
+            opt_bool("autostart", "only pools started with the host"),
+            opt_bool("no-autostart", "only pools not started with the host"),
+            opt_string("type", 0, "only pools of these comma-separated types"),
+            opt_bool("details", "add persistence and size columns"),
+            opt_bool("uuid", "print UUIDs instead of a table"),
+            opt_bool("name", "print names instead of a table"),
+        ],
+        cmd_list,
+        "list storage pools",
+        "Lists the storage pools of the connection, active ones by default.",
+    ),
+    cmd(
+        "pool-name",
+        &[opt_data("pool", REQ, "pool UUID")],
+        cmd_name,
+        "print the name of a pool",
+        "",
+    ),
+    cmd(
+        "pool-start",
+        &[POOL_OPT, BUILD_OPTS[0], BUILD_OPTS[1], BUILD_OPTS[2]],
+        cmd_start,
+        "start a defined pool",
+        "Starts an inactive, defined pool.",
+    ),
+    cmd(
+        "pool-undefine",
+        &[POOL_OPT],
+        cmd_undefine,
+        "remove a pool's persistent configuration",
+        "Undefines an inactive pool.",
+    ),
+    cmd(
+        "pool-uuid",
+        &[opt_data("pool", REQ, "pool name")],
+        cmd_uuid,
+        "print the UUID of a pool",
+        "",
+    ),
+];
+
+fn state_to_string(state: i32) -> &'static str {
+    match state {
+        pool_state::INACTIVE => "inactive",
+        pool_state::BUILDING => "building",
+        pool_state::RUNNING => "running",
+        pool_state::DEGRADED => "degraded",
+        pool_state::INACCESSIBLE => "inaccessible",
+        _ => "unknown",
+    }
+}
+
+/// The list filter bit of a pool type name.
+fn type_flag(t: &str) -> Option<u32> {
+    Some(match t {
+        "dir" => pf::DIR,
+        "fs" => pf::FS,
+        "netfs" => pf::NETFS,
+        "logical" => pf::LOGICAL,
+        "disk" => pf::DISK,
+        "iscsi" => pf::ISCSI,
+        "iscsi-direct" => pf::ISCSI_DIRECT,
+        "scsi" => pf::SCSI,
+        "mpath" => pf::MPATH,
+        "rbd" => pf::RBD,
+        "sheepdog" => pf::SHEEPDOG,
+        "gluster" => pf::GLUSTER,
+        "zfs" => pf::ZFS,
+        "vstorage" => pf::VSTORAGE,
+        _ => return None,
+    })
+}
+
+fn has_sizes(state: i32) -> bool {
+    state == pool_state::RUNNING || state == pool_state::DEGRADED
+}
+
+fn cmd_list(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some(c) = conn(ctl) else { return false };
+    let details = cmd.flag("details");
+    let uuid = cmd.flag("uuid");
+    let name = cmd.flag("name");
+    if !exclusive_opts(ctl, cmd, "all", "inactive")
+        || !exclusive_opts(ctl, cmd, "details", "uuid")
+        || !exclusive_opts(ctl, cmd, "details", "name")
+    {
+        return false;
+    }
+    let mut flags = pf::ACTIVE;
+    if cmd.flag("inactive") {
+        flags = pf::INACTIVE;
+    }
+    if cmd.flag("all") {
+        flags = pf::ACTIVE | pf::INACTIVE;
+    }
+    for (n, bit) in [
+        ("autostart", pf::AUTOSTART),
+        ("no-autostart", pf::NO_AUTOSTART),
+        ("persistent", pf::PERSISTENT),
+        ("transient", pf::TRANSIENT),
+    ] {
+        if cmd.flag(n) {
+            flags |= bit;
+        }
+    }
+    let Ok(types) = cmd.string(ctl, "type") else {
+        return false;
+    };
+    if let Some(types) = types {
+        for t in string_to_array(types) {
+            match type_flag(&t) {
+                Some(bit) => flags |= bit,
+                None => {
+                    ctl.error(&format!("Invalid pool type '{t}'"));
+                    return false;
+                }
+            }
+        }
+    }
+    let mut list = match c.list_all_storage_pools(flags) {
+        Ok(l) => l,
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error("Failed to list pools");
+            return false;
+        }
+    };
+    list.sort_by(|a, b| strcasecmp(a.name(), b.name()));
+
+    let mut rows = Vec::new();
+    for p in &list {
+        let autostart = match p.autostart() {
+            Ok(true) => "yes",
+            Ok(false) => "no",
+            Err(e) => {
+                ctl.set_error(e);
+                "no autostart"
+            }
+        }
+        .to_string();
+        let persistent = if details {
+            match p.is_persistent() {
+                Ok(true) => "yes",
+                Ok(false) => "no",
+                Err(e) => {
+                    ctl.set_error(e);
+                    "unknown"
+                }
+            }
+            .to_string()
+        } else {
+            String::new()
+        };
+        let (state, sizes) = match p.info() {
+            Err(e) => {
+                ctl.set_error(e);
+                ctl.error("Could not retrieve pool information");
+                (
+                    "unknown".to_string(),
+                    ["unknown".to_string(), "unknown".into(), "unknown".into()],
+                )
+            }
+            Ok(info) => {
+                if details {
+                    let sizes = if has_sizes(info.state) {
+                        [
+                            format_capacity(info.capacity),
+                            format_capacity(info.allocation),
+                            format_capacity(info.available),
+                        ]
+                    } else {
+                        ["-".to_string(), "-".into(), "-".into()]
+                    };
+                    (state_to_string(info.state).to_string(), sizes)
+                } else {
+                    let active = !matches!(p.is_active(), Ok(false));
+                    let s = if active { "active" } else { "inactive" };
+                    (s.to_string(), [String::new(), String::new(), String::new()])
+                }
+            }
+        };
+        rows.push((p, state, autostart, persistent, sizes));
+    }
+
+    if !details && (uuid || name) {
+        let mut out = String::new();
+        for (p, ..) in &rows {
+            if uuid {
+                out.push_str(&format!(
+                    "{:<36}{}",
+                    p.uuid_string(),
+                    if name { ' ' } else { '\n' }
+                ));
+            }
+            if name {
+                out.push_str(&format!("{:<20}\n", p.name()));
+            }
+        }
+        ctl.print(&out);
+        return true;
+    }
+    let mut table = if details {
+        Table::new(&[
+            "Name",
+            "State",
+            "Autostart",
+            "Persistent",
+            "Capacity",
+            "Allocation",
+            "Available",
+        ])
+    } else {
+        Table::new(&["Name", "State", "Autostart"])
+    };
+    for (p, state, autostart, persistent, sizes) in rows {
+        let mut row = vec![p.name().to_string(), state, autostart];
+        if details {
+            row.push(persistent);
+            row.extend(sizes);
+        }
+        table.add_row(row);
+    }
+    let out = table.render(!ctl.quiet, Charset::from_env());
+    ctl.print(&out);
+    true
+}
+
+fn line(label: &str, value: &str) -> String {
+    format!("{label:<15} {value}\n")
+}
+
+fn cmd_info(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some((pool, _)) = lookup::pool(ctl, cmd, "pool", BY_UUID | BY_NAME) else {
+        return false;
+    };
+    let bytes = cmd.flag("bytes");
+    let mut s = line("Name:", pool.name());
+    s.push_str(&line("UUID:", &pool.uuid_string()));
+    let info = match pool.info() {
+        Ok(i) => i,
+        Err(e) => {
+            ctl.print(&s);
+            ctl.set_error(e);
+            return false;
+        }
+    };
+    s.push_str(&line("State:", state_to_string(info.state)));
+    match pool.is_persistent() {
+        Ok(p) => s.push_str(&line("Persistent:", if p { "yes" } else { "no" })),
+        Err(e) => {
+            ctl.set_error(e);
+            s.push_str(&line("Persistent:", "unknown"));
+        }
+    }
+    match pool.autostart() {
+        Ok(a) => s.push_str(&line("Autostart:", if a { "yes" } else { "no" })),
+        Err(e) => {
+            ctl.set_error(e);
+            s.push_str(&line("Autostart:", "no autostart"));
+        }
+    }
+    if has_sizes(info.state) {
+        for (label, v) in [
+            ("Capacity:", info.capacity),
+            ("Allocation:", info.allocation),
+            ("Available:", info.available),
+        ] {
+            if bytes {
+                s.push_str(&line(label, &v.to_string()));
+            } else {
+                let (val, unit) = pretty_capacity(v);
+                s.push_str(&line(label, &format!("{val:.2} {unit}")));
+            }
+        }
+    }
+    ctl.print(&s);
+    true
+}
+
+fn cmd_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some((pool, _)) = lookup::pool(ctl, cmd, "pool", BY_UUID | BY_NAME) else {
+        return false;
+    };
+    let f = if cmd.flag("inactive") {
+        rvirt::flags::storage_xml::INACTIVE
+    } else {
+        0
+    };
+    let Ok(xp) = xpath_opt(cmd) else {
+        return false;
+    };
+    let Some(xml) = ctl.check(pool.xml_desc(f)) else {
+        return false;
+    };
+    dump_xml(ctl, &xml, xp, cmd.flag("wrap"))
+}
+
+/// The `--build`/`--overwrite`/`--no-overwrite` flags; `Err` when both overwrite forms
+/// are given.
+fn build_flags(ctl: &mut Ctl, cmd: &Cmd) -> Result<u32, ()> {
+    let overwrite = cmd.flag("overwrite");
+    let no_overwrite = cmd.flag("no-overwrite");
+    if !exclusive(
+        ctl,
+        ("overwrite", overwrite),
+        ("no-overwrite", no_overwrite),
+    ) {
+        return Err(());
+    }
+    let mut f = 0;
+    if cmd.flag("build") {
+        f |= 1;
+    }
+    if overwrite {
+        f |= 2;
+    }
+    if no_overwrite {
+        f |= 4;
+    }
+    Ok(f)
+}
+
+fn cmd_define(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some(c) = conn(ctl) else { return false };
+    let Ok(from) = cmd.string_req(ctl, "file") else {
+        return false;
+    };
+    let f = u32::from(cmd.flag("validate"));
+    let Some(xml) = read_file(ctl, from) else {
+        return false;
+    };
+    match c.storage_pool_define_xml(&xml, f) {
+        Ok(p) => {
+            ctl.print_extra(&format!("Pool {} defined from {from}\n", p.name()));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error(&format!("Failed to define pool from {from}"));
+            false
+        }
+    }
+}
+
+fn cmd_create(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some(c) = conn(ctl) else { return false };
+    let Ok(from) = cmd.string_req(ctl, "file") else {
+        return false;
+    };
+    let Ok(f) = build_flags(ctl, cmd) else {
+        return false;
+    };
+    let Some(xml) = read_file(ctl, from) else {
+        return false;
+    };
+    match c.storage_pool_create_xml(&xml, f) {
+        Ok(p) => {
+            ctl.print_extra(&format!("Pool {} created from {from}\n", p.name()));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error(&format!("Failed to create pool from {from}"));
+            false
+        }
+    }
+}
+
+/// A pool action with virsh's messages (`{}` is the name as typed).
+fn action(
+    ctl: &mut Ctl,
+    cmd: &Cmd,
+    f: &dyn Fn(&StoragePool) -> rvirt::Result<()>,
+    ok: &str,
+    fail: &str,
+) -> bool {
+    let Some((pool, name)) = lookup::pool(ctl, cmd, "pool", BY_UUID | BY_NAME) else {
+        return false;
+    };
+    match f(&pool) {
+        Ok(()) => {
+            ctl.print_extra(&ok.replace("{}", &name));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error(&fail.replace("{}", &name));
+            false
+        }
+    }
+}
+
+fn cmd_start(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Ok(f) = build_flags(ctl, cmd) else {
+        return false;
+    };
+    action(
+        ctl,
+        cmd,
+        &|p| p.create(f),
+        "Pool {} started\n",
+        "Failed to start pool {}",
+    )
+}
+
+fn cmd_destroy(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    action(
+        ctl,
+        cmd,
+        &|p| p.destroy(),
+        "Pool {} destroyed\n",
+        "Failed to destroy pool {}",
+    )
+}
+
+fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    action(
+        ctl,
+        cmd,
+        &|p| p.undefine(),
+        "Pool {} has been undefined\n",
+        "Failed to undefine pool {}",
+    )
+}
+
+fn cmd_autostart(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    if cmd.flag("disable") {
+        action(
+            ctl,
+            cmd,
+            &|p| p.set_autostart(false),
+            "Pool {} unmarked as autostarted\n",
+            "failed to unmark pool {} as autostarted",
+        )
+    } else {
+        action(
+            ctl,
+            cmd,
+            &|p| p.set_autostart(true),
+            "Pool {} marked as autostarted\n",
+            "failed to mark pool {} as autostarted",
+        )
+    }
+}
+
+fn cmd_name(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some((pool, _)) = lookup::pool(ctl, cmd, "pool", BY_UUID) else {
+        return false;
+    };
+    ctl.print(&format!("{}\n", pool.name()));
+    true
+}
+
+fn cmd_uuid(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some((pool, _)) = lookup::pool(ctl, cmd, "pool", BY_NAME) else {
+        return false;
+    };
+    ctl.print(&format!("{}\n", pool.uuid_string()));
+    true
+}
+
+fn cmd_edit(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some(c) = conn(ctl) else { return false };
+    let Some((pool, _)) = lookup::pool(ctl, cmd, "pool", BY_UUID | BY_NAME) else {
+        return false;
+    };
+    // Ask for the persistent definition unless the driver refuses the flag.
+    let mut f = rvirt::flags::storage_xml::INACTIVE;
+    match pool.xml_desc(f) {
+        Ok(_) => {}
+        Err(e) if e.code == ErrorCode::INVALID_ARG => {
+            f = 0;
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            return false;
+        }
+    }
+    let p = pool.clone();
+    let outcome = editor::edit_loop(
+        ctl,
+        &mut |ctl: &mut Ctl| ctl.check(p.xml_desc(f)),
+        &mut |ctl: &mut Ctl, xml: &str, _| ctl.check(c.storage_pool_define_xml(xml, 0)),
+        false,
+    );
+    match outcome {
+        EditOutcome::NotChanged => {
+            ctl.print_extra(&format!(
+                "Pool {} XML configuration not changed.\n",
+                pool.name()
+            ));
+            true
+        }
+        EditOutcome::Edited(np) => {
+            let name = np.map(|p| p.name().to_string());
+            ctl.print_extra(&format!(
+                "Pool {} XML configuration edited.\n",
+                name.as_deref().unwrap_or("(null)")
+            ));
+            true
+        }
+        EditOutcome::Failed => false,
+    }
+}
