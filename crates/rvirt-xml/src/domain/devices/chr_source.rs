@@ -65,8 +65,10 @@ xml_enum! {
     }
 }
 
-/// `<reconnect>` of a connecting socket. libvirt keeps the tri-state: absent `enabled`
-/// prints nothing, and `timeout` is only read (and printed) when enabled.
+/// `<reconnect>` of a connecting socket (`virDomainChrSourceReconnectDef`), shared by
+/// chardevs, vhost-user interfaces and vhost-user disks, which libvirt 9.0 all read with the
+/// same function. It keeps the tri-state: absent `enabled` prints nothing, and `timeout` is
+/// only read (and printed) when enabled, so `enabled='no' timeout='3'` is accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Reconnect {
     pub enabled: Option<bool>,
@@ -98,43 +100,10 @@ impl Reconnect {
         Some(o)
     }
 
-    fn is_enabled(r: &Option<Reconnect>) -> bool {
+    /// Whether `r` asks for reconnection (libvirt refuses that on listening sockets).
+    pub fn is_enabled(r: &Option<Reconnect>) -> bool {
         r.is_some_and(|r| r.enabled == Some(true))
     }
-}
-
-/// Reads every `<seclabel>` override in a chardev `<source>` (the label type is shared with
-/// disk sources), refusing two overrides for one model as libvirt does.
-pub fn parse_seclabels(source: &Element, ctx: &ParseCtx) -> Result<Vec<DeviceSeclabel>> {
-    let mut out: Vec<DeviceSeclabel> = Vec::new();
-    for s in source.children_named("seclabel") {
-        let model = s.string_attr("model");
-        if let Some(m) = &model {
-            if out.iter().any(|o| o.model.as_deref() == Some(m)) {
-                return Err(Error::new(
-                    ErrorDomain::DOMAIN,
-                    ErrorCode::XML_DETAIL,
-                    Some(format!("seclabel for model {m} is already provided")),
-                ));
-            }
-        }
-        let relabel = s.yes_no_attr("relabel")?.unwrap_or(true);
-        let labelskip = !ctx.inactive && s.attr("labelskip") == Some("yes");
-        let label = s.child_text("label").filter(|l| !l.is_empty());
-        if label.is_some() && !relabel {
-            return Err(xml_error(format!(
-                "Cannot specify a label if relabelling is turned off. model={}",
-                model.as_deref().unwrap_or("<null>")
-            )));
-        }
-        out.push(DeviceSeclabel {
-            model,
-            relabel,
-            labelskip,
-            label,
-        });
-    }
-    Ok(out)
 }
 
 /// The type-specific part of a chardev source.
@@ -305,7 +274,7 @@ impl ChrSource {
                 }
             }
             if seclabels {
-                src.seclabels = parse_seclabels(first, ctx)?;
+                src.seclabels = DeviceSeclabel::parse_all(first, ctx)?;
             }
         }
         let logs: Vec<&Element> = parent.children_named("log").collect();

@@ -16,9 +16,10 @@ use crate::writer::{yes_no, Out};
 use crate::xml_enum;
 
 mod extras;
+use super::chr_source::Reconnect;
 pub use extras::{
-    AuthType, DeviceSeclabel, Encryption, EncryptionEngine, EncryptionFormat, Reconnect,
-    Reservations, ReservationsMode, SecretLookup, SecretUsageType, StorageAuth,
+    AuthType, DeviceSeclabel, Encryption, EncryptionEngine, EncryptionFormat, Reservations,
+    ReservationsMode, SecretLookup, SecretUsageType, StorageAuth,
 };
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 
@@ -555,7 +556,7 @@ impl StorageSource {
                 let path = el.string_attr("path").ok_or_else(|| {
                     xml_error("missing 'path' attribute for vhostuser disk source")
                 })?;
-                let reconnect = el.child("reconnect").map(Reconnect::parse).transpose()?;
+                let reconnect = Reconnect::parse_child(el)?;
                 SourceKind::VhostUser(Some(VhostUserSource { path, reconnect }))
             }
         };
@@ -620,9 +621,7 @@ impl StorageSource {
             SourceKind::VhostUser(Some(v)) => {
                 o.set("type", "unix");
                 o.set("path", &v.path);
-                if let Some(r) = &v.reconnect {
-                    o.push(r.format());
-                }
+                o.push_opt(v.reconnect.and_then(|r| r.format()));
             }
             SourceKind::Network(None)
             | SourceKind::Volume(None)

@@ -2,6 +2,7 @@
 //! `type='hostdev'`, the virtio `<driver>`, `<backend>`, `<filterref>`, `<portForward>`,
 //! `<teaming>`, `<coalesce>`, and the virtio options other device families share.
 
+pub use super::chr_source::Reconnect;
 pub use super::interface_hostdev::{
     HostdevDriver, NetHostdev, NetHostdevSource, StartupPolicy, UsbGuestReset,
 };
@@ -89,43 +90,6 @@ xml_enum! {
 xml_enum! {
     /// Which side of a vhost-user socket listens.
     pub enum VhostUserMode { Server = "server", Client = "client" }
-}
-
-/// `<reconnect>` of a client socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Reconnect {
-    pub enabled: bool,
-    /// Seconds; kept only when enabled.
-    pub timeout: u32,
-}
-
-impl Reconnect {
-    /// Reads `<reconnect>` under `parent`; `None` without the element or without `enabled`.
-    pub fn parse(parent: &Element) -> Result<Option<Reconnect>> {
-        let Some(r) = parent.child("reconnect") else {
-            return Ok(None);
-        };
-        match r.yes_no_attr("enabled")? {
-            None => Ok(None),
-            Some(false) => Ok(Some(Reconnect {
-                enabled: false,
-                timeout: 0,
-            })),
-            Some(true) => Ok(Some(Reconnect {
-                enabled: true,
-                timeout: required(r, "timeout", prop_uint(r, "timeout", 10, false)?)?,
-            })),
-        }
-    }
-
-    pub fn format(&self) -> Out {
-        let o = Out::new("reconnect").attr("enabled", yes_no(self.enabled));
-        if self.enabled {
-            o.attr("timeout", self.timeout)
-        } else {
-            o
-        }
-    }
 }
 
 /// The endpoint of a socket-type interface (server, client, mcast, udp).
@@ -281,7 +245,7 @@ impl NetSource {
                 NetSource::VhostUser {
                     path,
                     mode,
-                    reconnect: Reconnect::parse(s)?,
+                    reconnect: Reconnect::parse_child(s)?,
                 }
             }
             "vdpa" => NetSource::Vdpa {
@@ -345,9 +309,7 @@ impl NetSource {
                 s.set("type", "unix");
                 s.set("path", path);
                 s.set("mode", mode);
-                if let Some(r) = reconnect {
-                    s.push(r.format());
-                }
+                s.push_opt(reconnect.and_then(|r| r.format()));
             }
             NetSource::Bridge { bridge } => s.set("bridge", bridge),
             NetSource::Server(k)

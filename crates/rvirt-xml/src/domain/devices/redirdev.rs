@@ -1,18 +1,17 @@
 //! `<redirdev>` (a USB device redirected from a client over SPICE or a socket) and
 //! `<redirfilter>` (which client USB devices may be redirected).
 //!
-//! A redirdev carries a character-device source. The general chardev source model lives
-//! with the serial/console family; this module keeps its own small reader/writer for the
-//! forms a redirdev uses in practice (spicevmc, tcp, unix, plain paths), to be unified with
-//! the shared one later.
+//! A redirdev's source is a general chardev source ([`ChrSource`]) named by the redirdev's
+//! `type=`, read and checked as libvirt reads it for serial ports, but without the
+//! per-source `<seclabel>` overrides, which libvirt reads for character devices proper only.
 
-use super::disk_source::{DeviceSeclabel, Reconnect};
+use super::chr_source::{ChrSource, ChrSourceData, ChrType};
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{internal, unsupported, xml_error};
 use crate::read::{invalid_value, ElementExt, XmlEnum};
 use crate::tree::Element;
-use crate::writer::{on_off, yes_no, Out};
+use crate::writer::{yes_no, Out};
 use crate::xml_enum;
 use rvirt_core::Result;
 
@@ -22,227 +21,13 @@ xml_enum! {
     }
 }
 
-xml_enum! {
-    /// Character device types a redirdev may name.
-    pub enum RedirChrType {
-        Null = "null",
-        Vc = "vc",
-        Pty = "pty",
-        Dev = "dev",
-        File = "file",
-        Pipe = "pipe",
-        Stdio = "stdio",
-        Udp = "udp",
-        Tcp = "tcp",
-        Unix = "unix",
-        Spicevmc = "spicevmc",
-        Spiceport = "spiceport",
-        Nmdm = "nmdm",
-        QemuVdagent = "qemu-vdagent",
-        Dbus = "dbus",
-    }
-}
-
-xml_enum! {
-    pub enum SourceMode {
-        Connect = "connect",
-        Bind = "bind",
-    }
-}
-
-xml_enum! {
-    pub enum TcpProtocol {
-        Raw = "raw",
-        Telnet = "telnet",
-        Telnets = "telnets",
-        Tls = "tls",
-    }
-}
-
-/// The redirdev's character device source.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RedirSource {
-    /// Types without a `<source>` (spicevmc, null, vc, stdio).
-    None(RedirChrType),
-    /// pty, dev, file, pipe.
-    Path {
-        ty: RedirChrType,
-        path: Option<String>,
-        append: Option<bool>,
-        seclabels: Vec<DeviceSeclabel>,
-    },
-    Tcp {
-        mode: SourceMode,
-        host: Option<String>,
-        service: Option<String>,
-        tls: Option<bool>,
-        reconnect: Option<Reconnect>,
-        protocol: TcpProtocol,
-    },
-    Unix {
-        mode: SourceMode,
-        path: Option<String>,
-        reconnect: Option<Reconnect>,
-        seclabels: Vec<DeviceSeclabel>,
-    },
-    Spiceport {
-        channel: Option<String>,
-    },
-}
-
-impl RedirSource {
-    pub fn chr_type(&self) -> RedirChrType {
-        match self {
-            RedirSource::None(t) | RedirSource::Path { ty: t, .. } => *t,
-            RedirSource::Tcp { .. } => RedirChrType::Tcp,
-            RedirSource::Unix { .. } => RedirChrType::Unix,
-            RedirSource::Spiceport { .. } => RedirChrType::Spiceport,
-        }
-    }
-
-    /// Reads the source of `ty` from the children of `el`.
-    pub fn parse(ty: RedirChrType, el: &Element, ctx: &ParseCtx) -> Result<RedirSource> {
-        let src = el.child("source");
-        let mode = |s: Option<&Element>| -> Result<SourceMode> {
-            Ok(match s {
-                Some(s) => s.enum_attr("mode")?.unwrap_or(SourceMode::Connect),
-                None => SourceMode::Connect,
-            })
-        };
-        Ok(match ty {
-            RedirChrType::Null
-            | RedirChrType::Vc
-            | RedirChrType::Stdio
-            | RedirChrType::Spicevmc => RedirSource::None(ty),
-            RedirChrType::Pty | RedirChrType::Dev | RedirChrType::File | RedirChrType::Pipe => {
-                RedirSource::Path {
-                    ty,
-                    path: src.and_then(|s| s.string_attr("path")),
-                    append: match src {
-                        Some(s) if ty == RedirChrType::File => s.on_off_attr("append")?,
-                        _ => None,
-                    },
-                    seclabels: match src {
-                        Some(s) => DeviceSeclabel::parse_all(s, ctx)?,
-                        None => Vec::new(),
-                    },
-                }
-            }
-            RedirChrType::Tcp => {
-                let protocol = match el.child("protocol").and_then(|p| p.attr("type")) {
-                    None => TcpProtocol::Raw,
-                    Some(p) => TcpProtocol::from_xml(p)
-                        .ok_or_else(|| unsupported(format!("Unknown protocol '{p}'")))?,
-                };
-                RedirSource::Tcp {
-                    mode: mode(src)?,
-                    host: src.and_then(|s| s.string_attr("host")),
-                    service: src.and_then(|s| s.string_attr("service")),
-                    tls: match src {
-                        Some(s) => s.yes_no_attr("tls")?,
-                        None => None,
-                    },
-                    reconnect: src
-                        .and_then(|s| s.child("reconnect"))
-                        .map(Reconnect::parse)
-                        .transpose()?,
-                    protocol,
-                }
-            }
-            RedirChrType::Unix => RedirSource::Unix {
-                mode: mode(src)?,
-                path: src.and_then(|s| s.string_attr("path")),
-                reconnect: src
-                    .and_then(|s| s.child("reconnect"))
-                    .map(Reconnect::parse)
-                    .transpose()?,
-                seclabels: match src {
-                    Some(s) => DeviceSeclabel::parse_all(s, ctx)?,
-                    None => Vec::new(),
-                },
-            },
-            RedirChrType::Spiceport => RedirSource::Spiceport {
-                channel: src.and_then(|s| s.string_attr("channel")),
-            },
-            RedirChrType::Udp
-            | RedirChrType::Nmdm
-            | RedirChrType::QemuVdagent
-            | RedirChrType::Dbus => {
-                return Err(unsupported(format!(
-                    "redirdev character device type '{ty}' is not supported"
-                )))
-            }
-        })
-    }
-
-    /// Appends the source (and, for tcp, the protocol) to `out`.
-    pub fn format_into(&self, out: &mut Out, ctx: &FormatCtx) {
-        match self {
-            RedirSource::None(_) => {}
-            RedirSource::Path {
-                ty,
-                path,
-                append,
-                seclabels,
-            } => {
-                if *ty == RedirChrType::Pty && ctx.inactive {
-                    return;
-                }
-                if let Some(p) = path {
-                    let mut s = Out::new("source")
-                        .attr("path", p)
-                        .attr_opt("append", append.map(on_off));
-                    for l in seclabels {
-                        s.push_opt(l.format(ctx));
-                    }
-                    out.push(s);
-                }
-            }
-            RedirSource::Tcp {
-                mode,
-                host,
-                service,
-                tls,
-                reconnect,
-                protocol,
-            } => {
-                let mut s = Out::new("source")
-                    .attr("mode", mode)
-                    .attr_opt("host", host.as_ref())
-                    .attr_opt("service", service.as_ref())
-                    .attr_opt("tls", tls.map(yes_no));
-                s.push_opt(reconnect.as_ref().map(Reconnect::format));
-                out.push(s);
-                out.push(Out::new("protocol").attr("type", protocol));
-            }
-            RedirSource::Unix {
-                mode,
-                path,
-                reconnect,
-                seclabels,
-            } => {
-                if let Some(p) = path {
-                    let mut s = Out::new("source").attr("mode", mode).attr("path", p);
-                    for l in seclabels {
-                        s.push_opt(l.format(ctx));
-                    }
-                    s.push_opt(reconnect.as_ref().map(Reconnect::format));
-                    out.push(s);
-                }
-            }
-            RedirSource::Spiceport { channel } => {
-                if let Some(c) = channel {
-                    out.push(Out::new("source").attr("channel", c));
-                }
-            }
-        }
-    }
-}
+/// The channel libvirt names for a D-Bus redirdev that does not name one.
+const DBUS_USBREDIR_CHANNEL: &str = "org.qemu.usbredir";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Redirdev {
     pub bus: RedirdevBus,
-    pub source: RedirSource,
+    pub source: ChrSource,
     pub info: DeviceInfo,
 }
 
@@ -255,11 +40,15 @@ impl Redirdev {
         };
         let ty = match el.attr("type") {
             None => return Err(internal("missing type in redirdev")),
-            Some(t) => RedirChrType::from_xml(t).ok_or_else(|| {
+            Some(t) => ChrType::from_xml(t).ok_or_else(|| {
                 unsupported(format!("unknown redirdev character device type '{t}'"))
             })?,
         };
-        let source = RedirSource::parse(ty, el, ctx)?;
+        let mut source = ChrSource::parse(ty, el, ctx, false)?;
+        // libvirt's redirdev parser, not the chardev one, supplies the usbredir channel.
+        if let ChrSourceData::Dbus { channel } = &mut source.data {
+            channel.get_or_insert_with(|| DBUS_USBREDIR_CHANNEL.to_string());
+        }
         let info = DeviceInfo::parse(
             el,
             ctx,
@@ -285,17 +74,10 @@ impl Redirdev {
         Ok(())
     }
 
-    /// The chardev checks libvirt's validation makes for the source.
+    /// The chardev source checks libvirt makes for any character device
+    /// (`virDomainChrSourceDefValidate`); a redirdev's unix socket always needs a path.
     pub fn validate(&self) -> Result<()> {
-        if let RedirSource::Tcp { host, service, .. } = &self.source {
-            if host.is_none() {
-                return Err(internal("Missing source host attribute for char device"));
-            }
-            if service.is_none() {
-                return Err(internal("Missing source service attribute for char device"));
-            }
-        }
-        Ok(())
+        self.source.validate(false)
     }
 }
 
@@ -461,6 +243,34 @@ mod tests {
         assert_eq!(
             d.format(&fctx()).render(0),
             "<redirdev bus='usb' type='spicevmc'>\n</redirdev>\n"
+        );
+    }
+
+    #[test]
+    fn any_chardev_type_and_dbus_default_channel() {
+        let d = Redirdev::parse(&el("<redirdev type='dbus'/>"), &ctx()).expect("ok");
+        assert_eq!(
+            d.format(&fctx()).render(0),
+            "<redirdev bus='usb' type='dbus'>\n  <source channel='org.qemu.usbredir'/>\n</redirdev>\n"
+        );
+        // No per-source seclabels for a redirdev, and disabled reconnect keeps no timeout.
+        let d = Redirdev::parse(
+            &el("<redirdev type='unix'><source path='/s'><seclabel model='dac' relabel='no'/><reconnect enabled='no' timeout='3'/></source></redirdev>"),
+            &ctx(),
+        )
+        .expect("ok");
+        assert_eq!(
+            d.format(&fctx()).render(0),
+            "<redirdev bus='usb' type='unix'>\n  <source mode='connect' path='/s'>\n    <reconnect enabled='no'/>\n  </source>\n</redirdev>\n"
+        );
+        let d = Redirdev::parse(
+            &el("<redirdev type='nmdm'><source master='/a'/></redirdev>"),
+            &ctx(),
+        )
+        .expect("ok");
+        assert_eq!(
+            d.validate().err().map(|e| e.message).as_deref(),
+            Some("internal error: Should define both master and slave path attributes for nmdm device")
         );
     }
 

@@ -1,6 +1,6 @@
 //! The per-source extras of a storage source: authentication, encryption, persistent
-//! reservations, per-device security labels and socket reconnection. Host devices (iSCSI)
-//! and character devices carry some of the same elements.
+//! reservations and per-device security labels. Host devices (iSCSI) and character devices
+//! carry some of the same elements.
 
 use crate::domain::ctx::{FormatCtx, ParseCtx};
 use crate::error::{unsupported, xml_error};
@@ -8,7 +8,7 @@ use crate::read::{ElementExt, XmlEnum};
 use crate::tree::Element;
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
-use rvirt_core::Result;
+use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 
 xml_enum! {
     pub enum EncryptionFormat {
@@ -192,8 +192,12 @@ impl Encryption {
     }
 }
 
-/// A per-device security label override (`<seclabel>` inside a source). Character device
-/// sources carry the same element.
+/// The longest `<label>` libvirt keeps (`VIR_SECURITY_LABEL_BUFLEN - 1`); a longer one is
+/// dropped as if absent, because `virXPathStringLimit` returns nothing and the parser goes on.
+const SECLABEL_MAX: usize = 4096;
+
+/// A per-device security label override (`<seclabel>` inside a disk, chardev or hostdev
+/// source), libvirt's `virSecurityDeviceLabelDef`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceSeclabel {
     pub model: Option<String>,
@@ -205,39 +209,41 @@ pub struct DeviceSeclabel {
 }
 
 impl DeviceSeclabel {
-    pub fn parse(el: &Element, ctx: &ParseCtx) -> Result<DeviceSeclabel> {
-        let relabel = el.yes_no_attr("relabel")?.unwrap_or(true);
-        let labelskip = if ctx.inactive {
-            false
-        } else {
-            el.yes_no_attr("labelskip")?.unwrap_or(false)
-        };
-        let model = el.string_attr("model");
-        let label = el.child_text("label");
-        if let Some(l) = &label {
-            if !relabel {
+    /// Reads every `<seclabel>` child of `el` as `virSecurityDeviceLabelDefParseXML` does:
+    /// two overrides for one model are refused, an empty or over-long label counts as none,
+    /// and `labelskip` is read from live XML only, a bad value being ignored.
+    pub fn parse_all(el: &Element, ctx: &ParseCtx) -> Result<Vec<DeviceSeclabel>> {
+        let mut out: Vec<DeviceSeclabel> = Vec::new();
+        for s in el.children_named("seclabel") {
+            let model = s.string_attr("model");
+            if let Some(m) = &model {
+                if out.iter().any(|o| o.model.as_deref() == Some(m)) {
+                    return Err(Error::new(
+                        ErrorDomain::DOMAIN,
+                        ErrorCode::XML_DETAIL,
+                        Some(format!("seclabel for model {m} is already provided")),
+                    ));
+                }
+            }
+            let relabel = s.yes_no_attr("relabel")?.unwrap_or(true);
+            let labelskip = !ctx.inactive && s.attr("labelskip") == Some("yes");
+            let label = s
+                .child_text("label")
+                .filter(|l| !l.is_empty() && l.len() <= SECLABEL_MAX);
+            if label.is_some() && !relabel {
                 return Err(xml_error(format!(
                     "Cannot specify a label if relabelling is turned off. model={}",
                     model.as_deref().unwrap_or("<null>")
                 )));
             }
-            if l.len() > 4096 {
-                return Err(xml_error("security label is too long"));
-            }
+            out.push(DeviceSeclabel {
+                model,
+                relabel,
+                labelskip,
+                label,
+            });
         }
-        Ok(DeviceSeclabel {
-            model,
-            relabel,
-            labelskip,
-            label,
-        })
-    }
-
-    /// Parses every `<seclabel>` child of `el`.
-    pub fn parse_all(el: &Element, ctx: &ParseCtx) -> Result<Vec<DeviceSeclabel>> {
-        el.children_named("seclabel")
-            .map(|s| DeviceSeclabel::parse(s, ctx))
-            .collect()
+        Ok(out)
     }
 
     /// `None` when libvirt leaves the label out (inactive output of a label-less relabel).
@@ -253,40 +259,6 @@ impl DeviceSeclabel {
         }
         o.text_child_opt("label", self.label.as_ref());
         Some(o)
-    }
-}
-
-/// `<reconnect>` of a client socket (vhost-user disks; chardevs use the same shape).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Reconnect {
-    pub enabled: bool,
-    pub timeout: Option<u32>,
-}
-
-impl Reconnect {
-    pub fn parse(el: &Element) -> Result<Reconnect> {
-        let enabled = el.yes_no_attr("enabled")?.ok_or_else(|| {
-            xml_error("Missing required attribute 'enabled' in element 'reconnect'")
-        })?;
-        let timeout = if enabled {
-            Some(el.num_attr::<u32>("timeout")?.ok_or_else(|| {
-                xml_error("Missing required attribute 'timeout' in element 'reconnect'")
-            })?)
-        } else {
-            if el.attr("timeout").is_some() {
-                return Err(xml_error(
-                    "reconnect timeout for chardev can be set only if reconnect is enabled",
-                ));
-            }
-            None
-        };
-        Ok(Reconnect { enabled, timeout })
-    }
-
-    pub fn format(&self) -> Out {
-        Out::new("reconnect")
-            .attr("enabled", yes_no(self.enabled))
-            .attr_opt("timeout", self.timeout)
     }
 }
 
