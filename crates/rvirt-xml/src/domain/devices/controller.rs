@@ -1,7 +1,8 @@
 //! `<controller>`: buses other devices attach to (IDE, SCSI, USB, PCI, virtio-serial, ...).
 
-use super::disk::{VirtioModel, VirtioOptions};
+use super::disk::VirtioModel;
 use super::disk_source::parse_scaled_element;
+use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{unsupported, xml_error};
@@ -374,7 +375,7 @@ impl Controller {
             .attr_opt("max_sectors", d.max_sectors)
             .attr_opt("ioeventfd", d.ioeventfd.map(on_off))
             .attr_opt("iothread", d.iothread);
-        d.virtio.write(&mut dout);
+        d.virtio.write_attrs(&mut dout);
         o.push_nonempty(dout);
         self.info.format_into(&mut o, ctx);
         if let Some(h) = self.pcihole64 {

@@ -9,6 +9,7 @@ use super::disk_source::{
     format_metadata_cache, parse_metadata_cache, BackingStore, DiskType, SourceKind, StorageFormat,
     StorageSource,
 };
+use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{Address, DeviceInfo, InfoAllow};
 use crate::error::{internal, unsupported, xml_error};
@@ -125,34 +126,6 @@ xml_enum! {
     }
 }
 
-/// The virtio transport options many virtio devices accept on their `<driver>`
-/// (controllers, filesystems, and other families can reuse this).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct VirtioOptions {
-    pub iommu: Option<bool>,
-    pub ats: Option<bool>,
-    pub packed: Option<bool>,
-    pub page_per_vq: Option<bool>,
-}
-
-impl VirtioOptions {
-    pub fn parse(el: &Element) -> Result<VirtioOptions> {
-        Ok(VirtioOptions {
-            iommu: el.on_off_attr("iommu")?,
-            ats: el.on_off_attr("ats")?,
-            packed: el.on_off_attr("packed")?,
-            page_per_vq: el.on_off_attr("page_per_vq")?,
-        })
-    }
-
-    pub fn write(&self, o: &mut Out) {
-        o.set_opt("iommu", self.iommu.map(on_off));
-        o.set_opt("ats", self.ats.map(on_off));
-        o.set_opt("packed", self.packed.map(on_off));
-        o.set_opt("page_per_vq", self.page_per_vq.map(on_off));
-    }
-}
-
 /// `<driver>` of a disk. The image format is kept here too (libvirt stores it with the
 /// source but prints it on the driver).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -235,7 +208,7 @@ impl DiskDriver {
             .attr_opt("detect_zeroes", self.detect_zeroes)
             .attr_opt("queues", self.queues)
             .attr_opt("queue_size", self.queue_size);
-        self.virtio.write(&mut o);
+        self.virtio.write_attrs(&mut o);
         if let Some(m) = self.metadata_cache_max {
             o.push(format_metadata_cache(m));
         }

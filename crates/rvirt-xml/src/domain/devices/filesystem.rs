@@ -1,8 +1,9 @@
 //! `<filesystem>`: a host directory, image or RAM area exported to the guest as a file
 //! system (9p, virtiofs, or container mounts).
 
-use super::disk::{VirtioModel, VirtioOptions};
+use super::disk::VirtioModel;
 use super::disk_source::{parse_scaled_element, StorageFormat};
+use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{unsupported, xml_error};
@@ -329,7 +330,7 @@ impl Filesystem {
             dout.set_opt("wrpolicy", d.wrpolicy);
             dout.set_opt("queue", d.queue);
         }
-        d.virtio.write(&mut dout);
+        d.virtio.write_attrs(&mut dout);
         o.push_nonempty(dout);
         if d.kind == Some(FsDriverType::Virtiofs) {
             if let Some(b) = &self.binary {

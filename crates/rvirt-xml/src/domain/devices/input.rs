@@ -1,7 +1,8 @@
 //! `<input>`: mice, keyboards, tablets, and host input devices passed through
 //! (virtio `passthrough`) or shared (`evdev`).
 
-use super::interface_parts::{sanitize_path, VirtioOptions};
+use super::interface_parts::sanitize_path;
+use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{Address, DeviceInfo, InfoAllow};
 use crate::error::{internal, unsupported, xml_error};
@@ -124,7 +125,7 @@ impl Input {
                 source.repeat = s.on_off_attr("repeat")?;
             }
         }
-        let virtio = VirtioOptions::parse(el.child("driver"))?;
+        let virtio = VirtioOptions::parse_child(el)?;
         Ok(Input {
             kind,
             bus,

@@ -10,12 +10,13 @@ use super::interface_parts::{
 };
 pub use super::interface_parts::{
     HostdevDriver, MacvlanMode, NetHostdev, NetHostdevSource, NetModelKind, Reconnect,
-    SocketSource, VhostUserMode, VirtioOptions,
+    SocketSource, VhostUserMode,
 };
 use super::netdev::{
     c_strtoul, format_port_isolated, nonempty_attr, parse_port_isolated, Bandwidth, NetIpInfo,
     VirtualPort, VirtualPortFlags, Vlan,
 };
+use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{unsupported, xml_error};
@@ -209,7 +210,7 @@ impl Interface {
 
         let is_virtio = model.as_ref().is_some_and(NetModel::is_virtio);
         let driver_el = el.child("driver");
-        let virtio = VirtioOptions::parse(driver_el)?;
+        let virtio = VirtioOptions::parse_child(el)?;
         let driver = match driver_el {
             Some(d) if type_name != "hostdev" && is_virtio => VirtioNetDriver::parse(d)?,
             _ => VirtioNetDriver::default(),
@@ -343,7 +344,7 @@ impl Interface {
             ));
         }
         if !self.is_virtio_model() {
-            self.virtio.check_virtio_only()?;
+            self.virtio.check_absent()?;
         }
         Ok(())
     }

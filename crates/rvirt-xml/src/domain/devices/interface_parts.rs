@@ -1,6 +1,6 @@
 //! Sub-elements of `<interface>`: the per-type `<source>`, the host device behind
 //! `type='hostdev'`, the virtio `<driver>`, `<backend>`, `<filterref>`, `<portForward>`,
-//! `<teaming>`, `<coalesce>`, and the virtio options other device families share.
+//! `<teaming>` and `<coalesce>`.
 
 pub use super::chr_source::Reconnect;
 pub use super::interface_hostdev::{
@@ -10,6 +10,7 @@ use super::netdev::{
     c_strtoul, format_ip, nonempty_attr, parse_ip, parse_uuid, prop_int, prop_llong, prop_uint,
     required,
 };
+use super::virtio::VirtioOptions;
 use crate::error::{unsupported, xml_error};
 use crate::read::invalid_value;
 use crate::tree::Element;
@@ -20,64 +21,6 @@ use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use uuid::Uuid;
-
-// ---------------------------------------------------------------------------------------
-// virtio options
-
-/// The virtio transport options many devices accept on their `<driver>` element
-/// (`iommu`, `ats`, `packed`, `page_per_vq`). Shared by every family with virtio
-/// models; printed after the family's own driver attributes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct VirtioOptions {
-    pub iommu: Option<bool>,
-    pub ats: Option<bool>,
-    pub packed: Option<bool>,
-    pub page_per_vq: Option<bool>,
-}
-
-impl VirtioOptions {
-    /// Reads the options from a `<driver>` element (absent element: all unset).
-    pub fn parse(driver: Option<&Element>) -> Result<VirtioOptions> {
-        let Some(d) = driver else {
-            return Ok(VirtioOptions::default());
-        };
-        Ok(VirtioOptions {
-            iommu: d.on_off_attr("iommu")?,
-            ats: d.on_off_attr("ats")?,
-            packed: d.on_off_attr("packed")?,
-            page_per_vq: d.on_off_attr("page_per_vq")?,
-        })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == VirtioOptions::default()
-    }
-
-    /// libvirt refuses virtio transport options on devices that are not virtio.
-    pub fn check_virtio_only(&self) -> Result<()> {
-        for (name, v) in [
-            ("iommu", self.iommu),
-            ("ats", self.ats),
-            ("packed", self.packed),
-            ("page_per_vq", self.page_per_vq),
-        ] {
-            if v.is_some() {
-                return Err(unsupported(format!(
-                    "{name} driver option is only supported for virtio devices"
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Appends the set options to a `<driver>` being built.
-    pub fn write_attrs(&self, out: &mut Out) {
-        out.set_opt("iommu", self.iommu.map(on_off));
-        out.set_opt("ats", self.ats.map(on_off));
-        out.set_opt("packed", self.packed.map(on_off));
-        out.set_opt("page_per_vq", self.page_per_vq.map(on_off));
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // per-type <source>

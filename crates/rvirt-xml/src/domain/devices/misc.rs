@@ -1,6 +1,5 @@
 //! The small device families: `<watchdog>`, `<memballoon>`, `<nvram>`, `<panic>`, `<hub>`,
-//! `<iommu>`, `<vsock>` and `<crypto>`, plus the `<driver>` virtio-options helpers they share
-//! with `<rng>`.
+//! `<iommu>`, `<vsock>` and `<crypto>`.
 
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
@@ -11,48 +10,8 @@ use crate::writer::{on_off, yes_no, Out};
 use crate::xml_enum;
 use rvirt_core::Result;
 
-use super::disk::VirtioOptions;
 use super::strtol;
-
-/// Reads the virtio options of `el`'s `<driver>` child (all unset without one).
-pub(crate) fn parse_virtio_driver(el: &Element) -> Result<VirtioOptions> {
-    el.child("driver")
-        .map(VirtioOptions::parse)
-        .transpose()
-        .map(Option::unwrap_or_default)
-}
-
-/// Appends `<driver .../>` when any virtio option is set, as libvirt drops an empty one.
-pub(crate) fn push_virtio_driver(out: &mut Out, v: &VirtioOptions) {
-    let mut d = Out::new("driver");
-    v.write(&mut d);
-    out.push_nonempty(d);
-}
-
-/// libvirt refuses virtio transport options on a device model that is not virtio.
-fn check_virtio_absent(v: &VirtioOptions) -> Result<()> {
-    if v.iommu.is_some() {
-        return Err(unsupported(
-            "iommu driver option is only supported for virtio devices",
-        ));
-    }
-    if v.ats.is_some() {
-        return Err(unsupported(
-            "ats driver option is only supported for virtio devices",
-        ));
-    }
-    if v.packed.is_some() {
-        return Err(unsupported(
-            "packed driver option is only supported for virtio devices",
-        ));
-    }
-    if v.page_per_vq.is_some() {
-        return Err(unsupported(
-            "page_per_vq option is only supported for virtio devices",
-        ));
-    }
-    Ok(())
-}
+use super::virtio::VirtioOptions;
 
 // ---------------------------------------------------------------------------------------
 // watchdog
@@ -158,7 +117,7 @@ impl Memballoon {
         } else {
             DeviceInfo::parse(el, ctx, InfoAllow::default())?
         };
-        let virtio = parse_virtio_driver(el)?;
+        let virtio = VirtioOptions::parse_child(el)?;
         Ok(Memballoon {
             model,
             autodeflate,
@@ -178,7 +137,7 @@ impl Memballoon {
             o.push(Out::new("stats").attr("period", self.stats_period));
         }
         self.info.format_into(&mut o, ctx);
-        push_virtio_driver(&mut o, &self.virtio);
+        self.virtio.push_driver(&mut o);
         o
     }
 
@@ -446,7 +405,7 @@ impl Vsock {
             None => (None, None),
         };
         let info = DeviceInfo::parse(el, ctx, InfoAllow::default())?;
-        let virtio = parse_virtio_driver(el)?;
+        let virtio = VirtioOptions::parse_child(el)?;
         Ok(Vsock {
             model,
             auto_cid,
@@ -464,7 +423,7 @@ impl Vsock {
                 .attr_opt("address", self.cid),
         );
         self.info.format_into(&mut o, ctx);
-        push_virtio_driver(&mut o, &self.virtio);
+        self.virtio.push_driver(&mut o);
         o
     }
 
@@ -481,7 +440,7 @@ impl Vsock {
             return Err(unsupported("guest CIDs must be >= 3"));
         }
         if self.model.is_none() {
-            check_virtio_absent(&self.virtio)?;
+            self.virtio.check_absent()?;
         }
         Ok(())
     }
@@ -533,7 +492,7 @@ impl Crypto {
         let backend = b.req_enum_attr::<CryptoBackend>("model")?;
         let queues = strtol::uint_attr(b, "queues", 10, false)?.unwrap_or(0);
         let info = DeviceInfo::parse(el, ctx, InfoAllow::default())?;
-        let virtio = parse_virtio_driver(el)?;
+        let virtio = VirtioOptions::parse_child(el)?;
         Ok(Crypto {
             model,
             crypto_type,
@@ -553,7 +512,7 @@ impl Crypto {
                 .attr("model", self.backend)
                 .attr_opt("queues", (self.queues != 0).then_some(self.queues)),
         );
-        push_virtio_driver(&mut o, &self.virtio);
+        self.virtio.push_driver(&mut o);
         self.info.format_into(&mut o, ctx);
         o
     }

@@ -11,9 +11,8 @@ use crate::xml_enum;
 use rvirt_core::Result;
 
 use super::chr_source::{ChrSource, ChrType};
-use super::disk::VirtioOptions;
-use super::misc::{parse_virtio_driver, push_virtio_driver};
 use super::strtol;
+use super::virtio::VirtioOptions;
 
 xml_enum! {
     pub enum RngModel {
@@ -109,7 +108,7 @@ impl Rng {
             Some(RngBackendModel::Builtin) => RngBackend::Builtin,
         };
         let info = DeviceInfo::parse(el, ctx, InfoAllow::default())?;
-        let virtio = parse_virtio_driver(el)?;
+        let virtio = VirtioOptions::parse_child(el)?;
         Ok(Rng {
             model,
             rate,
@@ -147,7 +146,7 @@ impl Rng {
             RngBackend::Builtin => Out::new("backend").attr("model", "builtin"),
         };
         o.push(backend);
-        push_virtio_driver(&mut o, &self.virtio);
+        self.virtio.push_driver(&mut o);
         self.info.format_into(&mut o, ctx);
         o
     }

@@ -1,7 +1,8 @@
 //! `<video>`: the guest display adapter, its memory sizes, heads and acceleration.
 
-use super::interface_parts::{sanitize_path, VirtioOptions};
+use super::interface_parts::sanitize_path;
 use super::netdev::{c_strtoul, prop_uint, required};
+use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{internal, unsupported, xml_error};
@@ -162,7 +163,7 @@ impl Video {
         }
         if let Some(d) = el.child("driver") {
             v.backend = d.enum_attr("name")?;
-            v.virtio = VirtioOptions::parse(Some(d))?;
+            v.virtio = VirtioOptions::parse(d)?;
             // libvirt 9.0 drops an unknown vgaconf without error, and its lookup treats the
             // first value (`io`) as unknown too.
             v.vgaconf = d
