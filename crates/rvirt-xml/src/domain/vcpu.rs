@@ -58,6 +58,12 @@ impl Vcpus {
                 .trim()
                 .parse()
                 .map_err(|_| xml_error("maximum vcpus count must be an integer"))?;
+            if max == 0 {
+                // libvirt 9.0 refuses this with an unrelated NUMA message; say what is wrong.
+                return Err(unsupported(
+                    "a domain needs at least one vCPU, but <vcpu> is 0",
+                ));
+            }
             v.max = max;
             v.current = max;
             if let Some(c) = el.attr("current") {
