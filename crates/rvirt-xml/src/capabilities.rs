@@ -7,9 +7,9 @@
 //! Errors carry `VIR_FROM_CAPABILITIES`.
 
 use crate::bitmap::Bitmap;
-use crate::domain::devices::netdev::parse_uuid;
 use crate::error::in_domain;
 use crate::tree::{parse_document, Element};
+use crate::uuids::parse_uuid;
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
 use crate::{ElementExt, XmlEnum};
@@ -316,7 +316,7 @@ fn pretty(v: u64) -> (u64, &'static str) {
 }
 
 fn unit_scale(unit: &str) -> u64 {
-    crate::units::unit_scale(unit).unwrap_or(1)
+    crate::num::unit_scale(unit).unwrap_or(1)
 }
 
 impl Monitor {

@@ -8,6 +8,7 @@
 //! Errors carry `VIR_FROM_INTERFACE`.
 
 use crate::error::in_domain;
+use crate::num;
 use crate::read::invalid_value;
 use crate::tree::{parse_document, Element};
 use crate::writer::{yes_no, Out};
@@ -39,37 +40,6 @@ fn unknown_cause() -> Error {
 
 fn nonempty(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.is_empty())
-}
-
-/// A C `strtol`-style signed number (radix 0 = by prefix) over the whole string.
-fn c_long(s: &str, radix0: bool) -> Option<i64> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let (digits, radix) = if radix0 {
-        if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-            (h, 16)
-        } else if t.len() > 1 && t.starts_with('0') {
-            (&t[1..], 8)
-        } else {
-            (t, 10)
-        }
-    } else {
-        (t, 10)
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let v = i64::from_str_radix(digits, radix).ok()?;
-    Some(if neg { -v } else { v })
-}
-
-/// An `int` attribute read the way XPath `number()`-free readers do (`virXPathInt`):
-/// `None` when absent, `Some(None)` when malformed.
-fn xpath_int(el: &Element, name: &str) -> Option<Option<i32>> {
-    nonempty(el.string_attr(name)).map(|v| c_long(&v, false).and_then(|n| i32::try_from(n).ok()))
 }
 
 xml_enum! {
@@ -121,17 +91,14 @@ impl Link {
     pub fn parse(el: &Element) -> Result<Link> {
         let speed = match el.attr("speed") {
             None => 0,
-            Some(v) => c_long(v, false)
-                .filter(|_| !v.trim_start().starts_with('-'))
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| {
-                    iface(invalid_value(
-                        el,
-                        "speed",
-                        v,
-                        Some("Expected non-negative integer value"),
-                    ))
-                })?,
+            Some(v) => num::to_uip(v, 10).ok_or_else(|| {
+                iface(invalid_value(
+                    el,
+                    "speed",
+                    v,
+                    Some("Expected non-negative integer value"),
+                ))
+            })?,
         };
         Ok(Link {
             speed,
@@ -295,7 +262,7 @@ impl InterfaceDef {
                 .child("mtu")
                 .and_then(|m| nonempty(m.string_attr("size")))
             {
-                let v = c_long(&s, false)
+                let v = num::to_ll(&s, 10)
                     .filter(|v| *v >= 0)
                     .ok_or_else(unknown_cause)?;
                 if v > 100_000 {
@@ -366,11 +333,11 @@ impl InterfaceDef {
                     .map(|i| InterfaceDef::parse_el(i, Some(InterfaceType::Bond)))
                     .collect::<Result<Vec<_>>>()?;
                 let monitor = if let Some(m) = b.child("miimon") {
-                    let freq = xpath_int(m, "freq")
+                    let freq = num::xpath_int(m, "freq")
                         .flatten()
                         .ok_or_else(|| xml_err("bond interface miimon freq missing or invalid"))?;
                     let opt = |n: &str, msg: &str| -> Result<i32> {
-                        match xpath_int(m, n) {
+                        match num::xpath_int(m, n) {
                             None => Ok(0),
                             Some(Some(v)) => Ok(v),
                             Some(None) => Err(xml_err(msg.to_string())),
@@ -392,7 +359,7 @@ impl InterfaceDef {
                         carrier,
                     })
                 } else if let Some(a) = b.child("arpmon") {
-                    let interval = xpath_int(a, "interval").flatten().ok_or_else(|| {
+                    let interval = num::xpath_int(a, "interval").flatten().ok_or_else(|| {
                         xml_err("bond interface arpmon interval missing or invalid")
                     })?;
                     let target = nonempty(a.string_attr("target"))
@@ -564,16 +531,14 @@ impl Protocol {
             };
             let prefix = match ip.attr("prefix") {
                 None => 0,
-                Some(p) => c_long(p, true)
-                    .and_then(|n| i32::try_from(n).ok())
-                    .ok_or_else(|| {
-                        iface(invalid_value(
-                            ip,
-                            "prefix",
-                            p,
-                            Some("Expected integer value"),
-                        ))
-                    })?,
+                Some(p) => num::to_i(p, 0).ok_or_else(|| {
+                    iface(invalid_value(
+                        ip,
+                        "prefix",
+                        p,
+                        Some("Expected integer value"),
+                    ))
+                })?,
             };
             ips.push(InterfaceIp { address, prefix });
         }

@@ -7,19 +7,20 @@
 
 pub mod error;
 pub mod mac;
+pub mod num;
 pub mod read;
 pub mod tree;
-pub mod units;
+pub mod uuids;
 pub mod writer;
 
 pub use read::{ElementExt, XmlEnum};
 pub use tree::{parse_document, Element, Node};
 pub use writer::Out;
 pub mod bitmap;
-pub mod domain;
-pub mod network;
-pub mod storage;
-pub mod host_interface;
-pub mod secret;
 pub mod capabilities;
+pub mod domain;
+pub mod host_interface;
+pub mod network;
 pub mod nodedev;
+pub mod secret;
+pub mod storage;

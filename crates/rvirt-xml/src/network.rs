@@ -12,15 +12,16 @@
 //! [`crate::domain::devices::netdev`].
 
 use crate::domain::devices::netdev::{
-    format_ip, parse_ip, parse_uuid, random_uuid, Bandwidth, IpFamily, Route, VirtualPort,
-    VirtualPortFlags, Vlan,
+    format_ip, parse_ip, Bandwidth, IpFamily, Route, VirtualPort, VirtualPortFlags, Vlan,
 };
 use crate::domain::info::PciAddress;
 use crate::domain::metadata::Metadata;
 use crate::error::{in_domain, XmlError};
 use crate::mac::MacAddr;
+use crate::num;
 use crate::read::invalid_value;
 use crate::tree::{parse_document, Element};
+use crate::uuids::{parse_uuid, random_uuid};
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
 use crate::{ElementExt, XmlEnum};
@@ -52,42 +53,6 @@ fn internal(msg: impl Into<String>) -> Error {
 /// network document they belong to the network.
 fn net(e: Error) -> Error {
     in_domain(e, ErrorDomain::NETWORK)
-}
-
-/// Digits of a C `strtoul`-style reader after leading blanks and an optional sign; `None`
-/// when anything but digits follows.
-fn c_digits(s: &str) -> Option<(bool, u64)> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    t.parse().ok().map(|v| (neg, v))
-}
-
-/// `virStrToLong_ui`: decimal, and a minus sign wraps modulo 2^32 as C's `strtoul` does
-/// (so `-5` is accepted as 4294967291, which is what libvirt stores).
-fn strtol_ui(s: &str) -> Option<u32> {
-    let (neg, v) = c_digits(s)?;
-    let v = u32::try_from(v).ok()?;
-    Some(if neg { 0u32.wrapping_sub(v) } else { v })
-}
-
-/// `virStrToLong_ulp`: decimal, non-negative.
-fn strtol_ulp(s: &str) -> Option<u64> {
-    match c_digits(s)? {
-        (false, v) => Some(v),
-        (true, _) => None,
-    }
-}
-
-/// `virStrToLong_ui` as XPath reads it for `unsigned int` attributes that must be present
-/// (`virXPathUInt`): `None` when absent, `Some(None)` when malformed.
-fn xpath_uint(el: &Element, name: &str) -> Option<Option<u32>> {
-    el.attr(name).map(strtol_ui)
 }
 
 /// A `yes`/`no` attribute read by libvirt's tristate helper (error names element and value).
@@ -563,7 +528,7 @@ impl NetworkDef {
             ..Default::default()
         };
         if let Some(d) = battr("delay") {
-            bridge.delay = strtol_ulp(&d)
+            bridge.delay = num::to_ullp(&d, 10)
                 .ok_or_else(|| xml_err(format!("Invalid delay value in network '{name}'")))?;
         }
         if let Some(m) = battr("macTableManager") {
@@ -595,7 +560,7 @@ impl NetworkDef {
         let mtu =
             match root.child("mtu").and_then(|m| xpath_string(m.attr("size"))) {
                 None => None,
-                Some(s) => Some(strtol_ui(&s).ok_or_else(|| {
+                Some(s) => Some(num::to_ui(&s, 10).ok_or_else(|| {
                     xml_err(format!("Invalid mtu size '{s}' in network '{name}'"))
                 })?),
             };
@@ -1051,7 +1016,7 @@ impl Nat {
             )));
         }
         if let Some(p) = ports.first() {
-            match xpath_uint(p, "start") {
+            match num::xpath_uint(p, "start") {
                 Some(Some(s)) if s <= 65535 => nat.port_start = s,
                 _ => {
                     return Err(detail_err(format!(
@@ -1059,7 +1024,7 @@ impl Nat {
                     )))
                 }
             }
-            match xpath_uint(p, "end") {
+            match num::xpath_uint(p, "end") {
                 Some(Some(e)) if e <= 65535 && e >= nat.port_start => nat.port_end = e,
                 _ => {
                     return Err(detail_err(format!(
@@ -1280,7 +1245,7 @@ impl DnsSrv {
         check_line_breaks("SRV", "domain", domain.as_deref())?;
         check_line_breaks("SRV", "target", target.as_deref())?;
         let num = |name: &str, max: u32, bad: &str| -> Result<u32> {
-            match xpath_uint(el, name) {
+            match num::xpath_uint(el, name) {
                 None => Ok(0),
                 Some(v) => {
                     if v.is_some() && target.is_none() {
@@ -1380,20 +1345,9 @@ impl NetworkIp {
                     xml_err(format!("Invalid netmask '{m}' in network '{network}'"))
                 })?),
             };
-        let prefix = match el.attr("prefix") {
-            None => 0,
-            Some(p) => match c_digits(p) {
-                Some((false, v)) if v <= u32::MAX as u64 => v as u32,
-                _ => {
-                    return Err(net(invalid_value(
-                        el,
-                        "prefix",
-                        p,
-                        Some("Expected non-negative integer value"),
-                    )))
-                }
-            },
-        };
+        let prefix = num::uint_attr(el, "prefix", 10, false)
+            .map_err(net)?
+            .unwrap_or(0);
         let local_ptr = tristate(el, "localPtr")?;
         let family = match family_s.as_deref() {
             None | Some("ipv4") => {
@@ -1677,15 +1631,6 @@ impl PortGroup {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strtol_ui_wraps_negative_like_c() {
-        assert_eq!(strtol_ui("-5"), Some(4294967291));
-        assert_eq!(strtol_ui(" +7"), Some(7));
-        assert_eq!(strtol_ui("4294967296"), None);
-        assert_eq!(strtol_ui("1x"), None);
-        assert_eq!(strtol_ulp("-1"), None);
-    }
 
     #[test]
     fn classful_prefixes() {

@@ -9,10 +9,11 @@
 //! `nodedev-create`/`nodedev-define` read their input (no name, SCSI host numbers not
 //! required). Errors carry `VIR_FROM_NODEDEV`.
 
-use crate::domain::devices::netdev::parse_uuid;
 use crate::error::in_domain;
 use crate::host_interface::Link;
+use crate::num;
 use crate::tree::{parse_document, Element};
+use crate::uuids::parse_uuid;
 use crate::writer::Out;
 use crate::xml_enum;
 use crate::{ElementExt, XmlEnum};
@@ -39,40 +40,13 @@ fn text_of(el: &Element, name: &str) -> Option<String> {
     el.child(name).map(Element::text).filter(|t| !t.is_empty())
 }
 
-/// A number read through XPath `number()`: blanks around, decimal, integral.
-fn xpath_number(s: &str) -> Option<i64> {
-    let t = s.trim();
-    if let Ok(v) = t.parse::<i64>() {
-        return Some(v);
-    }
-    let f: f64 = t.parse().ok()?;
-    (f.fract() == 0.0 && f.is_finite()).then_some(f as i64)
-}
-
 /// A required numeric child with libvirt's "no X supplied" / "invalid X supplied" pair.
 fn req_num<T: TryFrom<i64>>(el: &Element, child: &str, what: &str, dev: &str) -> Result<T> {
     let t =
         text_of(el, child).ok_or_else(|| internal(format!("no {what} supplied for '{dev}'")))?;
-    xpath_number(&t)
+    num::xpath_number(&t)
         .and_then(|v| T::try_from(v).ok())
         .ok_or_else(|| internal(format!("invalid {what} supplied for '{dev}'")))
-}
-
-/// `strtoul` with base 0 (hex `0x`, octal `0`, decimal).
-fn c_uint(s: &str) -> Option<u64> {
-    let t = s.trim_start();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    let (d, r) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        (h, 16)
-    } else if t.len() > 1 && t.starts_with('0') {
-        (&t[1..], 8)
-    } else {
-        (t, 10)
-    };
-    if d.is_empty() || !d.chars().all(|c| c.is_digit(r)) {
-        return None;
-    }
-    u64::from_str_radix(d, r).ok()
 }
 
 /// Hex numbers libvirt reads with `virXPathULongHex` (`0x` optional).
@@ -155,7 +129,7 @@ impl PciAddr {
         let f = |n: &str| -> Result<u32> {
             match el.attr(n) {
                 None => Ok(0),
-                Some(v) => c_uint(v)
+                Some(v) => num::to_ullp(v, 0)
                     .and_then(|v| u32::try_from(v).ok())
                     .ok_or_else(|| {
                         Error::new(
@@ -221,7 +195,7 @@ fn parse_mdev_types(cap: &Element) -> Result<Vec<MdevType>> {
                 ))
             })?,
             available_instances: text_of(t, "availableInstances")
-                .and_then(|a| xpath_number(&a))
+                .and_then(|a| num::xpath_number(&a))
                 .and_then(|a| u32::try_from(a).ok())
                 .ok_or_else(|| {
                     internal(format!(
@@ -368,7 +342,7 @@ impl CcwAddr {
             let parsed = if hex {
                 hex_id(&v)
             } else {
-                c_uint(&v).and_then(|x| u32::try_from(x).ok())
+                num::to_ullp(&v, 0).and_then(|x| u32::try_from(x).ok())
             };
             parsed.ok_or_else(|| unsupported(format!("invalid {n} value '{v}' for '{dev}'")))
         };
@@ -718,7 +692,7 @@ fn parse_cap(c: &Element, dev: &str, mode: ParseMode) -> Result<Capability> {
             if mode == ParseMode::Existing {
                 s.host = req_num(c, "host", "SCSI host ID", dev)?;
                 if let Some(u) = text_of(c, "unique_id") {
-                    s.unique_id = xpath_number(&u)
+                    s.unique_id = num::xpath_number(&u)
                         .and_then(|v| i32::try_from(v).ok())
                         .ok_or_else(|| {
                             internal(format!("invalid unique_id supplied for '{dev}'"))
@@ -733,7 +707,7 @@ fn parse_cap(c: &Element, dev: &str, mode: ParseMode) -> Result<Capability> {
                     "vport_ops" => {
                         let n = |x: &str| {
                             text_of(sub, x)
-                                .and_then(|v| xpath_number(&v))
+                                .and_then(|v| num::xpath_number(&v))
                                 .and_then(|v| i32::try_from(v).ok())
                                 .unwrap_or(0)
                         };
@@ -813,7 +787,7 @@ fn parse_cap(c: &Element, dev: &str, mode: ParseMode) -> Result<Capability> {
                 };
             let iommu_group = match c.child("iommuGroup").and_then(|g| g.string_attr("number")) {
                 None => 0,
-                Some(n) => xpath_number(&n)
+                Some(n) => num::xpath_number(&n)
                     .and_then(|v| u32::try_from(v).ok())
                     .ok_or_else(|| {
                         internal(format!("invalid iommuGroup number attribute for '{dev}'"))
@@ -863,7 +837,7 @@ fn parse_cap(c: &Element, dev: &str, mode: ParseMode) -> Result<Capability> {
             let adapter = ap_adapter(c, dev)?;
             let d = text_of(c, "ap-domain")
                 .ok_or_else(|| unsupported(format!("missing ap-domain value for '{dev}'")))?;
-            let domain = c_uint(&d)
+            let domain = num::to_ullp(&d, 0)
                 .and_then(|v| u32::try_from(v).ok())
                 .ok_or_else(|| unsupported(format!("invalid ap-domain value '{d}' for '{dev}'")))?;
             if domain > 255 {
@@ -888,7 +862,7 @@ fn parse_cap(c: &Element, dev: &str, mode: ParseMode) -> Result<Capability> {
 fn ap_adapter(c: &Element, dev: &str) -> Result<u32> {
     let a = text_of(c, "ap-adapter")
         .ok_or_else(|| unsupported(format!("missing ap-adapter value for '{dev}'")))?;
-    c_uint(&a)
+    num::to_ullp(&a, 0)
         .and_then(|v| u32::try_from(v).ok())
         .ok_or_else(|| unsupported(format!("invalid ap-adapter value '{a}' for '{dev}'")))
 }
@@ -902,7 +876,7 @@ fn parse_pci_link(l: &Element) -> Result<PcieLink> {
             ))
         })
         .and_then(|w| {
-            c_uint(w)
+            num::to_ullp(w, 0)
                 .and_then(|v| u32::try_from(v).ok())
                 .ok_or_else(|| {
                     nd(crate::read::invalid_value(
@@ -1071,7 +1045,7 @@ fn parse_storage(c: &Element, dev: &str) -> Result<StorageCap> {
     };
     let opt_u64 = |el: &Element, n: &str| -> u64 {
         text_of(el, n)
-            .and_then(|v| xpath_number(&v))
+            .and_then(|v| num::xpath_number(&v))
             .and_then(|v| u64::try_from(v).ok())
             .unwrap_or(0)
     };

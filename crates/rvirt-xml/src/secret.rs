@@ -5,9 +5,9 @@
 //! secret driver; documents are checked against libvirt's schema only. Errors carry
 //! `VIR_FROM_SECRET`.
 
-use crate::domain::devices::netdev::{parse_uuid, random_uuid};
 use crate::error::in_domain;
 use crate::tree::{parse_document, Element};
+use crate::uuids::{parse_uuid, random_uuid};
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
 use crate::XmlEnum;

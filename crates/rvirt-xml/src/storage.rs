@@ -7,12 +7,12 @@
 //! allocation and availability; volume keys, paths, physical sizes, timestamps and extents)
 //! are plain fields that drivers fill before formatting.
 
-use crate::domain::devices::netdev::parse_uuid;
-use crate::domain::devices::netdev::random_uuid;
 use crate::domain::info::PciAddress;
 use crate::error::in_domain;
+use crate::num;
 use crate::read::invalid_value;
 use crate::tree::{parse_document, Element};
+use crate::uuids::{parse_uuid, random_uuid};
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
 use crate::{ElementExt, XmlEnum};
@@ -49,35 +49,6 @@ fn child_attr(el: &Element, child: &str, attr: &str) -> Option<String> {
     nonempty(el.child(child).and_then(|c| c.string_attr(attr)))
 }
 
-/// Sign and digits of a C `strtol`-style number after leading blanks; `None` when anything
-/// else follows.
-fn c_number(s: &str, radix: u32) -> Option<(bool, u64)> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    if t.is_empty() || !t.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(t, radix).ok().map(|v| (neg, v))
-}
-
-/// `virStrToLong_ullp`: decimal, non-negative.
-fn strtoull_p(s: &str) -> Option<u64> {
-    match c_number(s, 10)? {
-        (false, v) => Some(v),
-        (true, _) => None,
-    }
-}
-
-/// `virStrToLong_ui` (decimal; a minus sign wraps as in C).
-fn strtoui(s: &str) -> Option<u32> {
-    let (neg, v) = c_number(s, 10)?;
-    let v = u32::try_from(v).ok()?;
-    Some(if neg { 0u32.wrapping_sub(v) } else { v })
-}
-
 /// libvirt's `virFileSanitizePath`: duplicate slashes collapsed (a leading `//` is kept),
 /// trailing slash dropped.
 pub fn sanitize_path(path: &str) -> String {
@@ -104,30 +75,6 @@ pub fn sanitize_path(path: &str) -> String {
         out.pop();
     }
     out
-}
-
-/// `virScaleInteger` with libvirt's messages: `value` scaled by the unit suffix (bytes
-/// when absent), refusing results above `limit`.
-pub fn scale_bytes(value: u64, unit: Option<&str>, limit: u64) -> Result<u64> {
-    let unit = unit.filter(|u| !u.is_empty());
-    let scale = match unit {
-        None => 1,
-        Some(u) => crate::units::unit_scale(u).ok_or_else(|| {
-            Error::new(
-                ErrorDomain::NONE,
-                ErrorCode::INVALID_ARG,
-                Some(format!("unknown suffix '{u}'")),
-            )
-        })?,
-    };
-    if value != 0 && value > limit / scale {
-        return Err(Error::new(
-            ErrorDomain::NONE,
-            ErrorCode::OVERFLOW,
-            Some(format!("value too large: {value}{}", unit.unwrap_or(""))),
-        ));
-    }
-    Ok(value * scale)
 }
 
 xml_enum! {
@@ -435,15 +382,11 @@ impl Perms {
         let mode = match child_text(p, "mode") {
             None => None,
             Some(m) => {
-                let v = c_number(&m, 8)
-                    .and_then(|(neg, v)| {
-                        let v = i64::try_from(v).ok()?;
-                        Some(if neg { -v } else { v })
-                    })
-                    .filter(|v| *v >= i32::MIN as i64 && *v <= i32::MAX as i64)
+                let v = num::to_i(&m, 8)
+                    .and_then(|v| u32::try_from(v).ok())
                     .filter(|v| v & !0o777 == 0)
                     .ok_or_else(|| xml_err("malformed octal mode"))?;
-                Some(v as u32)
+                Some(v)
             }
         };
         let id = |name: &str, what: &str| -> Result<Option<u32>> {
@@ -452,7 +395,7 @@ impl Perms {
             };
             let t = el.text();
             let bad = || xml_err(format!("malformed {what} element"));
-            let (neg, v) = c_number(&t, 10).ok_or_else(bad)?;
+            let (neg, v) = num::c_number(&t, 10).ok_or_else(bad)?;
             if neg {
                 return if v == 1 { Ok(None) } else { Err(bad()) };
             }
@@ -676,11 +619,7 @@ impl Adapter {
                             PciAddress::parse(a).map_err(|e| in_domain(e, ErrorDomain::DEVICE))?;
                         let uid = pa
                             .attr("unique_id")
-                            .and_then(|u| {
-                                let (neg, v) = c_number(u, 10)?;
-                                let v = i64::try_from(v).ok()?;
-                                i32::try_from(if neg { -v } else { v }).ok()
-                            })
+                            .and_then(|u| num::to_i(u, 10))
                             .filter(|u| *u >= 0)
                             .ok_or_else(|| {
                                 xml_err("Missing or invalid scsi adapter 'unique_id' value")
@@ -823,14 +762,9 @@ impl PoolSource {
                 .ok_or_else(|| xml_err("missing storage pool host name"))?;
             let port = match h.attr("port") {
                 None => 0,
-                Some(p) => c_number(p, 10)
-                    .and_then(|(neg, v)| {
-                        let v = i64::try_from(v).ok()?;
-                        i32::try_from(if neg { -v } else { v }).ok()
-                    })
-                    .ok_or_else(|| {
-                        st(invalid_value(h, "port", p, Some("Expected integer value")))
-                    })?,
+                Some(p) => num::to_i(p, 10).ok_or_else(|| {
+                    st(invalid_value(h, "port", p, Some("Expected integer value")))
+                })?,
             };
             src.hosts.push(PoolHost { name, port });
         }
@@ -1201,7 +1135,7 @@ impl Encryption {
                         .ok_or_else(|| xml_err("cipher info missing 'name' attribute"))?,
                 );
                 let size = c.req_attr("size").map_err(st)?;
-                info.cipher_size = strtoull_p(size)
+                info.cipher_size = num::to_ullp(size, 10)
                     .and_then(|v| u32::try_from(v).ok())
                     .ok_or_else(|| {
                         st(invalid_value(
@@ -1386,8 +1320,8 @@ pub struct VolDef {
 
 /// `virStorageSize`: a size element's text and unit, in bytes.
 fn storage_size(text: &str, unit: Option<&str>) -> Result<u64> {
-    let v = strtoull_p(text).ok_or_else(|| xml_err("malformed capacity element"))?;
-    scale_bytes(v, unit, i64::MAX as u64)
+    let v = num::to_ullp(text, 10).ok_or_else(|| xml_err("malformed capacity element"))?;
+    num::scale_integer(v, unit, 1, i64::MAX as u64)
 }
 
 fn vol_format(kind: VolFormatKind, s: Option<String>) -> Result<Option<VolFormat>> {
@@ -1407,7 +1341,7 @@ fn vol_format(kind: VolFormatKind, s: Option<String>) -> Result<Option<VolFormat
 
 fn check_compat(c: &str) -> Result<()> {
     let ok = match c.split_once('.') {
-        Some((a, b)) => strtoui(a).is_some() && strtoui(b).is_some(),
+        Some((a, b)) => num::to_ui(a, 10).is_some() && num::to_ui(b, 10).is_some(),
         None => false,
     };
     if ok {
@@ -1496,12 +1430,12 @@ impl VolDef {
             target.nocow = t.child("nocow").is_some();
             if let Some(cs) = t.child("clusterSize") {
                 if let Some(text) = nonempty(Some(cs.text())) {
-                    let v = strtoull_p(&text).ok_or_else(|| {
+                    let v = num::to_ullp(&text, 10).ok_or_else(|| {
                         xml_err(format!(
                             "Invalid value '{text}' for element or attribute './target/clusterSize'"
                         ))
                     })?;
-                    target.cluster_size = scale_bytes(v, cs.attr("unit"), u64::MAX)?;
+                    target.cluster_size = num::scale_integer(v, cs.attr("unit"), 1, u64::MAX)?;
                 }
             }
             if let Some(f) = t.child("features") {
@@ -1588,23 +1522,6 @@ mod tests {
         assert_eq!(sanitize_path("///x"), "/x");
         assert_eq!(sanitize_path("/"), "/");
         assert_eq!(sanitize_path("rel//x/"), "rel/x");
-    }
-
-    #[test]
-    fn scaling_messages() {
-        assert_eq!(
-            scale_bytes(9, Some("EiB"), i64::MAX as u64)
-                .expect_err("big")
-                .message,
-            "numerical overflow: value too large: 9EiB"
-        );
-        assert_eq!(
-            scale_bytes(1, Some("furlong"), u64::MAX)
-                .expect_err("unit")
-                .message,
-            "invalid argument: unknown suffix 'furlong'"
-        );
-        assert_eq!(scale_bytes(3, Some("k"), u64::MAX).ok(), Some(3072));
     }
 
     #[test]

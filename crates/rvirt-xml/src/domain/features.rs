@@ -267,7 +267,7 @@ impl Features {
                     let on = state(f)?;
                     let tseg = match f.child("tseg") {
                         None => None,
-                        Some(t) => Some(crate::domain::memory::parse_scaled_bytes(
+                        Some(t) => Some(crate::num::parse_scaled(
                             &t.text(),
                             t.attr("unit"),
                             1 << 20,

@@ -3,6 +3,7 @@
 
 use super::ctx::{FormatCtx, ParseCtx};
 use crate::error::xml_error;
+use crate::num;
 use crate::read::ElementExt;
 use crate::tree::Element;
 use crate::writer::{on_off, yes_no, Out};
@@ -57,41 +58,20 @@ impl PciAddress {
     /// Parses the four PCI attributes of `el` (also used by hostdev sources).
     pub fn parse(el: &Element) -> Result<PciAddress> {
         let field = |name: &str, max: u32| -> Result<u32> {
-            match el.attr(name) {
-                None => Ok(0),
-                Some(v) => {
-                    let n = parse_c_uint(v).ok_or_else(|| {
-                        crate::read::invalid_value(
-                            el,
-                            name,
-                            v,
-                            Some("Expected non-negative integer value"),
-                        )
-                    })?;
-                    if name != "domain" && n > max {
-                        return Err(xml_error(format!(
-                            "Invalid PCI address {name}='{v}', must be <= 0x{max:X}"
-                        )));
-                    }
-                    Ok(n)
-                }
+            let n = num::uint_attr(el, name, 0, false)?.unwrap_or(0);
+            if name != "domain" && n > max {
+                return Err(xml_error(format!(
+                    "Invalid PCI address {name}='{}', must be <= 0x{max:X}",
+                    el.attr(name).unwrap_or_default()
+                )));
             }
+            Ok(n)
         };
         let zpci = match el.child("zpci") {
             None => None,
             Some(z) => Some((
-                z.attr("uid")
-                    .map(|v| {
-                        parse_c_uint(v)
-                            .ok_or_else(|| xml_error("Cannot parse <address> 'uid' attribute"))
-                    })
-                    .transpose()?,
-                z.attr("fid")
-                    .map(|v| {
-                        parse_c_uint(v)
-                            .ok_or_else(|| xml_error("Cannot parse <address> 'fid' attribute"))
-                    })
-                    .transpose()?,
+                num::uint_attr(z, "uid", 0, false)?,
+                num::uint_attr(z, "fid", 0, false)?,
             )),
         };
         Ok(PciAddress {
@@ -158,38 +138,9 @@ pub enum Address {
     Unassigned,
 }
 
-/// Unsigned integer the way C's `strtoul(s, 0)` reads it: `0x` hex, leading-`0` octal, or
-/// decimal.
-pub fn parse_c_uint(v: &str) -> Option<u32> {
-    let v = v.trim();
-    let v = v.strip_prefix('+').unwrap_or(v);
-    if let Some(h) = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
-        u32::from_str_radix(h, 16).ok()
-    } else if v.len() > 1 && v.starts_with('0') {
-        u32::from_str_radix(&v[1..], 8).ok()
-    } else {
-        v.parse().ok()
-    }
-}
-
-fn hex_u32(el: &Element, name: &str) -> Result<Option<u32>> {
-    el.attr(name)
-        .map(|v| {
-            let h = v.trim().trim_start_matches("0x").trim_start_matches("0X");
-            u32::from_str_radix(h, 16)
-                .map_err(|_| xml_error(format!("Cannot parse <address> '{name}' attribute")))
-        })
-        .transpose()
-}
-
+/// An unsigned `<address>` attribute, 0 when absent (`virXMLPropUInt` in base 10).
 fn dec_u32(el: &Element, name: &str) -> Result<u32> {
-    match el.attr(name) {
-        None => Ok(0),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| xml_error(format!("Cannot parse <address> '{name}' attribute"))),
-    }
+    Ok(num::uint_attr(el, name, 10, false)?.unwrap_or(0))
 }
 
 impl Address {
@@ -217,13 +168,12 @@ impl Address {
                 let port = match el.attr("port") {
                     None => None,
                     Some(p) => {
-                        let parts: Vec<&str> = p.split('.').collect();
-                        if parts.len() > 4 || parts.iter().any(|x| x.parse::<u32>().is_err()) {
-                            return Err(xml_error(
-                                "Cannot parse <address> 'port' attribute".to_string(),
-                            ));
-                        }
-                        let nums: Vec<u32> = parts.iter().filter_map(|x| x.parse().ok()).collect();
+                        // Up to four dot-separated virStrToLong_uip numbers.
+                        let nums: Option<Vec<u32>> =
+                            p.split('.').map(|x| num::to_uip(x, 10)).collect();
+                        let nums = nums
+                            .filter(|n| n.len() <= 4)
+                            .ok_or_else(|| xml_error("Cannot parse <address> 'port' attribute"))?;
                         let shown: Vec<String> = nums
                             .iter()
                             .take_while(|n| **n != 0)
@@ -242,31 +192,14 @@ impl Address {
                 }
             }
             "spapr-vio" => Address::SpaprVio {
-                reg: el
-                    .attr("reg")
-                    .map(|v| {
-                        let h = v.trim().trim_start_matches("0x");
-                        u64::from_str_radix(h, 16)
-                            .map_err(|_| xml_error("Cannot parse <address> 'reg' attribute"))
-                    })
-                    .transpose()?,
+                reg: num::ullong_attr(el, "reg", 16)?,
             },
             "virtio-s390" => {
                 return Err(xml_error("virtio-s390 bus doesn't have an address"));
             }
             "ccw" => {
                 let c = |name: &str| -> Result<u32> {
-                    match el.attr(name) {
-                        None => Ok(0),
-                        Some(v) => parse_c_uint(v).ok_or_else(|| {
-                            crate::read::invalid_value(
-                                el,
-                                name,
-                                v,
-                                Some("Expected non-negative integer value"),
-                            )
-                        }),
-                    }
+                    Ok(num::uint_attr(el, name, 0, false)?.unwrap_or(0))
                 };
                 Address::Ccw {
                     cssid: c("cssid")?,
@@ -276,23 +209,12 @@ impl Address {
             }
             "virtio-mmio" => Address::VirtioMmio,
             "isa" => Address::Isa {
-                iobase: hex_u32(el, "iobase")?,
-                irq: hex_u32(el, "irq")?,
+                iobase: num::uint_attr(el, "iobase", 16, false)?,
+                irq: num::uint_attr(el, "irq", 16, false)?,
             },
             "dimm" => Address::Dimm {
-                slot: el
-                    .req_attr("slot")?
-                    .trim()
-                    .parse()
-                    .map_err(|_| xml_error("Cannot parse <address> 'slot' attribute"))?,
-                base: el
-                    .attr("base")
-                    .map(|v| {
-                        let h = v.trim().trim_start_matches("0x");
-                        u64::from_str_radix(h, 16)
-                            .map_err(|_| xml_error("Cannot parse <address> 'base' attribute"))
-                    })
-                    .transpose()?,
+                slot: num::req_uint_attr(el, "slot", 10)?,
+                base: num::ullong_attr(el, "base", 16)?,
             },
             "unassigned" => Address::Unassigned,
             other => {
@@ -498,5 +420,50 @@ impl DeviceInfo {
         if let Some(a) = &self.address {
             out.push(a.format());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::parse_document;
+
+    fn addr(xml: &str) -> std::result::Result<Address, String> {
+        Address::parse(&parse_document(xml, "t").expect("xml")).map_err(|e| e.message)
+    }
+
+    /// Each address field is read with the base libvirt 9.0 reads it in (checked with virsh).
+    #[test]
+    fn address_numbers_use_libvirt_bases_and_messages() {
+        assert_eq!(
+            addr("<address type='drive' controller='0x1'/>").err().as_deref(),
+            Some("XML error: Invalid value for attribute 'controller' in element 'address': '0x1'. Expected non-negative integer value")
+        );
+        assert!(matches!(
+            addr("<address type='isa' iobase='3f8' irq='4'/>"),
+            Ok(Address::Isa {
+                iobase: Some(0x3f8),
+                irq: Some(4)
+            })
+        ));
+        assert!(matches!(
+            addr("<address type='pci' bus='010'/>"),
+            Ok(Address::Pci(PciAddress { bus: 8, .. }))
+        ));
+        assert!(matches!(
+            addr("<address type='spapr-vio' reg='1000'/>"),
+            Ok(Address::SpaprVio { reg: Some(0x1000) })
+        ));
+        assert_eq!(
+            addr("<address type='dimm' slot='1 '/>").err().as_deref(),
+            Some("XML error: Invalid value for attribute 'slot' in element 'address': '1 '. Expected non-negative integer value")
+        );
+        assert!(addr("<address type='usb' bus='0' port='+1. 2'/>").is_ok());
+        assert_eq!(
+            addr("<address type='usb' bus='0' port='1.2.3.4.5'/>")
+                .err()
+                .as_deref(),
+            Some("XML error: Cannot parse <address> 'port' attribute")
+        );
     }
 }

@@ -3,9 +3,9 @@
 
 use crate::bitmap::Bitmap;
 use crate::error::{internal, unsupported, xml_error};
+use crate::num::parse_scaled;
 use crate::read::ElementExt;
 use crate::tree::Element;
-use crate::units::unit_scale;
 use crate::writer::Out;
 use crate::xml_enum;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
@@ -22,7 +22,7 @@ pub fn parse_size_kib(el: &Element, xpath: &str) -> Result<u64> {
 
 /// As [`parse_size_kib`], from separate value text and unit.
 pub fn parse_size_text_kib(text: &str, unit: Option<&str>, xpath: &str) -> Result<u64> {
-    let bytes = parse_scaled_bytes(text, unit, 1024, i64::MAX as u64, xpath)?;
+    let bytes = parse_scaled(text, unit, 1024, i64::MAX as u64, xpath)?;
     let kib = bytes.div_ceil(1024);
     if kib > MEMORY_MAX_KIB {
         return Err(Error::new(
@@ -32,51 +32,6 @@ pub fn parse_size_text_kib(text: &str, unit: Option<&str>, xpath: &str) -> Resul
         ));
     }
     Ok(kib)
-}
-
-/// libvirt's scaled-integer reading: strict unsigned decimal, unit suffix, overflow check
-/// against `limit` (in the smallest unit).
-pub fn parse_scaled_bytes(
-    text: &str,
-    unit: Option<&str>,
-    default_scale: u64,
-    limit: u64,
-    xpath: &str,
-) -> Result<u64> {
-    let n = parse_strict_u64(text).ok_or_else(|| {
-        xml_error(format!(
-            "Invalid value '{text}' for element or attribute '{xpath}'"
-        ))
-    })?;
-    let scale = match unit {
-        None => default_scale,
-        Some(u) => unit_scale(u).ok_or_else(|| {
-            Error::new(
-                ErrorDomain::DOMAIN,
-                ErrorCode::INVALID_ARG,
-                Some(format!("unknown suffix '{u}'")),
-            )
-        })?,
-    };
-    if n > limit / scale {
-        return Err(Error::new(
-            ErrorDomain::DOMAIN,
-            ErrorCode::OVERFLOW,
-            Some(format!("value too large: {n}{}", unit.unwrap_or(""))),
-        ));
-    }
-    Ok(n * scale)
-}
-
-/// `strtoull` in base 10 as libvirt's `virStrToLong_ullp` uses it: leading blanks and `+`
-/// allowed, a minus sign and trailing characters refused.
-pub fn parse_strict_u64(s: &str) -> Option<u64> {
-    let t = s.trim_start();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    t.parse().ok()
 }
 
 /// `<maxMemory>`: the hotplug ceiling.

@@ -18,7 +18,7 @@ use crate::xml_enum;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 
 use super::chr_source::{ChrSource, ChrSourceData, ChrType};
-use super::strtol;
+use crate::num;
 
 xml_enum! {
     /// Which of the four character device elements a device is.
@@ -418,7 +418,7 @@ fn parse_target(kind: ChrKind, t: &Element, ctx: &ParseCtx) -> Result<ChrTarget>
         match t.attr("port") {
             None => Ok(None),
             Some(p) => {
-                let n = strtol::to_ui(p, 10)
+                let n = num::to_ui(p, 10)
                     .ok_or_else(|| xml_error(format!("Invalid port number: {p}")))?
                     as i32;
                 Ok((n != -1).then_some(n))
@@ -463,7 +463,7 @@ fn parse_target(kind: ChrKind, t: &Element, ctx: &ParseCtx) -> Result<ChrTarget>
                     xml_error("guestfwd channel does not define a target address")
                 })?;
                 let address = parse_ipv4(addr)?;
-                let port = strtol::req_uint_attr(t, "port", 10)?;
+                let port = num::req_uint_attr(t, "port", 10)?;
                 ChrTarget::Channel(ChannelTarget::Guestfwd {
                     address,
                     // libvirt stores the port in the socket address, 16 bits wide.
@@ -521,7 +521,7 @@ fn inet_aton(s: &str) -> Option<Ipv4Addr> {
         if p.is_empty() || !p.starts_with(|c: char| c.is_ascii_digit()) {
             return None;
         }
-        nums.push(strtol::to_ullp(p, 0)?);
+        nums.push(num::to_ullp(p, 0)?);
     }
     let (last, head) = nums.split_last()?;
     if head.iter().any(|n| *n > 255) {

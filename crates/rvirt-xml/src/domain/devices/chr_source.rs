@@ -16,7 +16,7 @@ use crate::xml_enum;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 
 use super::disk_source::DeviceSeclabel;
-use super::strtol;
+use crate::num;
 
 xml_enum! {
     /// The chardev backend type.
@@ -83,7 +83,7 @@ impl Reconnect {
         };
         let enabled = r.yes_no_attr("enabled")?;
         let timeout = if enabled == Some(true) {
-            strtol::req_uint_attr(r, "timeout", 10)?
+            num::req_uint_attr(r, "timeout", 10)?
         } else {
             0
         };

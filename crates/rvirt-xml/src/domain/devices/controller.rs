@@ -6,6 +6,7 @@ use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{unsupported, xml_error};
+use crate::num;
 use crate::read::{invalid_value, ElementExt, XmlEnum};
 use crate::tree::Element;
 use crate::writer::on_off;
@@ -182,53 +183,14 @@ pub struct Controller {
     pub info: DeviceInfo,
 }
 
-/// A non-negative `int` attribute the way libvirt reads it (`virXMLPropInt` with the
-/// non-negative flag): distinct messages for non-numbers and negatives.
-fn nonneg_int(el: &Element, name: &str) -> Result<Option<u32>> {
-    let Some(v) = el.attr(name) else {
-        return Ok(None);
-    };
-    let n: i64 = v
-        .trim()
-        .parse()
-        .ok()
-        .filter(|n: &i64| i32::try_from(*n).is_ok())
-        .ok_or_else(|| invalid_value(el, name, v, Some("Expected integer value")))?;
-    if n < 0 {
-        return Err(invalid_value(
-            el,
-            name,
-            v,
-            Some("Expected non-negative value"),
-        ));
-    }
-    Ok(u32::try_from(n).ok())
-}
-
-/// `strtol(s, 0)`-style: decimal, `0x` hex or leading-zero octal, optional sign.
-fn parse_c_long(s: &str) -> Option<i64> {
-    let s = s.trim_start();
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let v = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        i64::from_str_radix(h, 16).ok()?
-    } else if s.len() > 1 && s.starts_with('0') {
-        i64::from_str_radix(&s[1..], 8).ok()?
-    } else {
-        s.parse::<i64>().ok()?
-    };
-    Some(if neg { -v } else { v })
-}
-
 fn ranged(el: &Element, name: &str, what: &str, lo: i64, hi: i64) -> Result<Option<u8>> {
     let Some(v) = el.attr(name) else {
         return Ok(None);
     };
-    let n: i64 = parse_c_long(v)
-        .filter(|n: &i64| i32::try_from(*n).is_ok())
-        .ok_or_else(|| invalid_value(el, name, v, Some("Expected integer value")))?;
+    let n = i64::from(
+        num::to_i(v, 0)
+            .ok_or_else(|| invalid_value(el, name, v, Some("Expected integer value")))?,
+    );
     if n < lo || n > hi {
         return Err(unsupported(format!(
             "PCI controller {what} '{v}' out of range - must be {lo}-{hi}"
@@ -262,7 +224,7 @@ impl Controller {
             .enum_attr::<ControllerType>("type")?
             .unwrap_or(ControllerType::Ide);
         let mut c = Controller::new_implicit(kind, 0);
-        c.index = nonneg_int(el, "index")?;
+        c.index = num::nonneg_int_attr(el, "index", 10)?;
         if let Some(m) = el.attr("model") {
             c.model = Some(
                 ControllerModel::parse(kind, m)
@@ -271,13 +233,13 @@ impl Controller {
         }
         match kind {
             ControllerType::VirtioSerial => {
-                c.ports = nonneg_int(el, "ports")?;
-                c.vectors = nonneg_int(el, "vectors")?;
+                c.ports = num::nonneg_int_attr(el, "ports", 10)?;
+                c.vectors = num::nonneg_int_attr(el, "vectors", 10)?;
             }
-            ControllerType::Usb => c.ports = nonneg_int(el, "ports")?,
+            ControllerType::Usb => c.ports = num::nonneg_int_attr(el, "ports", 10)?,
             ControllerType::Xenbus => {
-                c.max_grant_frames = nonneg_int(el, "maxGrantFrames")?;
-                c.max_event_channels = nonneg_int(el, "maxEventChannels")?;
+                c.max_grant_frames = num::nonneg_int_attr(el, "maxGrantFrames", 10)?;
+                c.max_event_channels = num::nonneg_int_attr(el, "maxEventChannels", 10)?;
             }
             ControllerType::Pci => {
                 if let Some(m) = el.child("model") {

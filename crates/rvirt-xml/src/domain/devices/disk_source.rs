@@ -11,7 +11,6 @@ use crate::domain::info::PciAddress;
 use crate::error::{unsupported, xml_error};
 use crate::read::{ElementExt, XmlEnum};
 use crate::tree::Element;
-use crate::units::parse_scaled;
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
 
@@ -693,21 +692,7 @@ pub fn parse_scaled_element(
     default_scale: u64,
     max: u64,
 ) -> Result<u64> {
-    let text = el.text();
-    let t = text.trim_start();
-    let digits = t.strip_prefix('+').unwrap_or(t);
-    let n: u64 = digits.parse().map_err(|_| {
-        xml_error(format!(
-            "Invalid value '{text}' for element or attribute '{xpath}'"
-        ))
-    })?;
-    parse_scaled(
-        &n.to_string(),
-        el.attr(unit_attr),
-        default_scale,
-        max,
-        xpath,
-    )
+    crate::num::parse_scaled(&el.text(), el.attr(unit_attr), default_scale, max, xpath)
 }
 
 /// Parses `<metadata_cache><max_size>` under `el` into bytes.

@@ -9,7 +9,6 @@ use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{unsupported, xml_error};
 use crate::read::{invalid_value, ElementExt, XmlEnum};
 use crate::tree::Element;
-use crate::units::unit_scale;
 use crate::writer::{on_off, Out};
 use crate::xml_enum;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
@@ -164,26 +163,11 @@ fn parse_source(ty: FsType, s: &Element) -> Result<Option<FsSource>> {
             let usage = s
                 .attr("usage")
                 .ok_or_else(|| xml_error("missing 'usage' attribute for RAM filesystem"))?;
-            let n: u64 = usage.trim().parse().map_err(|_| {
+            // virStrToLong_ull (a negative number wraps) and virScaleInteger, in KiB by default.
+            let n = crate::num::to_ull(usage, 10).ok_or_else(|| {
                 xml_error(format!("cannot parse usage '{usage}' for RAM filesystem"))
             })?;
-            let scale = match s.attr("units") {
-                None => 1024,
-                Some(u) => unit_scale(u).ok_or_else(|| {
-                    Error::new(
-                        ErrorDomain::DOMAIN,
-                        ErrorCode::INVALID_ARG,
-                        Some(format!("unknown suffix '{u}'")),
-                    )
-                })?,
-            };
-            let bytes = n.checked_mul(scale).ok_or_else(|| {
-                Error::new(
-                    ErrorDomain::DOMAIN,
-                    ErrorCode::OVERFLOW,
-                    Some(format!("value too large: {usage}")),
-                )
-            })?;
+            let bytes = crate::num::scale_integer(n, s.attr("units"), 1024, u64::MAX)?;
             Some(FsSource::Ram(bytes))
         }
         FsType::Volume => match (s.attr("pool"), s.attr("volume")) {

@@ -4,10 +4,10 @@
 //! The legacy `listen=`/`socket=` attributes are folded into `<listen>` elements at parse
 //! time, as libvirt does, and printed back from the first listen.
 
-use super::netdev::{c_strtol, prop_int};
 use super::sound::parse_audio_ref;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::error::{internal, unsupported, xml_error};
+use crate::num;
 use crate::tree::Element;
 use crate::writer::{on_off, yes_no, Out};
 use crate::xml_enum;
@@ -230,7 +230,7 @@ fn parse_valid_to(s: &str) -> Option<i64> {
         if len == 0 {
             return None;
         }
-        let num = c_strtol(&t[..digits_start + len], 10).and_then(|n| i32::try_from(n).ok())?;
+        let num = num::to_ll(&t[..digits_start + len], 10).and_then(|n| i32::try_from(n).ok())?;
         *f = num as i64;
         rest = &t[digits_start + len..];
         if i < 5 {
@@ -454,7 +454,7 @@ fn legacy_listen_attr(o: &mut Out, first: &GraphicsListen, ctx: &FormatCtx) {
 fn parse_port(el: &Element, what: &str) -> Result<Option<i32>> {
     match el.attr("port") {
         None => Ok(None),
-        Some(p) => c_strtol(p, 10)
+        Some(p) => num::to_ll(p, 10)
             .and_then(|n| i32::try_from(n).ok())
             .map(Some)
             .ok_or_else(|| internal(format!("cannot parse {what} port {p}"))),
@@ -522,7 +522,7 @@ impl Graphics {
                 if el.attr("autoport").is_some() && v.autoport && inactive {
                     v.port = 0;
                 }
-                v.websocket = prop_int(el, "websocket", 10)?.unwrap_or(0);
+                v.websocket = num::int_attr(el, "websocket", 10)?.unwrap_or(0);
                 v.websocket_generated = el.attr("websocketGenerated") == Some("yes");
                 v.share_policy = match el.attr("sharePolicy") {
                     None | Some("default") => None,
@@ -566,8 +566,8 @@ impl Graphics {
             "spice" => {
                 listens = parse_listens(el, false, inactive)?;
                 let mut s = Spice {
-                    port: prop_int(el, "port", 10)?.unwrap_or(0),
-                    tls_port: prop_int(el, "tlsPort", 10)?.unwrap_or(0),
+                    port: num::int_attr(el, "port", 10)?.unwrap_or(0),
+                    tls_port: num::int_attr(el, "tlsPort", 10)?.unwrap_or(0),
                     autoport: el.yes_no_attr("autoport")?.unwrap_or(false),
                     ..Default::default()
                 };

@@ -11,7 +11,8 @@ use super::netdev::NetIpInfo;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{Address, DeviceInfo, InfoAllow, PciAddress};
 use crate::error::{internal, unsupported, xml_error};
-use crate::read::{invalid_value, ElementExt, XmlEnum};
+use crate::num;
+use crate::read::{ElementExt, XmlEnum};
 use crate::tree::Element;
 use crate::writer::{on_off, yes_no, Out};
 use crate::xml_enum;
@@ -74,50 +75,13 @@ xml_enum! {
     }
 }
 
-/// An unsigned attribute read like C's `strtoul(s, 0)` (hex, octal or decimal) with
-/// libvirt's generic error wording.
-fn c_uint_attr(el: &Element, name: &str) -> Result<Option<u32>> {
-    match el.attr(name) {
-        None => Ok(None),
-        Some(v) => crate::domain::info::parse_c_uint(v)
-            .map(Some)
-            .ok_or_else(|| invalid_value(el, name, v, Some("Expected non-negative integer value"))),
-    }
-}
-
-fn c_ulong_attr(el: &Element, name: &str) -> Result<Option<u64>> {
-    let Some(v) = el.attr(name) else {
-        return Ok(None);
-    };
-    let t = v.trim();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    let n = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        u64::from_str_radix(h, 16).ok()
-    } else if t.len() > 1 && t.starts_with('0') {
-        u64::from_str_radix(&t[1..], 8).ok()
-    } else {
-        t.parse().ok()
-    };
-    n.map(Some)
-        .ok_or_else(|| invalid_value(el, name, v, Some("Expected non-negative integer value")))
-}
-
-fn req<T>(el: &Element, name: &str, v: Option<T>) -> Result<T> {
-    v.ok_or_else(|| {
-        xml_error(format!(
-            "Missing required attribute '{name}' in element '{}'",
-            el.name
-        ))
-    })
-}
-
 /// Reads the `<address domain= bus= slot= function=>` of a host PCI device.
 pub fn parse_host_pci_address(el: &Element) -> Result<PciAddress> {
     let mut a = PciAddress {
-        domain: c_uint_attr(el, "domain")?.unwrap_or(0),
-        bus: c_uint_attr(el, "bus")?.unwrap_or(0),
-        slot: c_uint_attr(el, "slot")?.unwrap_or(0),
-        function: c_uint_attr(el, "function")?.unwrap_or(0),
+        domain: num::uint_attr(el, "domain", 0, false)?.unwrap_or(0),
+        bus: num::uint_attr(el, "bus", 0, false)?.unwrap_or(0),
+        slot: num::uint_attr(el, "slot", 0, false)?.unwrap_or(0),
+        function: num::uint_attr(el, "function", 0, false)?.unwrap_or(0),
         multifunction: el.on_off_attr("multifunction")?,
         zpci: None,
     };
@@ -200,14 +164,14 @@ impl UsbSource {
             ..Default::default()
         };
         if let Some(v) = source.child("vendor") {
-            u.vendor = Some(req(v, "id", c_uint_attr(v, "id")?)?);
+            u.vendor = Some(num::required(v, "id", num::uint_attr(v, "id", 0, false)?)?);
         }
         if let Some(p) = source.child("product") {
-            u.product = Some(req(p, "id", c_uint_attr(p, "id")?)?);
+            u.product = Some(num::required(p, "id", num::uint_attr(p, "id", 0, false)?)?);
         }
         if let Some(a) = source.child("address") {
-            u.bus = req(a, "bus", c_uint_attr(a, "bus")?)?;
-            u.device = req(a, "device", c_uint_attr(a, "device")?)?;
+            u.bus = num::required(a, "bus", num::uint_attr(a, "bus", 0, false)?)?;
+            u.device = num::required(a, "device", num::uint_attr(a, "device", 0, false)?)?;
         }
         match (u.vendor, u.product) {
             (Some(_), None) => return Err(internal("missing product")),
@@ -354,9 +318,9 @@ fn parse_scsi(source: &Element) -> Result<ScsiSource> {
                 })?;
             Ok(ScsiSource::Host {
                 adapter,
-                bus: req(addr, "bus", c_uint_attr(addr, "bus")?)?,
-                target: req(addr, "target", c_uint_attr(addr, "target")?)?,
-                unit: req(addr, "unit", c_ulong_attr(addr, "unit")?)?,
+                bus: num::required(addr, "bus", num::uint_attr(addr, "bus", 0, false)?)?,
+                target: num::required(addr, "target", num::uint_attr(addr, "target", 0, false)?)?,
+                unit: num::required(addr, "unit", num::ullong_attr(addr, "unit", 0)?)?,
             })
         }
         Some(p) => Err(unsupported(format!(
@@ -444,7 +408,7 @@ impl Hostdev {
                         let u = addr.attr("uuid").ok_or_else(|| {
                             unsupported("Missing 'uuid' attribute for element <address>")
                         })?;
-                        let uuid = super::netdev::parse_uuid(u).ok_or_else(|| {
+                        let uuid = crate::uuids::parse_uuid(u).ok_or_else(|| {
                             internal("Cannot parse uuid attribute of element <address>")
                         })?;
                         HostdevSource::Mdev(MdevSource {

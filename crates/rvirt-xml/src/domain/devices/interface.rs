@@ -13,14 +13,15 @@ pub use super::interface_parts::{
     SocketSource, VhostUserMode,
 };
 use super::netdev::{
-    c_strtoul, format_port_isolated, nonempty_attr, parse_port_isolated, Bandwidth, NetIpInfo,
-    VirtualPort, VirtualPortFlags, Vlan,
+    format_port_isolated, nonempty_attr, parse_port_isolated, Bandwidth, NetIpInfo, VirtualPort,
+    VirtualPortFlags, Vlan,
 };
 use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{unsupported, xml_error};
 use crate::mac::MacAddr;
+use crate::num;
 use crate::tree::Element;
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
@@ -236,13 +237,14 @@ impl Interface {
         {
             None => None,
             Some(s) => Some(
-                c_strtoul(&s, 10).ok_or_else(|| xml_error("sndbuf must be a positive integer"))?,
+                num::to_ullp(&s, 10)
+                    .ok_or_else(|| xml_error("sndbuf must be a positive integer"))?,
             ),
         };
         let mtu = match el.child("mtu").and_then(|m| nonempty_attr(m, "size")) {
             None => None,
             Some(s) => Some(
-                c_strtoul(&s, 10)
+                num::to_ullp(&s, 10)
                     .and_then(|n| u32::try_from(n).ok())
                     .ok_or_else(|| xml_error("malformed mtu size"))?,
             )

@@ -2,9 +2,10 @@
 //! with its assignment driver, printed the way libvirt prints hostdev sources with the
 //! address type spelled out.
 
-use super::netdev::{nonempty_attr, prop_uint, required};
+use super::netdev::nonempty_attr;
 use crate::domain::info::PciAddress;
 use crate::error::{internal, unsupported, xml_error};
+use crate::num;
 use crate::tree::Element;
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
@@ -86,7 +87,7 @@ impl NetHostdev {
                 let id = |name: &str| -> Result<Option<u32>> {
                     match source_el.child(name) {
                         None => Ok(None),
-                        Some(e) => Ok(Some(required(e, "id", prop_uint(e, "id", 0, false)?)?)),
+                        Some(e) => Ok(Some(num::required(e, "id", num::uint_attr(e, "id", 0, false)?)?)),
                     }
                 };
                 let vendor = id("vendor")?;
@@ -100,8 +101,8 @@ impl NetHostdev {
                 let address = match addr {
                     None => None,
                     Some(a) => Some((
-                        required(a, "bus", prop_uint(a, "bus", 0, false)?)?,
-                        required(a, "device", prop_uint(a, "device", 0, false)?)?,
+                        num::required(a, "bus", num::uint_attr(a, "bus", 0, false)?)?,
+                        num::required(a, "device", num::uint_attr(a, "device", 0, false)?)?,
                     )),
                 };
                 NetHostdevSource::Usb {

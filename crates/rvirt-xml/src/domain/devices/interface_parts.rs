@@ -6,14 +6,13 @@ pub use super::chr_source::Reconnect;
 pub use super::interface_hostdev::{
     HostdevDriver, NetHostdev, NetHostdevSource, StartupPolicy, UsbGuestReset,
 };
-use super::netdev::{
-    c_strtoul, format_ip, nonempty_attr, parse_ip, parse_uuid, prop_int, prop_llong, prop_uint,
-    required,
-};
+use super::netdev::{format_ip, nonempty_attr, parse_ip};
 use super::virtio::VirtioOptions;
 use crate::error::{unsupported, xml_error};
+use crate::num;
 use crate::read::invalid_value;
 use crate::tree::Element;
+use crate::uuids::parse_uuid;
 use crate::writer::{on_off, yes_no, Out};
 use crate::xml_enum;
 use crate::ElementExt;
@@ -152,9 +151,10 @@ impl NetSource {
                 let sw = s.req_attr("switchid")?;
                 let switch_id = parse_uuid(sw)
                     .ok_or_else(|| invalid_value(s, "switchid", sw, Some("Expected UUID")))?;
-                let port_id = required(s, "portid", prop_llong(s, "portid", 0)?)?;
+                let port_id = num::required(s, "portid", num::llong_attr(s, "portid", 0)?)?;
                 let portgroup_id = req_str(s, "portgroupid")?;
-                let connection_id = required(s, "connectionid", prop_llong(s, "connectionid", 0)?)?;
+                let connection_id =
+                    num::required(s, "connectionid", num::llong_attr(s, "connectionid", 0)?)?;
                 NetSource::Vds {
                     switch_id,
                     port_id,
@@ -201,7 +201,7 @@ impl NetSource {
                 } else {
                     Some(req_str(s, "address")?)
                 };
-                let port = required(s, "port", prop_int(s, "port", 10)?)?;
+                let port = num::required(s, "port", num::int_attr(s, "port", 10)?)?;
                 let mut sock = SocketSource {
                     address,
                     port,
@@ -216,7 +216,7 @@ impl NetSource {
                             xml_error("'<local>' element missing for 'udp' socket interface")
                         })?;
                         let la = req_str(l, "address")?;
-                        let lp = required(l, "port", prop_int(l, "port", 10)?)?;
+                        let lp = num::required(l, "port", num::int_attr(l, "port", 10)?)?;
                         sock.local = Some((la, lp));
                         NetSource::Udp(sock)
                     }
@@ -449,9 +449,9 @@ impl VirtioNetDriver {
             txmode: d.enum_attr("txmode")?,
             ioeventfd: d.on_off_attr("ioeventfd")?,
             event_idx: d.on_off_attr("event_idx")?,
-            queues: prop_uint(d, "queues", 10, false)?.filter(|q| *q != 0 && *q != 1),
-            rx_queue_size: prop_uint(d, "rx_queue_size", 10, false)?.filter(|q| *q != 0),
-            tx_queue_size: prop_uint(d, "tx_queue_size", 10, false)?.filter(|q| *q != 0),
+            queues: num::uint_attr(d, "queues", 10, false)?.filter(|q| *q != 0 && *q != 1),
+            rx_queue_size: num::uint_attr(d, "rx_queue_size", 10, false)?.filter(|q| *q != 0),
+            tx_queue_size: num::uint_attr(d, "tx_queue_size", 10, false)?.filter(|q| *q != 0),
             rss: d.on_off_attr("rss")?,
             rss_hash_report: d.on_off_attr("rss_hash_report")?,
             ..Default::default()
@@ -671,9 +671,9 @@ impl PortForward {
         let mut ranges = Vec::new();
         for r in el.children_named("range") {
             ranges.push(PortForwardRange {
-                start: prop_uint(r, "start", 10, true)?,
-                end: prop_uint(r, "end", 10, true)?,
-                to: prop_uint(r, "to", 10, true)?,
+                start: num::uint_attr(r, "start", 10, true)?,
+                end: num::uint_attr(r, "end", 10, true)?,
+                to: num::uint_attr(r, "to", 10, true)?,
                 exclude: r.yes_no_attr("exclude")?,
             });
         }
@@ -759,7 +759,7 @@ pub fn parse_coalesce(el: &Element) -> Result<Option<u32>> {
     else {
         return Ok(None);
     };
-    let n = c_strtoul(&v, 10).ok_or_else(|| {
+    let n = num::to_ullp(&v, 10).ok_or_else(|| {
         Error::new(
             ErrorDomain::DOMAIN,
             ErrorCode::XML_DETAIL,

@@ -13,7 +13,7 @@ use crate::xml_enum;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 use uuid::Uuid;
 
-use super::strtol;
+use crate::num;
 
 xml_enum! {
     pub enum MemoryModel {
@@ -105,9 +105,9 @@ impl Memory {
             .child_text("uuid")
             .filter(|_| model == MemoryModel::Nvdimm)
         {
-            Some(u) if !u.is_empty() => {
-                Some(strtol::parse_uuid(&u).ok_or_else(|| internal("malformed uuid element"))?)
-            }
+            Some(u) if !u.is_empty() => Some(
+                crate::uuids::parse_uuid(&u).ok_or_else(|| internal("malformed uuid element"))?,
+            ),
             _ => None,
         };
         let mut source = MemorySource::default();
@@ -134,7 +134,7 @@ impl Memory {
         let node = match t.child_text("node").filter(|n| !n.is_empty()) {
             None => None,
             Some(n) => Some(
-                strtol::to_i(&n, 10)
+                num::to_i(&n, 10)
                     .and_then(|v| u32::try_from(v).ok())
                     .ok_or_else(|| xml_error("invalid value of memory device node"))?,
             ),

@@ -10,8 +10,8 @@ use crate::writer::{on_off, yes_no, Out};
 use crate::xml_enum;
 use rvirt_core::Result;
 
-use super::strtol;
 use super::virtio::VirtioOptions;
+use crate::num;
 
 // ---------------------------------------------------------------------------------------
 // watchdog
@@ -109,7 +109,7 @@ impl Memballoon {
         let autodeflate = el.on_off_attr("autodeflate")?;
         let free_page_reporting = el.on_off_attr("freePageReporting")?;
         let stats_period = match el.child("stats") {
-            Some(s) => strtol::int_attr(s, "period", 0)?.unwrap_or(0).max(0) as u32,
+            Some(s) => num::int_attr(s, "period", 0)?.unwrap_or(0).max(0) as u32,
             None => 0,
         };
         let info = if model == MemballoonModel::None {
@@ -322,7 +322,7 @@ impl Iommu {
             i.caching_mode = d.on_off_attr("caching_mode")?;
             i.iotlb = d.on_off_attr("iotlb")?;
             i.eim = d.on_off_attr("eim")?;
-            i.aw_bits = strtol::uint_attr(d, "aw_bits", 10, false)?.unwrap_or(0);
+            i.aw_bits = num::uint_attr(d, "aw_bits", 10, false)?.unwrap_or(0);
         }
         i.info = DeviceInfo::parse(el, ctx, InfoAllow::default())?;
         Ok(i)
@@ -399,7 +399,7 @@ impl Vsock {
         };
         let (cid, auto_cid) = match el.child("cid") {
             Some(c) => (
-                strtol::uint_attr(c, "address", 10, true)?,
+                num::uint_attr(c, "address", 10, true)?,
                 c.yes_no_attr("auto")?,
             ),
             None => (None, None),
@@ -490,7 +490,7 @@ impl Crypto {
             return Err(xml_error("only one crypto backend is supported"));
         };
         let backend = b.req_enum_attr::<CryptoBackend>("model")?;
-        let queues = strtol::uint_attr(b, "queues", 10, false)?.unwrap_or(0);
+        let queues = num::uint_attr(b, "queues", 10, false)?.unwrap_or(0);
         let info = DeviceInfo::parse(el, ctx, InfoAllow::default())?;
         let virtio = VirtioOptions::parse_child(el)?;
         Ok(Crypto {

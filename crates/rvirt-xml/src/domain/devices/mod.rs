@@ -26,7 +26,6 @@ pub mod misc;
 pub mod rng;
 pub mod shmem;
 pub mod smartcard;
-pub(crate) mod strtol;
 pub mod tpm;
 pub mod virtio;
 pub use chr::Chr;

@@ -7,8 +7,9 @@
 //! error domain of the utility code (none, or network for routes), not the document's.
 
 pub use super::netdev_ip::{format_ip, parse_ip, IpFamily, NetIpAddress, NetIpInfo, Route};
-use crate::read::invalid_value;
+use crate::num;
 use crate::tree::Element;
+use crate::uuids::{parse_uuid, random_uuid};
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
 use crate::{ElementExt, XmlEnum};
@@ -23,152 +24,10 @@ fn xml_err(msg: impl Into<String>) -> Error {
     err(ErrorDomain::NONE, ErrorCode::XML_ERROR, msg)
 }
 
-// ---------------------------------------------------------------------------------------
-// Number and address readers with C semantics. libvirt reads numbers with strtoul & co,
-// which accept leading blanks and a '+', pick the radix from the prefix when asked to, and
-// must consume the whole string; these helpers reproduce that so the same inputs are
-// accepted and refused.
-
-/// `strtoul` over the whole string: leading C whitespace, optional `+`, digits in `base`
-/// (0 = by prefix: `0x` hex, leading `0` octal, else decimal; 16 also accepts `0x`).
-/// A `-` anywhere is refused, as libvirt's unsigned readers do.
-pub(crate) fn c_strtoul(s: &str, base: u32) -> Option<u64> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let t = t.strip_prefix('+').unwrap_or(t);
-    parse_radix(t, base)
-}
-
-/// `strtol`/`strtoll` over the whole string (signed).
-pub(crate) fn c_strtol(s: &str, base: u32) -> Option<i64> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let v = parse_radix(t, base)?;
-    if neg {
-        if v > i64::MAX as u64 + 1 {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
-}
-
-fn strip_hex(t: &str) -> Option<&str> {
-    t.strip_prefix("0x").or_else(|| t.strip_prefix("0X"))
-}
-
-pub(crate) fn parse_radix(t: &str, base: u32) -> Option<u64> {
-    let hex = strip_hex;
-    let (digits, radix) = match base {
-        0 => match hex(t) {
-            Some(h) => (h, 16),
-            None if t.len() > 1 && t.starts_with('0') => (&t[1..], 8),
-            None => (t, 10),
-        },
-        16 => (hex(t).unwrap_or(t), 16),
-        b => (t, b),
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(digits, radix).ok()
-}
-
-/// `virXMLPropUInt`: an optional unsigned attribute with libvirt's messages.
-pub(crate) fn prop_uint(el: &Element, name: &str, base: u32, nonzero: bool) -> Result<Option<u32>> {
-    let Some(v) = el.attr(name) else {
-        return Ok(None);
-    };
-    let n = c_strtoul(v, base)
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| invalid_value(el, name, v, Some("Expected non-negative integer value")))?;
-    if nonzero && n == 0 {
-        return Err(zero_not_permitted(el, name));
-    }
-    Ok(Some(n))
-}
-
-/// `virXMLPropInt`.
-pub(crate) fn prop_int(el: &Element, name: &str, base: u32) -> Result<Option<i32>> {
-    let Some(v) = el.attr(name) else {
-        return Ok(None);
-    };
-    c_strtol(v, base)
-        .and_then(|n| i32::try_from(n).ok())
-        .map(Some)
-        .ok_or_else(|| invalid_value(el, name, v, Some("Expected integer value")))
-}
-
-/// `virXMLPropLongLong`.
-pub(crate) fn prop_llong(el: &Element, name: &str, base: u32) -> Result<Option<i64>> {
-    let Some(v) = el.attr(name) else {
-        return Ok(None);
-    };
-    c_strtol(v, base)
-        .map(Some)
-        .ok_or_else(|| invalid_value(el, name, v, Some("Expected long long integer value")))
-}
-
-/// The attribute, required.
-pub(crate) fn required<T>(el: &Element, name: &str, v: Option<T>) -> Result<T> {
-    v.ok_or_else(|| {
-        crate::error::xml_error(format!(
-            "Missing required attribute '{name}' in element '{}'",
-            el.name
-        ))
-    })
-}
-
-pub(crate) fn zero_not_permitted(el: &Element, name: &str) -> Error {
-    crate::error::xml_error(format!(
-        "Invalid value for attribute '{name}' in element '{}': Zero is not permitted",
-        el.name
-    ))
-}
-
 /// libvirt reads many optional strings through XPath `string(...)`, which cannot tell an
 /// empty attribute from a missing one; such attributes are absent when empty.
 pub(crate) fn nonempty_attr(el: &Element, name: &str) -> Option<String> {
     el.attr(name).filter(|v| !v.is_empty()).map(str::to_string)
-}
-
-/// A UUID as libvirt's parser reads it: blanks around, `-` or spaces anywhere between
-/// digit pairs, 32 hex digits.
-pub fn parse_uuid(s: &str) -> Option<Uuid> {
-    let b = s
-        .trim_start_matches(|c: char| c.is_ascii_whitespace())
-        .as_bytes();
-    let mut out = [0u8; 16];
-    let mut i = 0;
-    let mut pos = 0;
-    while i < 16 {
-        let c = *b.get(pos)?;
-        if c == b'-' || c == b' ' {
-            pos += 1;
-            continue;
-        }
-        let hi = (c as char).to_digit(16)?;
-        let lo = (*b.get(pos + 1)? as char).to_digit(16)?;
-        out[i] = (hi * 16 + lo) as u8;
-        i += 1;
-        pos += 2;
-    }
-    if b[pos..].iter().all(|c| c.is_ascii_whitespace()) {
-        Some(Uuid::from_bytes(out))
-    } else {
-        None
-    }
-}
-
-/// A fresh random (version 4) UUID, as libvirt generates missing port identifiers.
-pub fn random_uuid() -> Result<Uuid> {
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| crate::error::internal(format!("cannot generate a random uuid: {e}")))?;
-    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -199,7 +58,7 @@ impl Vlan {
         }
         let mut v = Vlan::default();
         for t in tags {
-            let id = required(t, "id", prop_uint(t, "id", 10, false)?)?;
+            let id = num::required(t, "id", num::uint_attr(t, "id", 10, false)?)?;
             if id > 4095 {
                 return Err(xml_err(format!(
                     "vlan tag id {id} too large (maximum 4095)"
@@ -286,7 +145,7 @@ impl BandwidthRate {
         let num = |name: &str| -> Result<Option<u64>> {
             match el.attr(name) {
                 None => Ok(None),
-                Some(v) => c_strtoul(v, 10).map(Some).ok_or_else(|| {
+                Some(v) => num::to_ullp(v, 10).map(Some).ok_or_else(|| {
                     err(
                         ErrorDomain::NONE,
                         ErrorCode::CONFIG_UNSUPPORTED,
@@ -352,7 +211,7 @@ impl Bandwidth {
                 ));
             }
             bw.class_id = Some(
-                c_strtoul(c, 10)
+                num::to_ullp(c, 10)
                     .and_then(|n| u32::try_from(n).ok())
                     .ok_or_else(|| {
                         err(
@@ -484,7 +343,7 @@ impl VirtualPort {
                 match p.attr(name) {
                     None => Ok(None),
                     Some(v) => {
-                        let n = c_strtoul(v, 0)
+                        let n = num::to_ullp(v, 0)
                             .filter(|n| *n <= u32::MAX as u64)
                             .ok_or_else(|| {
                                 xml_err(format!("cannot parse value of {name} parameter"))
@@ -666,29 +525,6 @@ mod tests {
 
     fn render(o: Option<Out>) -> String {
         o.map(|o| o.render(0)).unwrap_or_default()
-    }
-
-    #[test]
-    fn c_numbers_follow_strtoul() {
-        assert_eq!(c_strtoul(" +12", 10), Some(12));
-        assert_eq!(c_strtoul("0x10", 10), None);
-        assert_eq!(c_strtoul("0x10", 0), Some(16));
-        assert_eq!(c_strtoul("010", 0), Some(8));
-        assert_eq!(c_strtoul("-1", 10), None);
-        assert_eq!(c_strtoul("12 ", 10), None);
-        assert_eq!(c_strtol("-7", 0), Some(-7));
-    }
-
-    #[test]
-    fn uuid_parse_is_lenient_like_libvirt() {
-        let u = parse_uuid(" 09B11C53-8b5c-4eeb-8f00-d84eaa0aaa4f ").expect("uuid");
-        assert_eq!(
-            u.hyphenated().to_string(),
-            "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f"
-        );
-        assert!(parse_uuid("09b11c538b5c4eeb8f00d84eaa0aaa4f").is_some());
-        assert!(parse_uuid("@RANDOM-UUID@").is_none());
-        assert!(parse_uuid("09b11c53").is_none());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! library does it for libvirt, `<route>` (network definitions and interfaces) and the
 //! `<ip>` addresses configured on either side of an interface.
 
-use super::netdev::{c_strtoul, nonempty_attr, parse_radix, prop_uint};
+use super::netdev::nonempty_attr;
+use crate::num;
 use crate::tree::Element;
 use crate::writer::Out;
 use crate::xml_enum;
@@ -38,10 +39,11 @@ fn inet_aton(s: &str) -> Option<Ipv4Addr> {
     }
     let mut vals = Vec::with_capacity(4);
     for p in &parts {
-        if p.starts_with('+') || p.starts_with('-') || p.starts_with(' ') {
+        // inet_aton takes no blanks or sign before a part, unlike strtoul.
+        if !p.starts_with(|c: char| c.is_ascii_digit()) {
             return None;
         }
-        vals.push(parse_radix(p, 0)?);
+        vals.push(num::to_ullp(p, 0)?);
     }
     let last = *vals.last()?;
     let head = &vals[..vals.len() - 1];
@@ -136,8 +138,8 @@ impl Route {
         let address_s = nonempty_attr(el, "address");
         let netmask_s = nonempty_attr(el, "netmask");
         let gateway_s = nonempty_attr(el, "gateway");
-        let prefix = prop_uint(el, "prefix", 10, false)?;
-        let metric = prop_uint(el, "metric", 10, true)?;
+        let prefix = num::uint_attr(el, "prefix", 10, false)?;
+        let metric = num::uint_attr(el, "metric", 10, true)?;
         let address_s = address_s
             .ok_or_else(|| e("Missing required address attribute in route definition".into()))?;
         let gateway_s = gateway_s
@@ -281,7 +283,7 @@ impl NetIpAddress {
         let mut prefix = 0;
         if let Some(p) = nonempty_attr(el, "prefix") {
             let max = if address.is_ipv4() { 32 } else { 128 };
-            prefix = c_strtoul(&p, 10).filter(|n| *n <= max).ok_or_else(|| {
+            prefix = num::to_ullp(&p, 10).filter(|n| *n <= max).ok_or_else(|| {
                 crate::error::xml_error(format!("Invalid prefix value '{p}' in <ip>"))
             })? as u32;
         }

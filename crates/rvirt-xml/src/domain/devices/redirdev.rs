@@ -9,7 +9,8 @@ use super::chr_source::{ChrSource, ChrSourceData, ChrType};
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{internal, unsupported, xml_error};
-use crate::read::{invalid_value, ElementExt, XmlEnum};
+use crate::num;
+use crate::read::{ElementExt, XmlEnum};
 use crate::tree::Element;
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
@@ -97,30 +98,6 @@ pub struct RedirFilter {
     pub rules: Vec<UsbdevRule>,
 }
 
-/// An `int` attribute as `virXMLPropInt(base 0)` reads it; -1 and other negatives mean
-/// "any".
-fn int_attr(el: &Element, name: &str) -> Result<Option<i64>> {
-    let Some(v) = el.attr(name) else {
-        return Ok(None);
-    };
-    let t = v.trim_start();
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let n = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        i64::from_str_radix(h, 16).ok()
-    } else if t.len() > 1 && t.starts_with('0') {
-        i64::from_str_radix(&t[1..], 8).ok()
-    } else {
-        t.parse::<i64>().ok()
-    }
-    .map(|n| if neg { -n } else { n })
-    .filter(|n| i32::try_from(*n).is_ok())
-    .ok_or_else(|| invalid_value(el, name, v, Some("Expected integer value")))?;
-    Ok(Some(n))
-}
-
 fn parse_version(v: &str) -> Option<(u8, u8)> {
     let (maj, min) = v.trim_start().split_once('.')?;
     let major: u8 = maj.parse().ok().filter(|m| *m < 100)?;
@@ -136,10 +113,11 @@ fn parse_version(v: &str) -> Option<(u8, u8)> {
 
 impl UsbdevRule {
     fn parse(el: &Element) -> Result<UsbdevRule> {
-        let class = match int_attr(el, "class")? {
+        let class = match num::int_attr(el, "class", 0)? {
             None | Some(-1) => None,
             Some(c) => {
-                let u = c as i32 as u32;
+                // A negative class shows as its 32-bit two's complement, as libvirt prints it.
+                let u = c as u32;
                 if u & 0xFFFF_FF00 != 0 {
                     return Err(internal(format!("Invalid USB Class code 0x{u:x}")));
                 }
@@ -147,7 +125,7 @@ impl UsbdevRule {
             }
         };
         let id = |name: &str| -> Result<Option<u32>> {
-            Ok(int_attr(el, name)?.and_then(|n| u32::try_from(n).ok()))
+            Ok(num::int_attr(el, name, 0)?.and_then(|n| u32::try_from(n).ok()))
         };
         let vendor = id("vendor")?;
         let product = id("product")?;

@@ -11,8 +11,8 @@ use crate::xml_enum;
 use rvirt_core::Result;
 
 use super::chr_source::{ChrSource, ChrType};
-use super::strtol;
 use super::virtio::VirtioOptions;
+use crate::num;
 
 xml_enum! {
     pub enum RngModel {
@@ -70,7 +70,7 @@ impl Rng {
                 let num = |name: &str, msg: &str| -> Result<u32> {
                     match r.attr(name) {
                         None => Ok(0),
-                        Some(v) => strtol::to_uip(v, 10).ok_or_else(|| xml_error(msg)),
+                        Some(v) => num::to_uip(v, 10).ok_or_else(|| xml_error(msg)),
                     }
                 };
                 let bytes = num("bytes", "invalid RNG rate bytes value")?;

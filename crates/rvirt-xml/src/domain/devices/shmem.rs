@@ -2,15 +2,15 @@
 
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
-use crate::domain::memory::parse_scaled_bytes;
 use crate::error::{unsupported, xml_error};
+use crate::num::parse_scaled;
 use crate::read::ElementExt;
 use crate::tree::Element;
 use crate::writer::{on_off, Out};
 use crate::xml_enum;
 use rvirt_core::Result;
 
-use super::strtol;
+use crate::num;
 
 xml_enum! {
     /// The ivshmem flavour; a missing `<model>` means legacy `ivshmem`.
@@ -67,7 +67,7 @@ impl Shmem {
         };
         let size = match el.child("size") {
             Some(s) if !s.text().is_empty() => {
-                let v = parse_scaled_bytes(&s.text(), s.attr("unit"), 1, u64::MAX, "./size[1]")?;
+                let v = parse_scaled(&s.text(), s.attr("unit"), 1, u64::MAX, "./size[1]")?;
                 (v != 0).then_some(v)
             }
             _ => None,
@@ -78,7 +78,7 @@ impl Shmem {
         let msi = match el.child("msi") {
             None => None,
             Some(m) => Some(ShmemMsi {
-                vectors: strtol::uint_attr(m, "vectors", 0, false)?.unwrap_or(0),
+                vectors: num::uint_attr(m, "vectors", 0, false)?.unwrap_or(0),
                 ioeventfd: m.on_off_attr("ioeventfd")?,
             }),
         };

@@ -1,10 +1,10 @@
 //! `<sound>` (emulated sound cards with their codecs) and `<audio>` (host audio
 //! backends the cards and displays play through).
 
-use super::netdev::{prop_int, prop_uint, required};
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{unsupported, xml_error};
+use crate::num;
 use crate::tree::Element;
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
@@ -90,7 +90,11 @@ impl Sound {
 pub fn parse_audio_ref(el: &Element) -> Result<Option<u32>> {
     match el.child("audio") {
         None => Ok(None),
-        Some(a) => Ok(Some(required(a, "id", prop_uint(a, "id", 10, true)?)?)),
+        Some(a) => Ok(Some(num::required(
+            a,
+            "id",
+            num::uint_attr(a, "id", 10, true)?,
+        )?)),
     }
 }
 
@@ -204,8 +208,8 @@ impl AudioIo {
         let mut io = AudioIo {
             mixing_engine,
             fixed_settings,
-            voices: prop_uint(el, "voices", 10, true)?,
-            buffer_length: prop_uint(el, "bufferLength", 10, true)?,
+            voices: num::uint_attr(el, "voices", 10, true)?,
+            buffer_length: num::uint_attr(el, "bufferLength", 10, true)?,
             ..Default::default()
         };
         if let Some(s) = el.child("settings") {
@@ -215,8 +219,8 @@ impl AudioIo {
                 ));
             }
             io.settings = AudioSettings {
-                frequency: prop_uint(s, "frequency", 10, true)?,
-                channels: prop_uint(s, "channels", 10, true)?,
+                frequency: num::uint_attr(s, "frequency", 10, true)?,
+                channels: num::uint_attr(s, "channels", 10, true)?,
                 format: s.enum_attr("format")?,
             };
         }
@@ -224,7 +228,7 @@ impl AudioIo {
         match kind {
             AudioType::Alsa => b.dev = el.string_attr("dev"),
             AudioType::CoreAudio | AudioType::Sdl => {
-                b.buffer_count = prop_uint(el, "bufferCount", 10, false)?
+                b.buffer_count = num::uint_attr(el, "bufferCount", 10, false)?
             }
             AudioType::Jack => {
                 b.server_name = el.string_attr("serverName");
@@ -235,12 +239,12 @@ impl AudioIo {
             AudioType::Oss => {
                 b.dev = el.string_attr("dev");
                 b.try_poll = el.yes_no_attr("tryPoll")?;
-                b.buffer_count = prop_uint(el, "bufferCount", 10, false)?;
+                b.buffer_count = num::uint_attr(el, "bufferCount", 10, false)?;
             }
             AudioType::PulseAudio => {
                 b.name = el.string_attr("name");
                 b.stream_name = el.string_attr("streamName");
-                b.latency = prop_uint(el, "latency", 10, false)?;
+                b.latency = num::uint_attr(el, "latency", 10, false)?;
             }
             AudioType::None | AudioType::Spice | AudioType::File | AudioType::Dbus => {}
         }
@@ -299,8 +303,8 @@ impl AudioIo {
 impl Audio {
     pub fn parse(el: &Element, _ctx: &ParseCtx) -> Result<Audio> {
         let kind = el.req_enum_attr::<AudioType>("type")?;
-        let id = required(el, "id", prop_uint(el, "id", 10, true)?)?;
-        let timer_period = prop_uint(el, "timerPeriod", 10, true)?;
+        let id = num::required(el, "id", num::uint_attr(el, "id", 10, true)?)?;
+        let timer_period = num::uint_attr(el, "timerPeriod", 10, true)?;
         let input = match el.child("input") {
             Some(i) => AudioIo::parse(i, kind)?,
             None => AudioIo::default(),
@@ -314,7 +318,7 @@ impl Audio {
             AudioType::Oss => {
                 attrs.try_mmap = el.yes_no_attr("tryMMap")?;
                 attrs.exclusive = el.yes_no_attr("exclusive")?;
-                if let Some(p) = prop_int(el, "dspPolicy", 10)? {
+                if let Some(p) = num::int_attr(el, "dspPolicy", 10)? {
                     if p < 0 {
                         return Err(xml_error(format!("cannot parse 'dspPolicy' value '{p}'")));
                     }

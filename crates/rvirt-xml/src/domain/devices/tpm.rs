@@ -14,7 +14,6 @@ use rvirt_core::Result;
 use uuid::Uuid;
 
 use super::chr_source::{ChrSource, ChrSourceData, ChrType, SourceMode};
-use super::strtol;
 
 xml_enum! {
     /// The guest interface; absent means the hypervisor's default.
@@ -167,7 +166,7 @@ fn parse_emulator(b: &Element) -> Result<TpmBackend> {
     let encryption_secret = match b.child("encryption").and_then(|e| e.attr("secret")) {
         None => None,
         Some(s) => Some(
-            strtol::parse_uuid(s)
+            crate::uuids::parse_uuid(s)
                 .ok_or_else(|| internal(format!("Unable to parse secret uuid '{s}'")))?,
         ),
     };

@@ -1,11 +1,11 @@
 //! `<video>`: the guest display adapter, its memory sizes, heads and acceleration.
 
 use super::interface_parts::sanitize_path;
-use super::netdev::{c_strtoul, prop_uint, required};
 use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{internal, unsupported, xml_error};
+use crate::num;
 use crate::tree::Element;
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
@@ -134,8 +134,8 @@ impl Video {
                 v.accel = Some(accel);
             }
             if let Some(r) = m.child("resolution") {
-                let x = required(r, "x", prop_uint(r, "x", 10, false)?)?;
-                let y = required(r, "y", prop_uint(r, "y", 10, false)?)?;
+                let x = num::required(r, "x", num::uint_attr(r, "x", 10, false)?)?;
+                let y = num::required(r, "y", num::uint_attr(r, "y", 10, false)?)?;
                 if x == 0 || y == 0 {
                     return Err(unsupported(
                         "video resolution values must be greater than 0",
@@ -146,7 +146,7 @@ impl Video {
             let size = |name: &str| -> Result<u32> {
                 match m.attr(name) {
                     None => Ok(0),
-                    Some(s) => c_strtoul(s, 10)
+                    Some(s) => num::to_ullp(s, 10)
                         .and_then(|n| u32::try_from(n).ok())
                         .ok_or_else(|| xml_error(format!("cannot parse video {name} '{s}'"))),
                 }
@@ -156,7 +156,7 @@ impl Video {
             v.vram64 = size("vram64")?;
             v.vgamem = size("vgamem")?;
             if let Some(h) = m.attr("heads") {
-                v.heads = c_strtoul(h, 10)
+                v.heads = num::to_ullp(h, 10)
                     .and_then(|n| u32::try_from(n).ok())
                     .ok_or_else(|| internal(format!("cannot parse video heads '{h}'")))?;
             }
