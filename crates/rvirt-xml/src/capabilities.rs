@@ -303,18 +303,6 @@ pub struct Capabilities {
     pub pool_types: Vec<String>,
 }
 
-/// libvirt's `virFormatIntPretty`: the largest binary unit that divides `v` exactly.
-fn pretty(v: u64) -> (u64, &'static str) {
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut v = v;
-    let mut i = 0;
-    while v != 0 && v % 1024 == 0 && i < UNITS.len() - 1 {
-        v /= 1024;
-        i += 1;
-    }
-    (v, UNITS[i])
-}
-
 fn unit_scale(unit: &str) -> u64 {
     crate::num::unit_scale(unit).unwrap_or(1)
 }
@@ -356,9 +344,9 @@ impl CacheControl {
     /// libvirt prints granularity and minimum in one unit: the smaller of the two "pretty"
     /// units when they differ.
     fn format(&self) -> Out {
-        let (mut g, gunit) = pretty(self.granularity);
+        let (mut g, gunit) = crate::num::pretty_size(self.granularity);
         let mut unit = gunit;
-        let (mut m, munit) = pretty(self.min);
+        let (mut m, munit) = crate::num::pretty_size(self.min);
         if self.min != 0 {
             let gdiv = self.granularity / g.max(1);
             let mdiv = self.min / m.max(1);
@@ -565,7 +553,7 @@ impl HostCaps {
         if !self.cache_banks.is_empty() || self.cache_monitor.is_some() {
             let mut c = Out::new("cache").keep_open();
             for b in &self.cache_banks {
-                let (size, unit) = pretty(b.size);
+                let (size, unit) = crate::num::pretty_size(b.size);
                 let mut o = Out::new("bank")
                     .attr("id", b.id)
                     .attr("level", b.level)
@@ -979,18 +967,5 @@ impl GuestCaps {
                 .collect::<Result<Vec<_>>>()?,
             features,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pretty_units() {
-        assert_eq!(pretty(4 << 20), (4, "MiB"));
-        assert_eq!(pretty(1536 * 1024), (1536, "KiB"));
-        assert_eq!(pretty(1000), (1000, "B"));
-        assert_eq!(pretty(0), (0, "B"));
     }
 }

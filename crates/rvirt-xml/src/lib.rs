@@ -8,6 +8,7 @@
 pub mod error;
 pub mod mac;
 pub mod num;
+pub mod paths;
 pub mod read;
 pub mod tree;
 pub mod uuids;

@@ -254,6 +254,19 @@ pub fn scale_integer(
     Ok(value * scale)
 }
 
+/// libvirt's `virFormatIntPretty`: a byte count in the largest binary unit that divides
+/// it exactly, as `(value, unit)`.
+pub fn pretty_size(bytes: u64) -> (u64, &'static str) {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut v = bytes;
+    let mut i = 0;
+    while i + 1 < UNITS.len() && v != 0 && v % 1024 == 0 {
+        v /= 1024;
+        i += 1;
+    }
+    (v, UNITS[i])
+}
+
 /// `virDomainParseScaledValue`: `text` as an unsigned decimal (`virStrToLong_ullp`) scaled
 /// by `unit`, with libvirt's message naming the place (`xpath`, e.g. `./memory[1]`).
 pub fn parse_scaled(
@@ -309,6 +322,14 @@ mod tests {
         assert_eq!(unit_scale("bytes"), Some(1));
         assert_eq!(unit_scale("TB"), Some(1_000_000_000_000));
         assert_eq!(unit_scale("furlongs"), None);
+    }
+
+    #[test]
+    fn pretty_units() {
+        assert_eq!(pretty_size(4 << 20), (4, "MiB"));
+        assert_eq!(pretty_size(1536 * 1024), (1536, "KiB"));
+        assert_eq!(pretty_size(1000), (1000, "B"));
+        assert_eq!(pretty_size(0), (0, "B"));
     }
 
     #[test]

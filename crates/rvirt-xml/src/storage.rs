@@ -10,6 +10,7 @@
 use crate::domain::info::PciAddress;
 use crate::error::in_domain;
 use crate::num;
+use crate::paths::sanitize_path;
 use crate::read::invalid_value;
 use crate::tree::{parse_document, Element};
 use crate::uuids::{parse_uuid, random_uuid};
@@ -47,34 +48,6 @@ fn child_text(el: &Element, name: &str) -> Option<String> {
 
 fn child_attr(el: &Element, child: &str, attr: &str) -> Option<String> {
     nonempty(el.child(child).and_then(|c| c.string_attr(attr)))
-}
-
-/// libvirt's `virFileSanitizePath`: duplicate slashes collapsed (a leading `//` is kept),
-/// trailing slash dropped.
-pub fn sanitize_path(path: &str) -> String {
-    let b = path.as_bytes();
-    let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    if b.len() >= 2 && b[0] == b'/' && b[1] == b'/' && b.get(2) != Some(&b'/') {
-        out.push_str("//");
-        rest = &path[2..];
-    }
-    let mut prev_slash = false;
-    for c in rest.chars() {
-        if c == '/' {
-            if prev_slash {
-                continue;
-            }
-            prev_slash = true;
-        } else {
-            prev_slash = false;
-        }
-        out.push(c);
-    }
-    if out.len() > 1 && out.ends_with('/') {
-        out.pop();
-    }
-    out
 }
 
 xml_enum! {
@@ -1514,15 +1487,6 @@ impl VolDef {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sanitize_path_like_libvirt() {
-        assert_eq!(sanitize_path("/srv/pool//images/"), "/srv/pool/images");
-        assert_eq!(sanitize_path("//net/x"), "//net/x");
-        assert_eq!(sanitize_path("///x"), "/x");
-        assert_eq!(sanitize_path("/"), "/");
-        assert_eq!(sanitize_path("rel//x/"), "rel/x");
-    }
 
     #[test]
     fn perms_ids() {

@@ -407,7 +407,7 @@ impl Features {
                 Feature::Smm { on, tseg_bytes } => {
                     let mut s = st("smm", *on);
                     if let Some(b) = tseg_bytes {
-                        let (v, unit) = pretty_size(*b);
+                        let (v, unit) = crate::num::pretty_size(*b);
                         s.push(Out::new("tseg").attr("unit", unit).text(v));
                     }
                     s
@@ -456,17 +456,4 @@ impl Features {
         }
         o
     }
-}
-
-/// A byte count in the largest binary unit that divides it exactly (libvirt's
-/// `virFormatIntPretty`).
-pub fn pretty_size(bytes: u64) -> (u64, &'static str) {
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut v = bytes;
-    let mut i = 0;
-    while i + 1 < UNITS.len() && v != 0 && v % 1024 == 0 {
-        v /= 1024;
-        i += 1;
-    }
-    (v, UNITS[i])
 }

@@ -1,11 +1,11 @@
 //! `<input>`: mice, keyboards, tablets, and host input devices passed through
 //! (virtio `passthrough`) or shared (`evdev`).
 
-use super::interface_parts::sanitize_path;
 use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{Address, DeviceInfo, InfoAllow};
 use crate::error::{internal, unsupported, xml_error};
+use crate::paths::sanitize_path;
 use crate::tree::Element;
 use crate::writer::{on_off, Out};
 use crate::xml_enum;

@@ -10,6 +10,7 @@ use super::netdev::{format_ip, nonempty_attr, parse_ip};
 use super::virtio::VirtioOptions;
 use crate::error::{unsupported, xml_error};
 use crate::num;
+use crate::paths::sanitize_path;
 use crate::read::invalid_value;
 use crate::tree::Element;
 use crate::uuids::parse_uuid;
@@ -526,34 +527,6 @@ pub struct NetBackend {
     /// Kept only for virtio models on non-hostdev interfaces.
     pub vhost: Option<String>,
     pub log_file: Option<String>,
-}
-
-/// Collapses repeated `/` and drops a trailing one, as libvirt cleans device paths
-/// (a leading `//` alone is kept, being meaningful to POSIX).
-pub fn sanitize_path(p: &str) -> String {
-    let b = p.as_bytes();
-    let mut out = String::with_capacity(p.len());
-    let mut rest = p;
-    if b.len() >= 2 && b[0] == b'/' && b[1] == b'/' && b.get(2) != Some(&b'/') {
-        out.push_str("//");
-        rest = &p[2..];
-    }
-    let mut prev_slash = out.ends_with('/');
-    for c in rest.chars() {
-        if c == '/' {
-            if prev_slash {
-                continue;
-            }
-            prev_slash = true;
-        } else {
-            prev_slash = false;
-        }
-        out.push(c);
-    }
-    if out.len() > 1 && out.ends_with('/') {
-        out.pop();
-    }
-    out
 }
 
 impl NetBackend {

@@ -1,11 +1,11 @@
 //! `<video>`: the guest display adapter, its memory sizes, heads and acceleration.
 
-use super::interface_parts::sanitize_path;
 use super::virtio::VirtioOptions;
 use crate::domain::ctx::{DomainEnv, FormatCtx, ParseCtx};
 use crate::domain::info::{DeviceInfo, InfoAllow};
 use crate::error::{internal, unsupported, xml_error};
 use crate::num;
+use crate::paths::sanitize_path;
 use crate::tree::Element;
 use crate::writer::{yes_no, Out};
 use crate::xml_enum;
