@@ -660,7 +660,7 @@ impl Disk {
     }
 
     /// Checks libvirt makes after post-parse (domain validation) that concern one disk.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self, _env: &DomainEnv) -> Result<()> {
         if let Some(t) = &self.iotune {
             let pairs = [
                 (
@@ -858,7 +858,7 @@ mod tests {
     fn err(xml: &str) -> String {
         match parse(xml).and_then(|mut d| {
             d.post_parse(&DomainEnv::default())?;
-            d.validate()
+            d.validate(&DomainEnv::default())
         }) {
             Ok(_) => String::from("ok"),
             Err(e) => e.message,

@@ -658,7 +658,7 @@ impl Graphics {
     }
 
     /// Per-device checks libvirt makes when validating a definition.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self, _env: &DomainEnv) -> Result<()> {
         if let GraphicsKind::Dbus {
             p2p: true,
             address: Some(_),

@@ -620,7 +620,7 @@ impl Hostdev {
     }
 
     /// Checks libvirt makes at validation time that concern one host device.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self, _env: &DomainEnv) -> Result<()> {
         if let HostdevSource::Scsi {
             sgio: Some(Sgio::Unfiltered),
             ..
@@ -853,7 +853,10 @@ mod tests {
         }
         let h = parse("<hostdev mode='subsystem' type='scsi' sgio='unfiltered'><source><adapter name='h'/><address bus='0' target='0' unit='0'/></source></hostdev>").expect("ok");
         assert_eq!(
-            h.validate().err().map(|e| e.message).as_deref(),
+            h.validate(&DomainEnv::default())
+                .err()
+                .map(|e| e.message)
+                .as_deref(),
             Some("unsupported configuration: unfiltered sgio is no longer supported")
         );
     }

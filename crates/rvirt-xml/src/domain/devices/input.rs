@@ -164,7 +164,7 @@ impl Input {
     }
 
     /// Per-device checks libvirt makes when validating a definition.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self, _env: &DomainEnv) -> Result<()> {
         let bus = self.bus.unwrap_or(InputBus::None);
         match self.kind {
             InputType::Passthrough if bus != InputBus::Virtio => {
@@ -348,7 +348,9 @@ mod tests {
         let mut i2 = i.clone();
         i2.post_parse(&env("hvm", "x86_64", "test")).expect("pp");
         assert_eq!(
-            i2.validate().expect_err("model").message,
+            i2.validate(&DomainEnv::default())
+                .expect_err("model")
+                .message,
             "unsupported configuration: only bus 'virtio' is supported for input model 'virtio'"
         );
     }

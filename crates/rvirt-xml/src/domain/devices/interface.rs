@@ -298,7 +298,7 @@ impl Interface {
     }
 
     /// Per-device checks libvirt makes when validating a definition (after post-parse).
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self, _env: &DomainEnv) -> Result<()> {
         let t = self.type_name();
         if !self.host_ip.is_empty() && t != "ethernet" {
             return Err(unsupported(format!(
@@ -547,7 +547,11 @@ mod tests {
         ];
         for (x, want) in cases {
             assert_eq!(
-                parse(&x).expect("parses").validate().expect_err(&x).message,
+                parse(&x)
+                    .expect("parses")
+                    .validate(&DomainEnv::default())
+                    .expect_err(&x)
+                    .message,
                 want
             );
         }

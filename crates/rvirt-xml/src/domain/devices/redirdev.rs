@@ -77,7 +77,7 @@ impl Redirdev {
 
     /// The chardev source checks libvirt makes for any character device
     /// (`virDomainChrSourceDefValidate`); a redirdev's unix socket always needs a path.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self, _env: &DomainEnv) -> Result<()> {
         self.source.validate(false)
     }
 }
@@ -247,7 +247,7 @@ mod tests {
         )
         .expect("ok");
         assert_eq!(
-            d.validate().err().map(|e| e.message).as_deref(),
+            d.validate(&DomainEnv::default()).err().map(|e| e.message).as_deref(),
             Some("internal error: Should define both master and slave path attributes for nmdm device")
         );
     }
@@ -269,7 +269,7 @@ mod tests {
     fn errors_match_libvirt() {
         let rd = |x: &str| {
             Redirdev::parse(&el(x), &ctx())
-                .and_then(|d| d.validate())
+                .and_then(|d| d.validate(&DomainEnv::default()))
                 .err()
                 .map(|e: Error| e.message)
         };

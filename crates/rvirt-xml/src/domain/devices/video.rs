@@ -251,7 +251,7 @@ impl Video {
     }
 
     /// Per-device checks libvirt makes when validating a definition.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self, _env: &DomainEnv) -> Result<()> {
         if self.model != Some(VideoModel::Qxl) {
             for (name, v) in [
                 ("ram", self.ram),
@@ -441,7 +441,7 @@ mod tests {
         }
         let v = parse("<video><model type='vga' ram='100'/></video>").expect("ok");
         assert_eq!(
-            v.validate().expect_err("ram").message,
+            v.validate(&DomainEnv::default()).expect_err("ram").message,
             "unsupported configuration: ram attribute only supported for video type qxl"
         );
     }

@@ -288,7 +288,7 @@ pub fn validate(def: &DomainDef) -> Result<()> {
     let env = def.env();
     let d = &def.devices;
     for x in &d.disks {
-        x.validate()?;
+        x.validate(&env)?;
     }
     for (i, a) in d.disks.iter().enumerate() {
         for b in &d.disks[i + 1..] {
@@ -320,10 +320,10 @@ pub fn validate(def: &DomainDef) -> Result<()> {
     misc::check_duplicate_panics(&d.panics)?;
     let usb_none = has_usb_model_none(def);
     for x in &d.interfaces {
-        x.validate()?;
+        x.validate(&env)?;
     }
     for x in &d.hostdevs {
-        x.validate()?;
+        x.validate(&env)?;
         if usb_none && x.is_usb() {
             return Err(unsupported(
                 "Can't add host USB device: USB is disabled in this host",
@@ -331,7 +331,7 @@ pub fn validate(def: &DomainDef) -> Result<()> {
         }
     }
     for x in &d.redirdevs {
-        x.validate()?;
+        x.validate(&env)?;
         if !has_usb(def) {
             return Err(unsupported(
                 "cannot add redirected USB device: USB is disabled for this domain",
@@ -339,7 +339,7 @@ pub fn validate(def: &DomainDef) -> Result<()> {
         }
     }
     for x in &d.inputs {
-        x.validate()?;
+        x.validate(&env)?;
         if usb_none && x.bus == Some(crate::domain::devices::input::InputBus::Usb) {
             return Err(unsupported(
                 "Can't add USB input device. USB bus is disabled",
@@ -352,13 +352,13 @@ pub fn validate(def: &DomainDef) -> Result<()> {
         ));
     }
     for x in &d.videos {
-        x.validate()?;
+        x.validate(&env)?;
     }
     if d.videos.iter().filter(|v| v.primary).count() > 1 {
         return Err(unsupported("Only one primary video device is supported"));
     }
     for x in &d.graphics {
-        x.validate()?;
+        x.validate(&env)?;
     }
     for c in d
         .serials
