@@ -26,6 +26,7 @@ pub use postparse::DriverDefaults;
 use crate::error::{internal, unsupported, xml_error};
 use crate::read::{ElementExt, XmlEnum};
 use crate::tree::{parse_document, Element};
+use crate::uuids::parse_uuid;
 use crate::writer::{on_off, Out};
 use crate::xml_enum;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
@@ -137,12 +138,10 @@ impl DomainDef {
             Some(n) if !n.is_empty() => n,
             _ => return Err(Error::new(ErrorDomain::DOMAIN, ErrorCode::NO_NAME, None)),
         };
-        let uuid = match root.child_text("uuid") {
+        // XPath string() makes an empty <uuid> absent, so one is generated.
+        let uuid = match root.child_text("uuid").filter(|u| !u.is_empty()) {
             None => Uuid::new_v4(),
-            Some(u) => Uuid::parse_str(u.trim())
-                .ok()
-                .filter(|_| valid_uuid_text(u.trim()))
-                .ok_or_else(|| internal("malformed uuid element"))?,
+            Some(u) => parse_uuid(&u).ok_or_else(|| internal("malformed uuid element"))?,
         };
         let genids: Vec<&Element> = root.children_named("genid").collect();
         if genids.len() > 1 {
@@ -151,15 +150,13 @@ impl DomainDef {
         let genid = match genids.first() {
             None => None,
             Some(g) => {
+                // An empty <genid/> asks for a generated one; blanks alone are malformed.
                 let t = g.text();
-                if t.trim().is_empty() {
+                if t.is_empty() {
                     Some(None)
                 } else {
                     Some(Some(
-                        Uuid::parse_str(t.trim())
-                            .ok()
-                            .filter(|_| valid_uuid_text(t.trim()))
-                            .ok_or_else(|| internal("malformed genid element"))?,
+                        parse_uuid(&t).ok_or_else(|| internal("malformed genid element"))?,
                     ))
                 }
             }
@@ -419,10 +416,4 @@ impl DomainDef {
         }
         d.render(0)
     }
-}
-
-/// libvirt accepts UUIDs as 32 hex digits, optionally split by hyphens anywhere.
-fn valid_uuid_text(s: &str) -> bool {
-    s.chars().filter(|c| *c != '-').count() == 32
-        && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }

@@ -66,9 +66,9 @@ impl SecretLookup {
             if el.attr("usage").is_some() {
                 return Err(xml_error("either secret uuid or usage expected"));
             }
-            return uuid::Uuid::parse_str(u.trim())
+            return crate::uuids::parse_uuid(u)
                 .map(SecretLookup::Uuid)
-                .map_err(|_| xml_error(format!("invalid secret uuid '{u}'")));
+                .ok_or_else(|| xml_error(format!("invalid secret uuid '{u}'")));
         }
         match el.attr("usage") {
             Some(u) => Ok(SecretLookup::Usage(u.to_string())),
