@@ -96,21 +96,7 @@ impl Video {
     }
 
     pub fn parse(el: &Element, ctx: &ParseCtx) -> Result<Video> {
-        let mut v = Video {
-            model: None,
-            ram: 0,
-            vram: 0,
-            vram64: 0,
-            vgamem: 0,
-            heads: 1,
-            primary: false,
-            accel: None,
-            resolution: None,
-            backend: None,
-            vgaconf: None,
-            virtio: VirtioOptions::default(),
-            info: DeviceInfo::default(),
-        };
+        let mut v = Video::implicit();
         if let Some(m) = el.child("model") {
             if let Some(t) = m.attr("type") {
                 if t != "default" {
@@ -185,21 +171,12 @@ impl Video {
         let alias = self.info.alias.take();
         *self = Video {
             model: Some(VideoModel::None),
-            ram: 0,
-            vram: 0,
-            vram64: 0,
-            vgamem: 0,
             heads: 0,
-            primary: false,
-            accel: None,
-            resolution: None,
-            backend: None,
-            vgaconf: None,
-            virtio: VirtioOptions::default(),
             info: DeviceInfo {
                 alias,
                 ..Default::default()
             },
+            ..Video::implicit()
         };
     }
 
@@ -223,8 +200,8 @@ impl Video {
         Ok(())
     }
 
-    /// The video device libvirt adds for a domain with graphics but no video; its model is
-    /// chosen by [`Video::post_parse`].
+    /// The video device libvirt adds for a domain with graphics but no video (its model is
+    /// chosen by [`Video::post_parse`]); also the blank a parsed `<video>` starts from.
     pub fn implicit() -> Video {
         Video {
             model: None,
