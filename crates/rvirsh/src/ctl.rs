@@ -130,10 +130,6 @@ impl Ctl {
         self.last_error = None;
     }
 
-    pub fn last_error(&self) -> Option<&Error> {
-        self.last_error.as_ref()
-    }
-
     /// Prints and clears the saved error, as the runner does after a failed command.
     pub fn report_error(&mut self) {
         if let Some(e) = self.last_error.take() {
@@ -160,10 +156,6 @@ impl Ctl {
 
     pub fn conn(&self) -> Option<Connect> {
         self.conn.clone()
-    }
-
-    pub fn is_connected(&self) -> bool {
-        self.conn.is_some()
     }
 
     /// Drops the connection (at exit).

@@ -289,20 +289,6 @@ fn stty(args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_editor_names() {
-        assert!(accepted("vi"));
-        assert!(accepted("/usr/bin/vim"));
-        assert!(!accepted("sed -i s/a/b/"));
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(random_suffix().len(), 6);
-    }
-}
-
 /// How an edit session ended.
 pub enum EditOutcome<T> {
     /// The user saved the text unchanged.
@@ -377,5 +363,19 @@ pub fn edit_loop<T>(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_editor_names() {
+        assert!(accepted("vi"));
+        assert!(accepted("/usr/bin/vim"));
+        assert!(!accepted("sed -i s/a/b/"));
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(random_suffix().len(), 6);
     }
 }

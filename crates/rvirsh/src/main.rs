@@ -173,11 +173,9 @@ fn apply_global(ctl: &mut Ctl, opt: &cli::global::GlobalOpt) -> Option<i32> {
                 ctl.error(&format!("ignoring debug level {n} out of range [0-4]"));
             }
         }
-        'e' => {
-            if !valid_escape(&value) {
-                ctl.error(&format!("Invalid string '{value}' for escape sequence"));
-                return Some(1);
-            }
+        'e' if !valid_escape(&value) => {
+            ctl.error(&format!("Invalid string '{value}' for escape sequence"));
+            return Some(1);
         }
         'h' => {
             ctl.print(&help::usage(ctl.groups));
@@ -208,11 +206,7 @@ fn apply_global(ctl: &mut Ctl, opt: &cli::global::GlobalOpt) -> Option<i32> {
             }
             ctl.keepalive_forced = true;
         }
-        'l' => {
-            if !open_log(ctl, &value) {
-                return Some(1);
-            }
-        }
+        'l' if !open_log(ctl, &value) => return Some(1),
         'q' => ctl.quiet = true,
         'r' => ctl.readonly = true,
         't' => ctl.timing = true,

@@ -191,7 +191,7 @@ mod tests {
         let mut t = Table::new(&["Id", "Name", "State", "Title"]);
         t.add_row(vec!["1".into(), "test".into(), "running".into(), "".into()]);
         let out = t.render(true, Charset::Ascii);
-        assert!(out.ends_with(" 1    test   running    \n"), "{out:?}");
+        assert!(out.ends_with(" 1    test   running   \n"), "{out:?}");
     }
 
     #[test]

@@ -277,11 +277,9 @@ fn lex(s: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
         } else if two(b">=") {
             i += 2;
             Tok::Ge
-        } else if c == b'.' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit()) {
-            let (n, len) = number(&s[i..]);
-            i += len;
-            Tok::Number(n)
-        } else if c.is_ascii_digit() {
+        } else if c.is_ascii_digit()
+            || (c == b'.' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let (n, len) = number(&s[i..]);
             i += len;
             Tok::Number(n)
@@ -294,7 +292,7 @@ fn lex(s: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
                 }
                 None => {
                     return Err(SyntaxError {
-                        pos: i,
+                        pos: s.len(),
                         message: "Unfinished literal",
                     })
                 }
@@ -392,7 +390,7 @@ enum Axis {
     Following,
     Preceding,
     Attribute,
-    SelfAxis,
+    Itself,
     Namespace,
 }
 
@@ -400,8 +398,8 @@ enum Axis {
 enum Test {
     Any,
     Name(String),
-    /// `prefix:*`
-    Prefix(String),
+    /// `prefix:*` (no namespaces are registered, so it never matches)
+    Prefix,
     Node,
     Text,
     Comment,
@@ -436,7 +434,9 @@ enum Expr {
     },
     Literal(String),
     Number(f64),
-    Call(String, Vec<Expr>, usize),
+    Call(String, Vec<Expr>),
+    /// `$name`; no variables are defined.
+    Var(String),
 }
 
 struct Parser {
@@ -594,7 +594,16 @@ impl Parser {
                 self.expect(&Tok::RParen)?;
                 Some(e)
             }
-            Some(Tok::Dollar) => return self.err(),
+            Some(Tok::Dollar) => {
+                self.i += 1;
+                match self.peek().cloned() {
+                    Some(Tok::Name(n)) => {
+                        self.i += 1;
+                        Some(Expr::Var(n))
+                    }
+                    _ => return self.err(),
+                }
+            }
             Some(Tok::Name(n))
                 if self.peek_at(1) == Some(&Tok::LParen)
                     && !matches!(
@@ -602,10 +611,9 @@ impl Parser {
                         "node" | "text" | "comment" | "processing-instruction"
                     ) =>
             {
-                let at = self.pos();
                 self.i += 2;
                 let mut args = Vec::new();
-                if !self.eat(&Tok::RParen) {
+                if !self.eat(&Tok::RParen) && self.peek().is_some() {
                     loop {
                         args.push(self.nested()?);
                         if self.eat(&Tok::Comma) {
@@ -615,7 +623,7 @@ impl Parser {
                         break;
                     }
                 }
-                Some(Expr::Call(n, args, at))
+                Some(Expr::Call(n, args))
             }
             _ => None,
         };
@@ -697,7 +705,12 @@ impl Parser {
     fn predicate(&mut self) -> Result<Expr, SyntaxError> {
         self.expect(&Tok::LBracket)?;
         let e = self.nested()?;
-        self.expect(&Tok::RBracket)?;
+        if !self.eat(&Tok::RBracket) {
+            return Err(SyntaxError {
+                pos: self.pos(),
+                message: "Invalid predicate",
+            });
+        }
         Ok(e)
     }
 
@@ -715,7 +728,7 @@ impl Parser {
     fn step(&mut self) -> Result<Step, SyntaxError> {
         if self.eat(&Tok::Dot) {
             return Ok(Step {
-                axis: Axis::SelfAxis,
+                axis: Axis::Itself,
                 test: Test::Node,
                 preds: Vec::new(),
             });
@@ -743,7 +756,7 @@ impl Parser {
                 "following" => Axis::Following,
                 "preceding" => Axis::Preceding,
                 "attribute" => Axis::Attribute,
-                "self" => Axis::SelfAxis,
+                "self" => Axis::Itself,
                 "namespace" => Axis::Namespace,
                 _ => return self.err(),
             };
@@ -770,8 +783,8 @@ impl Parser {
                     }
                     self.expect(&Tok::RParen)?;
                     t
-                } else if let Some(p) = n.strip_suffix(":*") {
-                    Test::Prefix(p.to_string())
+                } else if n.ends_with(":*") {
+                    Test::Prefix
                 } else {
                     Test::Name(n)
                 }
@@ -934,7 +947,8 @@ impl Doc {
             }
             Expr::Literal(s) => Val::Str(s.clone()),
             Expr::Number(n) => Val::Num(*n),
-            Expr::Call(name, args, _) => self.call(name, args, ctx)?,
+            Expr::Call(name, args) => self.call(name, args, ctx)?,
+            Expr::Var(_) => return Err(EvalError("Undefined variable".into())),
         })
     }
 
@@ -1317,7 +1331,7 @@ impl Doc {
                     .collect(),
                 _ => Vec::new(),
             },
-            Axis::SelfAxis => vec![n],
+            Axis::Itself => vec![n],
             Axis::Namespace => Vec::new(),
         }
     }
@@ -1337,7 +1351,7 @@ impl Doc {
                     matches!(kind, Kind::Element { .. })
                 }
             }
-            Test::Prefix(_) => false,
+            Test::Prefix => false,
             Test::Name(want) => match kind {
                 Kind::Element { name, ns, .. } if !principal_attr => {
                     // Unprefixed names match only elements in no namespace.
@@ -1491,7 +1505,12 @@ pub fn select(xml: &str, expr: &str, wrap: bool) -> Result<XPathOutput, rvirt::E
     };
     let mut out = String::new();
     if wrap {
-        let attrs: Vec<Id> = nodes.iter().copied().filter(|&n| doc.is_attr(n)).collect();
+        // Adding an attribute replaces one of the same name, which moves to the end.
+        let mut attrs: Vec<Id> = Vec::new();
+        for &n in nodes.iter().filter(|&&n| doc.is_attr(n)) {
+            attrs.retain(|&a| doc.name_of(a) != doc.name_of(n));
+            attrs.push(n);
+        }
         let kids: Vec<Id> = nodes.iter().copied().filter(|&n| !doc.is_attr(n)).collect();
         doc.dump_element("nodes", &attrs, &kids, 0, &mut out);
         out.push('\n');

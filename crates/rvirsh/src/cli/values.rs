@@ -93,23 +93,11 @@ impl Cmd {
         }
     }
 
-    /// A signed 32-bit integer.
-    pub fn int(&self, ctl: &mut Ctl, name: &str) -> Result<Option<i32>, ()> {
-        self.numeric(ctl, name, |s| {
-            parse_c_long(s).and_then(|v| i32::try_from(v).ok())
-        })
-    }
-
     /// An unsigned 32-bit integer; negative numbers are rejected.
     pub fn uint(&self, ctl: &mut Ctl, name: &str) -> Result<Option<u32>, ()> {
         self.numeric(ctl, name, |s| {
             parse_c_unsigned(s, false).and_then(|v| u32::try_from(v).ok())
         })
-    }
-
-    /// An unsigned 64-bit integer; negative numbers are rejected.
-    pub fn ulonglong(&self, ctl: &mut Ctl, name: &str) -> Result<Option<u64>, ()> {
-        self.numeric(ctl, name, |s| parse_c_unsigned(s, false))
     }
 
     /// A size with an optional unit suffix; `scale` applies when no suffix is given.

