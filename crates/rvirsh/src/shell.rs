@@ -73,6 +73,7 @@ fn pipe_loop(ctl: &mut Ctl, history: &mut History) {
         let Some(line) = read_line(&mut input) else {
             break;
         };
+        let line = expand_tabs(ctl, &line);
         ctl.print(&line);
         ctl.print("\n");
         if !line.is_empty() {
@@ -81,6 +82,59 @@ fn pipe_loop(ctl: &mut Ctl, history: &mut History) {
         }
         ctl.flush();
     }
+}
+
+/// Applies the completion a tab asks for, as virsh's line editor does even when it is not
+/// reading from a terminal: a unique completion is inserted with a trailing space, several
+/// insert their common prefix, and no progress rings the bell (on stderr).
+fn expand_tabs(ctl: &mut Ctl, line: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in line.split('\t').enumerate() {
+        if i > 0 {
+            let (start, cands) = candidates(ctl.groups, &out);
+            let word = out[start..].to_string();
+            let names: Vec<&str> = cands.iter().map(|c| c.trim_end()).collect();
+            match names.as_slice() {
+                [one] => {
+                    out.truncate(start);
+                    out.push_str(one);
+                    out.push(' ');
+                }
+                [] => ctl.eprint("\x07"),
+                many => {
+                    let prefix = common_prefix(many);
+                    if prefix.len() > word.len() {
+                        out.truncate(start);
+                        out.push_str(&prefix);
+                    } else {
+                        ctl.eprint("\x07");
+                    }
+                }
+            }
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+fn common_prefix(words: &[&str]) -> String {
+    let Some(first) = words.first() else {
+        return String::new();
+    };
+    let mut len = first.len();
+    for w in &words[1..] {
+        len = len.min(
+            first
+                .bytes()
+                .zip(w.bytes())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    while !first.is_char_boundary(len) {
+        len -= 1;
+    }
+    first[..len].to_string()
 }
 
 /// One line terminated by `\n` or `\r` (terminator removed); `None` at end of input.
@@ -145,7 +199,8 @@ fn tty_loop(ctl: &mut Ctl, history: &mut History) {
     }
 }
 
-/// The line history, kept in the same file virsh uses.
+/// The line history, kept in the same file virsh uses
+/// (`$XDG_CACHE_HOME/libvirt/virsh/history`, by default under `~/.cache`).
 struct History {
     path: Option<PathBuf>,
     lines: Vec<String>,
@@ -179,7 +234,7 @@ impl History {
                 None => return h,
             },
         };
-        let path = dir.join("virsh").join("history");
+        let path = dir.join("libvirt").join("virsh").join("history");
         if let Ok(text) = std::fs::read_to_string(&path) {
             h.lines = text.lines().map(str::to_string).collect();
             h.trim();
@@ -233,34 +288,41 @@ impl rustyline::completion::Completer for Completion {
         _ctx: &rustyline::Context<'_>,
     ) -> rustyline::Result<(usize, Vec<String>)> {
         let before = line.get(..pos).unwrap_or(line);
-        // Only the current command (after the last `;`) matters.
-        let cur = before.rsplit(';').next().unwrap_or(before);
-        let start = pos - cur.len();
-        let word_start = cur.rfind([' ', '\t']).map(|i| i + 1).unwrap_or(0);
-        let word = &cur[word_start..];
-        let first = cur[..word_start].split_whitespace().next();
-        let mut out: Vec<String> = match first {
-            None => self
-                .groups
-                .iter()
-                .flat_map(|g| g.cmds.iter())
-                .filter(|c| c.flags & (ALIAS | HIDDEN) == 0 && c.name.starts_with(word))
-                .map(|c| format!("{} ", c.name))
-                .collect(),
-            Some(name) => match find_command(self.groups, name) {
-                Some(def) if word.is_empty() || word.starts_with('-') => def
-                    .opts
-                    .iter()
-                    .filter(|o| !matches!(o.kind, OptKind::Alias(_)))
-                    .map(|o| format!("--{} ", o.name))
-                    .filter(|o| o.starts_with(word))
-                    .collect(),
-                _ => Vec::new(),
-            },
-        };
-        out.sort();
-        Ok((start + word_start, out))
+        Ok(candidates(self.groups, before))
     }
+}
+
+/// Completions for the end of `before`: where the word being completed starts, and the
+/// candidates (each followed by a space). Command names complete the first word, option
+/// names the others.
+fn candidates(groups: &'static [Group], before: &str) -> (usize, Vec<String>) {
+    let pos = before.len();
+    // Only the current command (after the last `;`) matters.
+    let cur = before.rsplit(';').next().unwrap_or(before);
+    let start = pos - cur.len();
+    let word_start = cur.rfind([' ', '\t']).map(|i| i + 1).unwrap_or(0);
+    let word = &cur[word_start..];
+    let first = cur[..word_start].split_whitespace().next();
+    let mut out: Vec<String> = match first {
+        None => groups
+            .iter()
+            .flat_map(|g| g.cmds.iter())
+            .filter(|c| c.flags & (ALIAS | HIDDEN) == 0 && c.name.starts_with(word))
+            .map(|c| format!("{} ", c.name))
+            .collect(),
+        Some(name) => match find_command(groups, name) {
+            Some(def) if word.is_empty() || word.starts_with('-') => def
+                .opts
+                .iter()
+                .filter(|o| !matches!(o.kind, OptKind::Alias(_)))
+                .map(|o| format!("--{} ", o.name))
+                .filter(|o| o.starts_with(word))
+                .collect(),
+            _ => Vec::new(),
+        },
+    };
+    out.sort();
+    (start + word_start, out)
 }
 
 impl rustyline::hint::Hinter for Completion {

@@ -436,7 +436,7 @@ enum Expr {
     Number(f64),
     Call(String, Vec<Expr>),
     /// `$name`; no variables are defined.
-    Var(String),
+    Var,
 }
 
 struct Parser {
@@ -597,9 +597,9 @@ impl Parser {
             Some(Tok::Dollar) => {
                 self.i += 1;
                 match self.peek().cloned() {
-                    Some(Tok::Name(n)) => {
+                    Some(Tok::Name(_)) => {
                         self.i += 1;
-                        Some(Expr::Var(n))
+                        Some(Expr::Var)
                     }
                     _ => return self.err(),
                 }
@@ -948,7 +948,7 @@ impl Doc {
             Expr::Literal(s) => Val::Str(s.clone()),
             Expr::Number(n) => Val::Num(*n),
             Expr::Call(name, args) => self.call(name, args, ctx)?,
-            Expr::Var(_) => return Err(EvalError("Undefined variable".into())),
+            Expr::Var => return Err(EvalError("Undefined variable".into())),
         })
     }
 

@@ -172,7 +172,7 @@ pub static COMMANDS: &[CmdDef] = &[
         &[DOMAIN_OPT],
         cmd_managedsave_remove,
         "drop a domain's managed save image",
-        "",
+        "Deletes the managed save image of a domain, so that its next start boots afresh.",
     ),
     cmd(
         "metadata",
@@ -227,7 +227,7 @@ pub static COMMANDS: &[CmdDef] = &[
         &[DOMAIN_OPT],
         cmd_resume,
         "continue a paused domain",
-        "",
+        "Lets a suspended domain run again.",
     ),
     cmd(
         "save",
