@@ -215,7 +215,7 @@ impl Ctl {
                 self.error("Cannot setup keepalive on connection as requested, disconnecting");
                 return None;
             }
-            self.debug(0, "Failed to setup keepalive on connection\n");
+            self.debug(1, "Failed to setup keepalive on connection\n");
             self.reset_error();
         }
         Some(c)

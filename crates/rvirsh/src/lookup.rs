@@ -36,7 +36,7 @@ pub fn domain_by(ctl: &mut Ctl, cmdname: &str, name: &str, flags: u8) -> Option<
     if flags & BY_ID != 0 {
         if let Some(id) = parse_c_long(name).and_then(|v| i32::try_from(v).ok()) {
             if id >= 0 {
-                ctl.debug(0, &format!("{cmdname}: <domain> seems like domain ID\n"));
+                ctl.debug(0, &format!("{cmdname}: <domain> looks like ID\n"));
                 dom = conn.domain_lookup_by_id(id).ok();
             }
         }
@@ -60,11 +60,15 @@ pub fn domain_by(ctl: &mut Ctl, cmdname: &str, name: &str, flags: u8) -> Option<
 pub fn network(ctl: &mut Ctl, cmd: &Cmd, flags: u8) -> Option<(Network, String)> {
     let conn = ctl.conn()?;
     let n = cmd.string(ctl, "network").ok()??.to_string();
+    let cn = cmd.def.name;
+    ctl.debug(1, &format!("{cn}: found option <network>: {n}\n"));
     let mut net = None;
     if flags & BY_UUID != 0 && n.len() == UUID_LEN {
+        ctl.debug(0, &format!("{cn}: <network> trying as network UUID\n"));
         net = ctl.check(conn.network_lookup_by_uuid_string(&n));
     }
     if net.is_none() && flags & BY_NAME != 0 {
+        ctl.debug(0, &format!("{cn}: <network> trying as network NAME\n"));
         net = ctl.check(conn.network_lookup_by_name(&n));
     }
     if net.is_none() {
@@ -76,17 +80,21 @@ pub fn network(ctl: &mut Ctl, cmd: &Cmd, flags: u8) -> Option<(Network, String)>
 /// The pool named by option `optname`.
 pub fn pool(ctl: &mut Ctl, cmd: &Cmd, optname: &str, flags: u8) -> Option<(StoragePool, String)> {
     let n = cmd.string(ctl, optname).ok()??.to_string();
-    let p = pool_by(ctl, &n, flags)?;
+    let p = pool_by(ctl, cmd.def.name, optname, &n, flags)?;
     Some((p, n))
 }
 
-pub fn pool_by(ctl: &mut Ctl, n: &str, flags: u8) -> Option<StoragePool> {
+/// Looks a pool up by the text given for option `optname` of command `cn`.
+fn pool_by(ctl: &mut Ctl, cn: &str, optname: &str, n: &str, flags: u8) -> Option<StoragePool> {
     let conn = ctl.conn()?;
+    ctl.debug(1, &format!("{cn}: found option <{optname}>: {n}\n"));
     let mut pool = None;
     if flags & BY_UUID != 0 && n.len() == UUID_LEN {
+        ctl.debug(0, &format!("{cn}: <{optname}> trying as pool UUID\n"));
         pool = ctl.check(conn.storage_pool_lookup_by_uuid_string(n));
     }
     if pool.is_none() && flags & BY_NAME != 0 {
+        ctl.debug(0, &format!("{cn}: <{optname}> trying as pool NAME\n"));
         pool = ctl.check(conn.storage_pool_lookup_by_name(n));
     }
     if pool.is_none() {
@@ -109,9 +117,10 @@ pub fn vol(
         Some(po) => cmd.string(ctl, po).ok()?.map(str::to_string),
         None => None,
     };
+    let cn = cmd.def.name;
     let mut pool = None;
-    if let Some(pname) = &p {
-        let pl = pool_by(ctl, pname, flags)?;
+    if let (Some(pname), Some(po)) = (&p, pool_opt) {
+        let pl = pool_by(ctl, cn, po, pname, flags)?;
         let active = pl.is_active();
         if !matches!(active, Ok(true)) {
             if let Err(e) = active {
@@ -122,16 +131,20 @@ pub fn vol(
         }
         pool = Some(pl);
     }
+    ctl.debug(0, &format!("{cn}: found option <{optname}>: {n}\n"));
     let mut vol = None;
     if let Some(pl) = &pool {
         if flags & BY_NAME != 0 {
+            ctl.debug(0, &format!("{cn}: <{optname}> trying as vol name\n"));
             vol = ctl.check(pl.vol_lookup_by_name(&n));
         }
     }
     if vol.is_none() && flags & BY_UUID != 0 {
+        ctl.debug(0, &format!("{cn}: <{optname}> trying as vol key\n"));
         vol = ctl.check(conn.storage_vol_lookup_by_key(&n));
     }
     if vol.is_none() && flags & BY_UUID != 0 {
+        ctl.debug(0, &format!("{cn}: <{optname}> trying as vol path\n"));
         vol = ctl.check(conn.storage_vol_lookup_by_path(&n));
     }
     let Some(v) = vol else {

@@ -34,11 +34,8 @@ pub fn run_commands(ctl: &mut Ctl, cmds: &[Cmd]) -> bool {
     ret
 }
 
-/// The per-option trace virsh prints at debug level 0 while parsing.
+/// The per-option trace virsh prints while parsing (debug level 1 and below).
 pub fn debug_parsed(ctl: &mut Ctl, cmds: &[Cmd]) {
-    if ctl.debug != 0 {
-        return;
-    }
     for cmd in cmds {
         debug_options(ctl, cmd);
     }
@@ -50,6 +47,6 @@ fn debug_options(ctl: &mut Ctl, cmd: &Cmd) {
             Some(v) => format!("{}: {}(optdata): {}\n", cmd.def.name, o.def.name, v),
             None => format!("{}: {}(bool): (none)\n", cmd.def.name, o.def.name),
         };
-        ctl.debug(0, &line);
+        ctl.debug(1, &line);
     }
 }

@@ -132,7 +132,15 @@ fn cmd_dominfo(ctl: &mut Ctl, cmd: &Cmd) -> bool {
             ret = false;
         }
     }
-    match dom.is_persistent() {
+    let persistent = dom.is_persistent();
+    let flag = match &persistent {
+        Ok(p) => i32::from(*p),
+        Err(_) => -1,
+    };
+    ctl.print(&s);
+    s = String::new();
+    ctl.debug(0, &format!("Domain persistent flag value: {flag}\n"));
+    match persistent {
         Ok(p) => s.push_str(&line("Persistent:", if p { "yes" } else { "no" })),
         Err(e) => {
             ctl.set_error(e);

@@ -227,7 +227,10 @@ fn cmd_list(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         }
         .to_string();
         let persistent = if details {
-            match p.is_persistent() {
+            let r = p.is_persistent();
+            let flag = r.as_ref().map(|p| i32::from(*p)).unwrap_or(-1);
+            ctl.debug(0, &format!("Persistent flag value: {flag}\n"));
+            match r {
                 Ok(true) => "yes",
                 Ok(false) => "no",
                 Err(e) => {
@@ -333,7 +336,12 @@ fn cmd_info(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         }
     };
     s.push_str(&line("State:", state_to_string(info.state)));
-    match pool.is_persistent() {
+    let persistent = pool.is_persistent();
+    ctl.print(&s);
+    s = String::new();
+    let flag = persistent.as_ref().map(|p| i32::from(*p)).unwrap_or(-1);
+    ctl.debug(0, &format!("Pool persistent flag value: {flag}\n"));
+    match persistent {
         Ok(p) => s.push_str(&line("Persistent:", if p { "yes" } else { "no" })),
         Err(e) => {
             ctl.set_error(e);
