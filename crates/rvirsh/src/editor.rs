@@ -11,8 +11,15 @@ use rvirt::{Error, ErrorCode, ErrorDomain};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// The editor used when neither `$VISUAL` nor `$EDITOR` is set.
-const DEFAULT_EDITOR: &str = "vi";
+/// The editor used when neither `$VISUAL` nor `$EDITOR` is set: Debian's choice, where
+/// it exists, else `vi`.
+fn default_editor() -> String {
+    const DEBIAN: &str = "sensible-editor";
+    let found = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|d| d.join(DEBIAN).is_file())
+    });
+    if found { DEBIAN } else { "vi" }.to_string()
+}
 
 /// Largest file virsh reads back (10 MiB).
 const MAX_XML_FILE: u64 = 10 * 1024 * 1024;
@@ -114,7 +121,7 @@ fn getrandom_fill(buf: &mut [u8]) -> std::io::Result<()> {
 pub fn edit_file(ctl: &mut Ctl, file: &TempFile) -> bool {
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| DEFAULT_EDITOR.to_string());
+        .unwrap_or_else(|_| default_editor());
     let fname = file.display();
     let (mut command, shown) = if !accepted(&editor) {
         if !accepted(&fname) {
@@ -136,16 +143,24 @@ pub fn edit_file(ctl: &mut Ctl, file: &TempFile) -> bool {
     let status = match command.status() {
         Ok(s) => s,
         Err(e) => {
-            let err = Error::raw(
-                ErrorDomain::NONE,
-                ErrorCode::SYSTEM_ERROR,
-                format!(
-                    "Cannot find '{}' in path: {}",
-                    shown.split(' ').next().unwrap_or(""),
-                    rvirt_core::error::os_error_text(&e)
-                ),
-            );
-            ctl.set_error(err);
+            let program = shown.split(' ').next().unwrap_or("").to_string();
+            let why = rvirt_core::error::os_error_text(&e);
+            if !program.contains('/') {
+                let err = Error::raw(
+                    ErrorDomain::NONE,
+                    ErrorCode::SYSTEM_ERROR,
+                    format!("Cannot find '{program}' in path: {why}"),
+                );
+                ctl.set_error(err);
+                ctl.report_error();
+                return false;
+            }
+            // libvirt forks first; the child reports the failed exec and exits 127.
+            ctl.eprint(&format!(
+                "libvirt:  error : cannot execute binary {program}: {why}\n"
+            ));
+            let detail = format!("Child process ({shown}) unexpected exit status 127");
+            ctl.set_error(Error::internal(ErrorDomain::NONE, detail));
             ctl.report_error();
             return false;
         }
