@@ -15,9 +15,8 @@ use std::path::{Path, PathBuf};
 /// it exists, else `vi`.
 fn default_editor() -> String {
     const DEBIAN: &str = "sensible-editor";
-    let found = std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|d| d.join(DEBIAN).is_file())
-    });
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(DEBIAN).is_file()));
     if found { DEBIAN } else { "vi" }.to_string()
 }
 

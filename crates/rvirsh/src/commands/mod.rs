@@ -6,7 +6,8 @@
 use crate::cli::defs::Group;
 use crate::cli::parser::Cmd;
 use crate::ctl::Ctl;
-use rvirt::{Connect, Domain, DomainState};
+use crate::xpath::{self, XPathOutput};
+use rvirt::{Connect, Domain, DomainState, Error};
 
 pub mod domain;
 pub mod host;
@@ -272,6 +273,43 @@ pub fn domain_description(ctl: &mut Ctl, dom: &Domain, title: bool, flags: u32) 
             ctl.set_error(e);
             None
         }
+    }
+}
+
+/// Prints `xml`, or what `--xpath` selects from it.
+pub fn dump_xml(ctl: &mut Ctl, xml: &str, xpath_expr: Option<&str>, wrap: bool) -> bool {
+    let Some(expr) = xpath_expr else {
+        ctl.print(xml);
+        return true;
+    };
+    match xpath::select(xml, expr, wrap) {
+        Ok(XPathOutput::Nodes(s)) => {
+            ctl.print(&s);
+            true
+        }
+        Ok(XPathOutput::Diagnostic(d)) => {
+            ctl.eprint(&d);
+            true
+        }
+        Ok(XPathOutput::NotNodeSet) => {
+            ctl.set_error(Error::internal(
+                rvirt::ErrorDomain::XML,
+                format!("Incorrect xpath '{expr}'"),
+            ));
+            false
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            false
+        }
+    }
+}
+
+/// `--xpath` as virsh reads it: an empty value fails the command silently.
+pub fn xpath_opt(cmd: &Cmd) -> Result<Option<&str>, ()> {
+    match cmd.raw("xpath") {
+        Some("") => Err(()),
+        other => Ok(other),
     }
 }
 

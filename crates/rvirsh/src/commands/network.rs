@@ -1,9 +1,8 @@
 //! Virtual networks. Unlike domain messages, network messages do not quote names.
 
-use super::{conn, read_file, strcasecmp};
+use super::{conn, dump_xml, read_file, strcasecmp, xpath_opt};
 use crate::cli::defs::*;
 use crate::cli::parser::Cmd;
-use crate::commands::domain::{dump_xml, xpath_opt};
 use crate::ctl::Ctl;
 use crate::editor::{self, EditOutcome};
 use crate::lookup::{self, BY_NAME, BY_UUID};

@@ -1,9 +1,10 @@
 //! Storage pools. Pool messages do not quote names.
 
-use super::{conn, exclusive, exclusive_opts, read_file, strcasecmp, string_to_array};
+use super::{
+    conn, dump_xml, exclusive, exclusive_opts, read_file, strcasecmp, string_to_array, xpath_opt,
+};
 use crate::cli::defs::*;
 use crate::cli::parser::Cmd;
-use crate::commands::domain::{dump_xml, xpath_opt};
 use crate::ctl::Ctl;
 use crate::editor::{self, EditOutcome};
 use crate::lookup::{self, BY_NAME, BY_UUID};

@@ -1,10 +1,9 @@
 //! Storage volumes. Volumes are named by name (with `--pool`), key or path.
 
-use super::{conn, read_file, strcasecmp};
+use super::{conn, dump_xml, read_file, strcasecmp, xpath_opt};
 use crate::cli::defs::*;
 use crate::cli::parser::Cmd;
 use crate::cli::values::split_c_unsigned;
-use crate::commands::domain::{dump_xml, xpath_opt};
 use crate::ctl::Ctl;
 use crate::lookup::{self, BY_NAME, BY_UUID};
 use crate::pretty::{format_capacity, pretty_capacity, scale_integer};

@@ -1,0 +1,389 @@
+//! Domain management: defining, starting, stopping, saving, editing and tuning domains.
+
+use crate::cli::defs::*;
+use define::{cmd_create, cmd_define, cmd_undefine};
+use ident::{cmd_domid, cmd_domname, cmd_domuuid};
+use lifecycle::{
+    cmd_autostart, cmd_destroy, cmd_reboot, cmd_reset, cmd_resume, cmd_shutdown, cmd_start,
+    cmd_suspend,
+};
+use metadata::{cmd_desc, cmd_metadata};
+use save::{cmd_managedsave, cmd_managedsave_remove, cmd_restore, cmd_save};
+use tuning::{cmd_setmaxmem, cmd_setmem, cmd_setvcpus, cmd_vcpucount};
+use xml::{cmd_domxml_to_native, cmd_dumpxml, cmd_edit};
+
+mod define;
+mod ident;
+mod lifecycle;
+mod metadata;
+mod save;
+mod tuning;
+mod xml;
+
+const DOMAIN_OPT: OptDef = opt_data("domain", REQ, "domain name, id or UUID");
+const FILE_OPT: OptDef = opt_data("file", REQ, "file with the domain's XML description");
+const VALIDATE_OPT: OptDef = opt_bool("validate", "check the XML against the schema first");
+const CONFIG_OPT: OptDef = opt_bool("config", "change the persistent configuration");
+const LIVE_OPT: OptDef = opt_bool("live", "change the running domain");
+const CURRENT_OPT: OptDef = opt_bool(
+    "current",
+    "change the running domain if active, else the configuration",
+);
+const MODE_OPT: OptDef = opt_string(
+    "mode",
+    0,
+    "comma-separated methods: acpi, agent, initctl, signal, paravirt",
+);
+
+pub static COMMANDS: &[CmdDef] = &[
+    cmd(
+        "autostart",
+        &[
+            DOMAIN_OPT,
+            opt_bool("disable", "turn autostart off instead"),
+        ],
+        cmd_autostart,
+        "start a domain together with the host",
+        "Marks a domain to be started automatically when the host starts.",
+    ),
+    cmd(
+        "create",
+        &[
+            FILE_OPT,
+            opt_bool("console", "attach to the console once started"),
+            opt_bool("paused", "keep the new domain paused"),
+            opt_bool(
+                "autodestroy",
+                "destroy the domain when this connection closes",
+            ),
+            opt_string(
+                "pass-fds",
+                0,
+                "file descriptors N,M,... handed to the domain",
+            ),
+            opt_bool("validate", "check the XML against the schema first"),
+            opt_bool("reset-nvram", "start over from the NVRAM template"),
+        ],
+        cmd_create,
+        "start a transient domain from an XML file",
+        "Creates and starts a domain described by an XML file.",
+    ),
+    cmd(
+        "define",
+        &[FILE_OPT, VALIDATE_OPT],
+        cmd_define,
+        "define a domain from an XML file without starting it",
+        "Defines (or updates) a persistent domain from an XML file.",
+    ),
+    cmd(
+        "desc",
+        &[
+            DOMAIN_OPT,
+            opt_bool("live", "use the running domain"),
+            opt_bool("config", "use the persistent configuration"),
+            opt_bool(
+                "current",
+                "use the running domain if active, else the configuration",
+            ),
+            opt_bool("title", "work on the title instead of the description"),
+            opt_bool("edit", "change the text in an editor"),
+            opt_argv("new-desc", 0, "the new text"),
+        ],
+        cmd_desc,
+        "show or change a domain's description or title",
+        "Prints a domain's description or title, or sets a new one.",
+    ),
+    cmd(
+        "destroy",
+        &[
+            DOMAIN_OPT,
+            opt_bool("graceful", "ask the process to end instead of killing it"),
+            opt_bool("remove-logs", "delete the domain's log files"),
+        ],
+        cmd_destroy,
+        "stop a domain immediately",
+        "Stops a running domain at once, like pulling the power plug.",
+    ),
+    cmd(
+        "domid",
+        &[opt_data("domain", REQ, "domain name or UUID")],
+        cmd_domid,
+        "print the id of a domain",
+        "",
+    ),
+    cmd(
+        "domname",
+        &[opt_data("domain", REQ, "domain id or UUID")],
+        cmd_domname,
+        "print the name of a domain",
+        "",
+    ),
+    cmd(
+        "domuuid",
+        &[opt_data("domain", REQ, "domain id or name")],
+        cmd_domuuid,
+        "print the UUID of a domain",
+        "",
+    ),
+    cmd(
+        "domxml-to-native",
+        &[
+            opt_data("format", REQ, "native format to produce"),
+            opt_string("domain", REQ_OPT, "domain name, id or UUID"),
+            opt_string("xml", 0, "file with the domain XML"),
+        ],
+        cmd_domxml_to_native,
+        "translate domain XML to a native configuration",
+        "Converts domain XML into the hypervisor's own configuration format.",
+    ),
+    cmd(
+        "dumpxml",
+        &[
+            DOMAIN_OPT,
+            opt_bool("inactive", "show the persistent configuration"),
+            opt_bool("security-info", "include security-sensitive data"),
+            opt_bool("update-cpu", "adjust the guest CPU to the host CPU"),
+            opt_bool("migratable", "produce XML suitable for migration"),
+            opt_string("xpath", REQ_OPT, "print only what this XPath selects"),
+            opt_bool("wrap", "put XPath results inside one <nodes> element"),
+        ],
+        cmd_dumpxml,
+        "print a domain's XML",
+        "Prints the XML description of a domain.",
+    ),
+    cmd(
+        "edit",
+        &[
+            DOMAIN_OPT,
+            opt_bool("skip-validate", "do not check the XML against the schema"),
+        ],
+        cmd_edit,
+        "change a domain's XML in an editor",
+        "Opens a domain's configuration in $VISUAL or $EDITOR and defines the result.",
+    ),
+    cmd(
+        "managedsave",
+        &[
+            DOMAIN_OPT,
+            opt_bool("bypass-cache", "write around the file system cache"),
+            opt_bool("running", "start running when next started"),
+            opt_bool("paused", "start paused when next started"),
+            opt_bool("verbose", "show progress"),
+        ],
+        cmd_managedsave,
+        "save a domain's state for its next start",
+        "Saves a running domain's state to a file kept by the hypervisor and stops it.",
+    ),
+    cmd(
+        "managedsave-remove",
+        &[DOMAIN_OPT],
+        cmd_managedsave_remove,
+        "drop a domain's managed save image",
+        "Deletes the managed save image of a domain, so that its next start boots afresh.",
+    ),
+    cmd(
+        "metadata",
+        &[
+            DOMAIN_OPT,
+            opt_data("uri", REQ, "namespace URI of the metadata"),
+            opt_bool("live", "use the running domain"),
+            opt_bool("config", "use the persistent configuration"),
+            opt_bool(
+                "current",
+                "use the running domain if active, else the configuration",
+            ),
+            opt_bool("edit", "change the metadata in an editor"),
+            opt_string("key", 0, "namespace prefix for the metadata element"),
+            opt_string("set", 0, "new metadata element (XML)"),
+            opt_bool("remove", "delete the metadata of this namespace"),
+        ],
+        cmd_metadata,
+        "show or change custom metadata of a domain",
+        "Reads, sets or removes a domain's metadata element for one XML namespace.",
+    ),
+    cmd(
+        "reboot",
+        &[DOMAIN_OPT, MODE_OPT],
+        cmd_reboot,
+        "restart a domain",
+        "Asks a domain to reboot.",
+    ),
+    cmd(
+        "reset",
+        &[DOMAIN_OPT],
+        cmd_reset,
+        "hard-reset a domain",
+        "Resets a domain like pressing its reset button.",
+    ),
+    cmd(
+        "restore",
+        &[
+            opt_data("file", REQ, "file with the saved state"),
+            opt_bool("bypass-cache", "read around the file system cache"),
+            opt_string("xml", 0, "file with replacement domain XML"),
+            opt_bool("running", "resume the domain running"),
+            opt_bool("paused", "resume the domain paused"),
+            opt_bool("reset-nvram", "start over from the NVRAM template"),
+        ],
+        cmd_restore,
+        "start a domain from a saved state file",
+        "Restores a domain from a file written by save.",
+    ),
+    cmd(
+        "resume",
+        &[DOMAIN_OPT],
+        cmd_resume,
+        "continue a paused domain",
+        "Lets a suspended domain run again.",
+    ),
+    cmd(
+        "save",
+        &[
+            DOMAIN_OPT,
+            opt_data("file", REQ, "file to write the state to"),
+            opt_bool("bypass-cache", "write around the file system cache"),
+            opt_string("xml", 0, "file with replacement domain XML for the restore"),
+            opt_bool("running", "restore running"),
+            opt_bool("paused", "restore paused"),
+            opt_bool("verbose", "show progress"),
+        ],
+        cmd_save,
+        "save a domain's state to a file",
+        "Saves a running domain's state to a file and stops the domain.",
+    ),
+    cmd(
+        "setmaxmem",
+        &[
+            DOMAIN_OPT,
+            opt_alias("kilobytes", "size"),
+            opt_int(
+                "size",
+                REQ,
+                "new maximum memory, a scaled integer (KiB by default)",
+            ),
+            CONFIG_OPT,
+            LIVE_OPT,
+            CURRENT_OPT,
+        ],
+        cmd_setmaxmem,
+        "change the maximum memory of a domain",
+        "Changes how much memory a domain may be given at most.",
+    ),
+    cmd(
+        "setmem",
+        &[
+            DOMAIN_OPT,
+            opt_alias("kilobytes", "size"),
+            opt_int(
+                "size",
+                REQ,
+                "new memory size, a scaled integer (KiB by default)",
+            ),
+            CONFIG_OPT,
+            LIVE_OPT,
+            CURRENT_OPT,
+        ],
+        cmd_setmem,
+        "change the memory of a domain",
+        "Changes the current memory allocation of a domain.",
+    ),
+    cmd(
+        "setvcpus",
+        &[
+            DOMAIN_OPT,
+            opt_int("count", REQ, "number of virtual CPUs"),
+            opt_bool("maximum", "change the maximum for the next boot"),
+            CONFIG_OPT,
+            LIVE_OPT,
+            CURRENT_OPT,
+            opt_bool("guest", "change the CPUs inside the guest"),
+            opt_bool("hotpluggable", "make added CPUs hot-(un)pluggable"),
+        ],
+        cmd_setvcpus,
+        "change the number of virtual CPUs",
+        "Changes how many virtual CPUs a domain has.",
+    ),
+    cmd(
+        "shutdown",
+        &[DOMAIN_OPT, MODE_OPT],
+        cmd_shutdown,
+        "ask a domain to shut down",
+        "Asks a domain to shut down cleanly.",
+    ),
+    cmd(
+        "start",
+        &[
+            opt_data("domain", REQ, "name or UUID of the inactive domain"),
+            opt_bool("console", "attach to the console once started"),
+            opt_bool("paused", "keep the domain paused"),
+            opt_bool(
+                "autodestroy",
+                "destroy the domain when this connection closes",
+            ),
+            opt_bool("bypass-cache", "read around the file system cache"),
+            opt_bool("force-boot", "boot afresh, dropping any managed save image"),
+            opt_string(
+                "pass-fds",
+                0,
+                "file descriptors N,M,... handed to the domain",
+            ),
+            opt_bool("reset-nvram", "start over from the NVRAM template"),
+        ],
+        cmd_start,
+        "start a defined domain",
+        "Starts a defined, inactive domain.",
+    ),
+    cmd(
+        "suspend",
+        &[DOMAIN_OPT],
+        cmd_suspend,
+        "pause a domain",
+        "Pauses a running domain; it keeps its memory.",
+    ),
+    cmd(
+        "undefine",
+        &[
+            DOMAIN_OPT,
+            opt_bool("managed-save", "also remove the managed save image"),
+            opt_string(
+                "storage",
+                0,
+                "also delete these disks (comma-separated targets or sources)",
+            ),
+            opt_bool("remove-all-storage", "also delete all disks of the domain"),
+            opt_alias("delete-snapshots", "delete-storage-volume-snapshots"),
+            opt_bool(
+                "delete-storage-volume-snapshots",
+                "delete volume snapshots too (needs --remove-all-storage)",
+            ),
+            opt_bool("wipe-storage", "wipe the deleted volumes"),
+            opt_bool("snapshots-metadata", "also remove snapshot metadata"),
+            opt_bool("checkpoints-metadata", "also remove checkpoint metadata"),
+            opt_bool("nvram", "also delete the NVRAM file"),
+            opt_bool("keep-nvram", "keep the NVRAM file"),
+            opt_bool("tpm", "also delete the TPM state"),
+            opt_bool("keep-tpm", "keep the TPM state"),
+        ],
+        cmd_undefine,
+        "remove a domain's persistent configuration",
+        "Undefines an inactive domain, or makes a running one transient.",
+    ),
+    cmd(
+        "vcpucount",
+        &[
+            DOMAIN_OPT,
+            opt_bool("maximum", "the maximum number of CPUs"),
+            opt_bool("active", "the number of CPUs in use"),
+            opt_bool("live", "from the running domain"),
+            opt_bool("config", "from the persistent configuration"),
+            opt_bool(
+                "current",
+                "from the running domain if active, else the configuration",
+            ),
+            opt_bool("guest", "as seen by the guest"),
+        ],
+        cmd_vcpucount,
+        "show the numbers of virtual CPUs",
+        "Prints the maximum and current numbers of virtual CPUs of a domain.",
+    ),
+];
