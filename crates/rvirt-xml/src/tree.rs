@@ -116,12 +116,8 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
         let pos_before = reader.buffer_position() as usize;
         let ev = reader.read_event().map_err(|e| {
             let open = stack.last().map(|o| (o.name.as_str(), o.line));
-            malformed(
-                text,
-                what,
-                reader.error_position() as usize,
-                &describe(&e, open),
-            )
+            let (at, msg) = locate(&e, text, reader.error_position() as usize, open);
+            malformed(text, what, at, &msg)
         })?;
         match ev {
             Event::Start(start) | Event::Empty(start) if root.is_some() => {
@@ -177,9 +173,12 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
                     })
                     .map_err(|e| {
                         let at = match &e {
+                            // libxml2 points just past the `;` of an unknown entity.
                             quick_xml::Error::Escape(
-                                quick_xml::escape::EscapeError::UnrecognizedEntity(r, _)
-                                | quick_xml::escape::EscapeError::UnterminatedEntity(r),
+                                quick_xml::escape::EscapeError::UnrecognizedEntity(r, _),
+                            ) => pos_before + (r.end + 1).min(t.len()),
+                            quick_xml::Error::Escape(
+                                quick_xml::escape::EscapeError::UnterminatedEntity(r),
                             ) => pos_before + r.end.min(t.len()),
                             _ => pos_before,
                         };
@@ -388,13 +387,60 @@ pub fn line_col(text: &str, pos: usize) -> (u32, u32) {
     (line as u32, col as u32)
 }
 
+/// Where libxml2 would report a tokenizer error, and its wording: after the `>` of a
+/// mismatched end tag, at the `<` inside an unterminated attribute value.
+fn locate(
+    e: &quick_xml::Error,
+    text: &str,
+    at: usize,
+    open: Option<(&str, u32)>,
+) -> (usize, String) {
+    use quick_xml::errors::{IllFormedError as I, SyntaxError as S};
+    let bytes = text.as_bytes();
+    match e {
+        quick_xml::Error::IllFormed(I::MismatchedEndTag { .. }) => {
+            let end = bytes[at.min(bytes.len())..].iter().position(|&b| b == b'>');
+            (end.map_or(text.len(), |i| at + i + 1), describe(e, open))
+        }
+        quick_xml::Error::Syntax(S::UnclosedTag) => {
+            let mut quote: Option<u8> = None;
+            for (i, &b) in bytes.iter().enumerate().skip(at + 1) {
+                match (quote, b) {
+                    (None, b'"' | b'\'') => quote = Some(b),
+                    (Some(q), c) if c == q => quote = None,
+                    (Some(_), b'<') => {
+                        return (
+                            i,
+                            "Unescaped '<' not allowed in attributes values".to_string(),
+                        )
+                    }
+                    _ => {}
+                }
+            }
+            (text.len(), describe(e, open))
+        }
+        _ => (at, describe(e, open)),
+    }
+}
+
+/// libvirt's report of a document that is not well-formed: `(what):LINE: message`, then
+/// the line and a caret under the column (`(null)` past the end of the text). The line and
+/// column are also kept as numbers.
 fn malformed(text: &str, what: &str, pos: usize, msg: &str) -> XmlError {
     let (line, col) = line_col(text, pos);
-    let line_text = text.lines().nth(line as usize - 1).unwrap_or("");
-    let shown: String = line_text.chars().take(200).collect();
-    let caret = format!("{}^", "-".repeat((col as usize).saturating_sub(1).min(200)));
+    let line_text = text.split('\n').nth(line as usize - 1).unwrap_or("");
+    let line_text = line_text.strip_suffix('\r').unwrap_or(line_text);
+    let (shown, caret) = if line_text.is_empty() && pos >= text.len() {
+        ("(null)".to_string(), "^".to_string())
+    } else {
+        let shown: String = line_text.chars().take(200).collect();
+        (
+            shown,
+            format!("{}^", "-".repeat((col as usize).saturating_sub(1).min(200))),
+        )
+    };
     XmlError::Malformed {
-        message: format!("({what}):{line}:{col}: {msg}\n{shown}\n{caret}"),
+        message: format!("({what}):{line}: {msg}\n{shown}\n{caret}"),
         line,
         col,
     }
