@@ -203,6 +203,7 @@ impl Ctl {
         let c = match r {
             Ok(c) => c,
             Err(e) => {
+                libxml_load_warning(&e);
                 self.set_error(e);
                 return None;
             }
@@ -272,5 +273,20 @@ mod tests {
     fn dates() {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(19723), (2024, 1, 1));
+    }
+}
+
+/// libvirt's XML library prints a warning of its own when a test-driver node file cannot be
+/// read, before virsh reports the failed connection; users (and scripts comparing output)
+/// see it, so rvirsh prints the same line.
+fn libxml_load_warning(e: &Error) {
+    let path = e
+        .message
+        .strip_prefix("XML error: failed to parse xml document '")
+        .and_then(|rest| rest.strip_suffix('\''));
+    if let Some(path) = path {
+        if std::fs::metadata(path).is_err() {
+            eprintln!("I/O warning : failed to load external entity \"{path}\"");
+        }
     }
 }

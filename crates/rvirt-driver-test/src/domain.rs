@@ -411,10 +411,10 @@ impl DriverState {
         data.extend_from_slice(SAVE_MAGIC);
         data.extend_from_slice(&(xml.len() as i32).to_le_bytes());
         data.extend_from_slice(xml.as_bytes());
-        write_private(path, &data).map_err(|e| {
+        write_private(path, &data).map_err(|(stage, e)| {
             Error::system(
                 ErrorDomain::TEST,
-                format!("saving domain '{}' to '{path}': write failed", d.def.name),
+                format!("saving domain '{}' to '{path}': {stage} failed", d.def.name),
                 &e,
             )
         })?;
@@ -765,8 +765,8 @@ pub fn parse_def(xml: &str) -> Result<DomainDef> {
     DomainDef::parse(xml, &ParseCtx { inactive: true }, &TestDefaults)
 }
 
-/// Creates `path` with mode 0600 and writes `data`.
-fn write_private(path: &str, data: &[u8]) -> std::io::Result<()> {
+/// Creates `path` with mode 0600 and writes `data`; an error says which step failed.
+fn write_private(path: &str, data: &[u8]) -> Result<(), (&'static str, std::io::Error)> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -774,9 +774,10 @@ fn write_private(path: &str, data: &[u8]) -> std::io::Result<()> {
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(path)?;
-    f.write_all(data)?;
-    f.sync_all()
+        .open(path)
+        .map_err(|e| ("open", e))?;
+    f.write_all(data).map_err(|e| ("write", e))?;
+    f.sync_all().map_err(|e| ("write", e))
 }
 
 /// Reads a test driver save file and returns the domain XML it holds.

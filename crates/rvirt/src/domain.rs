@@ -131,13 +131,15 @@ impl Domain {
         self.conn.hv().domain_managed_save_remove(&self.r, flags)
     }
 
-    pub fn undefine(&self, flags: u32) -> Result<()> {
-        let f = if flags == 0 {
-            "virDomainUndefine"
-        } else {
-            "virDomainUndefineFlags"
-        };
-        w(&self.conn, f)?;
+    /// `virDomainUndefine`.
+    pub fn undefine(&self) -> Result<()> {
+        w(&self.conn, "virDomainUndefine")?;
+        self.conn.hv().domain_undefine(&self.r, 0)
+    }
+
+    /// `virDomainUndefineFlags` (what virsh calls, even with no flags).
+    pub fn undefine_flags(&self, flags: u32) -> Result<()> {
+        w(&self.conn, "virDomainUndefineFlags")?;
         self.conn.hv().domain_undefine(&self.r, flags)
     }
 

@@ -300,7 +300,7 @@ pub(super) fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> bool {
     let mut rc: Result<(), ()> = Err(());
     let mut done = false;
     if (managed_save_safe && snapshots_safe) || nvram {
-        match dom.undefine(f) {
+        match dom.undefine_flags(f) {
             Ok(()) => {
                 rc = Ok(());
                 done = true;
@@ -329,7 +329,7 @@ pub(super) fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> bool {
                 return false;
             }
         }
-        rc = match dom.undefine(0) {
+        rc = match dom.undefine_flags(0) {
             Ok(()) => Ok(()),
             Err(e) => {
                 ctl.set_error(e);
