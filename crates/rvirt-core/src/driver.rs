@@ -250,6 +250,49 @@ pub trait HypervisorDriver: Send + Sync {
         unsupported!("virDomainSetMetadata")
     }
 
+    // ---- snapshots ----
+    fn domain_snapshot_create_xml(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        unsupported!("virDomainSnapshotCreateXML")
+    }
+    fn domain_snapshot_num(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
+        unsupported!("virDomainSnapshotNum")
+    }
+    fn domain_list_all_snapshots(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<DomainSnapshotRef>> {
+        unsupported!("virDomainListAllSnapshots")
+    }
+    fn domain_snapshot_lookup_by_name(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        unsupported!("virDomainSnapshotLookupByName")
+    }
+    fn domain_has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        unsupported!("virDomainHasCurrentSnapshot")
+    }
+    fn domain_snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<DomainSnapshotRef> {
+        unsupported!("virDomainSnapshotCurrent")
+    }
+    fn domain_snapshot_get_xml_desc(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<String> {
+        unsupported!("virDomainSnapshotGetXMLDesc")
+    }
+    fn domain_revert_to_snapshot(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
+        unsupported!("virDomainRevertToSnapshot")
+    }
+    fn domain_snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
+        unsupported!("virDomainSnapshotDelete")
+    }
+
     // ---- events ----
     /// Registers for domain event `event_id`, optionally for one domain only; returns the
     /// callback id.

@@ -58,3 +58,10 @@ pub struct NWFilterRef {
     pub name: String,
     pub uuid: Uuid,
 }
+
+/// A domain snapshot: its name and the domain it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DomainSnapshotRef {
+    pub name: String,
+    pub dom: DomainRef,
+}

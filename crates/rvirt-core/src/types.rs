@@ -305,6 +305,26 @@ pub mod flags {
         pub const PAUSED: u32 = 1 << 2;
         pub const RESET_NVRAM: u32 = 1 << 3;
     }
+    /// `virDomainSnapshotCreateFlags`.
+    pub mod snapshot_create {
+        pub const REDEFINE: u32 = 1 << 0;
+        pub const CURRENT: u32 = 1 << 1;
+        pub const NO_METADATA: u32 = 1 << 2;
+        pub const HALT: u32 = 1 << 3;
+        pub const DISK_ONLY: u32 = 1 << 4;
+        pub const REUSE_EXT: u32 = 1 << 5;
+        pub const QUIESCE: u32 = 1 << 6;
+        pub const ATOMIC: u32 = 1 << 7;
+        pub const LIVE: u32 = 1 << 8;
+        pub const VALIDATE: u32 = 1 << 9;
+    }
+    /// `virDomainSnapshotRevertFlags`.
+    pub mod snapshot_revert {
+        pub const RUNNING: u32 = 1 << 0;
+        pub const PAUSED: u32 = 1 << 1;
+        pub const FORCE: u32 = 1 << 2;
+        pub const RESET_NVRAM: u32 = 1 << 3;
+    }
     /// `virDomainMetadataType`.
     pub mod metadata {
         pub const DESCRIPTION: i32 = 0;

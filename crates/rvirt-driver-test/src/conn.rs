@@ -9,8 +9,8 @@ use rvirt_core::types::{
     StorageVolInfo,
 };
 use rvirt_core::{
-    DomainRef, Error, ErrorCode, ErrorDomain, InterfaceRef, NetworkRef, NodeDeviceRef, Result,
-    StoragePoolRef, StorageVolRef,
+    DomainRef, DomainSnapshotRef, Error, ErrorCode, ErrorDomain, InterfaceRef, NetworkRef,
+    NodeDeviceRef, Result, StoragePoolRef, StorageVolRef,
 };
 use rvirt_xml::domain::FormatCtx;
 use std::sync::Arc;
@@ -95,13 +95,15 @@ fn matches(d: &DomainObj, f: u32) -> bool {
     {
         return false;
     }
-    // No snapshots or checkpoints exist: "has" matches nothing, "has not" everything, and
-    // both together filter nothing.
-    for (has, has_not) in [
-        (L::HAS_SNAPSHOT, L::NO_SNAPSHOT),
-        (L::HAS_CHECKPOINT, L::NO_CHECKPOINT),
+    // "has" and "has not" together filter nothing; checkpoints never exist here.
+    let snaps = !d.snapshots.is_empty();
+    for (has, has_not, present) in [
+        (L::HAS_SNAPSHOT, L::NO_SNAPSHOT, snaps),
+        (L::HAS_CHECKPOINT, L::NO_CHECKPOINT, false),
     ] {
-        if f & has != 0 && f & has_not == 0 {
+        let only_has = f & has != 0 && f & has_not == 0;
+        let only_has_not = f & has_not != 0 && f & has == 0;
+        if (only_has && !present) || (only_has_not && present) {
             return false;
         }
     }
@@ -466,6 +468,60 @@ impl HypervisorDriver for TestConn {
         flags: u32,
     ) -> Result<()> {
         self.with_events(|st| Ok(((), st.set_metadata(dom, kind, metadata, key, uri, flags)?)))
+    }
+    fn domain_snapshot_create_xml(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        self.with_events(|st| st.snapshot_create(dom, xml, flags))
+    }
+    fn domain_snapshot_num(&self, dom: &DomainRef, _flags: u32) -> Result<i32> {
+        Ok(self.shared.lock().snapshot_list(dom)?.len() as i32)
+    }
+    fn domain_list_all_snapshots(
+        &self,
+        dom: &DomainRef,
+        _flags: u32,
+    ) -> Result<Vec<DomainSnapshotRef>> {
+        self.shared.lock().snapshot_list(dom)
+    }
+    fn domain_snapshot_lookup_by_name(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        if flags != 0 {
+            return Err(Error::unsupported_flags(
+                ErrorDomain::TEST,
+                flags,
+                "testDomainSnapshotLookupByName",
+            ));
+        }
+        self.shared.lock().snapshot_lookup(dom, name)
+    }
+    fn domain_has_current_snapshot(&self, dom: &DomainRef, _flags: u32) -> Result<bool> {
+        Ok(self.shared.lock().snapshot_current(dom)?.is_some())
+    }
+    fn domain_snapshot_current(&self, dom: &DomainRef, _flags: u32) -> Result<DomainSnapshotRef> {
+        self.shared.lock().snapshot_current(dom)?.ok_or_else(|| {
+            Error::new(
+                ErrorDomain::DOMAIN_SNAPSHOT,
+                ErrorCode::NO_DOMAIN_SNAPSHOT,
+                Some("the domain does not have a current snapshot".to_string()),
+            )
+        })
+    }
+    fn domain_snapshot_get_xml_desc(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<String> {
+        self.shared.lock().snapshot_xml(snap, flags)
+    }
+    fn domain_revert_to_snapshot(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
+        self.with_events(|st| Ok(((), st.snapshot_revert(snap, flags)?)))
+    }
+    fn domain_snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
+        self.shared.lock().snapshot_delete(snap, flags)
     }
     fn domain_event_register_any(
         &self,

@@ -71,6 +71,16 @@ impl DriverState {
         d.has_managed_save = false;
     }
 
+    /// Starts a domain as a snapshot revert does (the caller sets the final state).
+    pub fn start_from_snapshot(&mut self, i: usize) {
+        self.start_obj(i, reason::running::FROM_SNAPSHOT);
+    }
+
+    /// Stops a domain as a snapshot revert to a shut-off snapshot does.
+    pub fn stop_for_snapshot(&mut self, i: usize) {
+        self.stop_obj(i, reason::shutoff::FROM_SNAPSHOT);
+    }
+
     /// Stops a domain: the live definition is dropped, and a transient domain disappears.
     /// Returns the domain's reference as it was while running (for events).
     fn stop_obj(&mut self, i: usize, why: i32) -> DomainObj {
@@ -146,6 +156,8 @@ impl DriverState {
                     persistent: false,
                     autostart: false,
                     has_managed_save: false,
+                    snapshots: Vec::new(),
+                    current_snapshot: None,
                 });
                 Ok(self.domains.len() - 1)
             }
@@ -183,6 +195,8 @@ impl DriverState {
                     persistent: true,
                     autostart: false,
                     has_managed_save: false,
+                    snapshots: Vec::new(),
+                    current_snapshot: None,
                 });
                 (self.domains.len() - 1, detail::DEFINED_ADDED)
             }
@@ -364,6 +378,13 @@ impl DriverState {
             return Err(Error::operation_invalid(
                 ErrorDomain::TEST,
                 "Refusing to undefine while domain managed save image exists",
+            ));
+        }
+        let snapshots = d.snapshots.len();
+        if snapshots > 0 && !d.is_active() && flags & flags::undefine::SNAPSHOTS_METADATA == 0 {
+            return Err(Error::operation_invalid(
+                ErrorDomain::TEST,
+                format!("cannot delete inactive domain with {snapshots} snapshots"),
             ));
         }
         d.has_managed_save = false;

@@ -13,6 +13,7 @@ mod domain;
 mod loader;
 mod misc;
 mod network;
+mod snapshot;
 mod state;
 mod storage;
 

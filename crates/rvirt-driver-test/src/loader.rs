@@ -304,6 +304,8 @@ fn load_node(root: &Element, dir: Option<&Path>) -> Result<DriverState> {
             persistent: !extras.transient,
             autostart: false,
             has_managed_save: extras.has_managed_save,
+            snapshots: Vec::new(),
+            current_snapshot: None,
         };
         if extras.runstate != DomainState::Shutoff {
             obj.id = st.next_id;

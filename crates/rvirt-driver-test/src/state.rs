@@ -19,6 +19,17 @@ pub struct DomainObj {
     pub persistent: bool,
     pub autostart: bool,
     pub has_managed_save: bool,
+    /// Snapshots in creation order, and the name of the current one.
+    pub snapshots: Vec<SnapshotObj>,
+    pub current_snapshot: Option<String>,
+}
+
+/// A snapshot the test driver keeps: metadata plus the state and definition to go back to.
+#[derive(Clone, Debug)]
+pub struct SnapshotObj {
+    pub def: rvirt_xml::snapshot::SnapshotDef,
+    /// The domain state when it was taken.
+    pub state: DomainState,
 }
 
 impl DomainObj {

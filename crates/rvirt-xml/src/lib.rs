@@ -25,3 +25,4 @@ pub mod network;
 pub mod nodedev;
 pub mod secret;
 pub mod storage;
+pub mod snapshot;

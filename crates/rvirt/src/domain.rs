@@ -143,6 +143,48 @@ impl Domain {
         self.conn.hv().domain_undefine(&self.r, flags)
     }
 
+    // ---- snapshots ----
+
+    pub fn snapshot_create_xml(&self, xml: &str, flags: u32) -> Result<crate::DomainSnapshot> {
+        w(&self.conn, "virDomainSnapshotCreateXML")?;
+        let r = self
+            .conn
+            .hv()
+            .domain_snapshot_create_xml(&self.r, xml, flags)?;
+        Ok(crate::DomainSnapshot::new(self.conn.clone(), r))
+    }
+
+    pub fn snapshot_num(&self, flags: u32) -> Result<i32> {
+        self.conn.hv().domain_snapshot_num(&self.r, flags)
+    }
+
+    pub fn list_all_snapshots(&self, flags: u32) -> Result<Vec<crate::DomainSnapshot>> {
+        Ok(self
+            .conn
+            .hv()
+            .domain_list_all_snapshots(&self.r, flags)?
+            .into_iter()
+            .map(|r| crate::DomainSnapshot::new(self.conn.clone(), r))
+            .collect())
+    }
+
+    pub fn snapshot_lookup_by_name(&self, name: &str, flags: u32) -> Result<crate::DomainSnapshot> {
+        let r = self
+            .conn
+            .hv()
+            .domain_snapshot_lookup_by_name(&self.r, name, flags)?;
+        Ok(crate::DomainSnapshot::new(self.conn.clone(), r))
+    }
+
+    pub fn has_current_snapshot(&self, flags: u32) -> Result<bool> {
+        self.conn.hv().domain_has_current_snapshot(&self.r, flags)
+    }
+
+    pub fn snapshot_current(&self, flags: u32) -> Result<crate::DomainSnapshot> {
+        let r = self.conn.hv().domain_snapshot_current(&self.r, flags)?;
+        Ok(crate::DomainSnapshot::new(self.conn.clone(), r))
+    }
+
     // ---- information ----
 
     pub fn xml_desc(&self, flags: u32) -> Result<String> {

@@ -21,6 +21,7 @@ mod domain;
 mod network;
 mod other;
 pub mod registry;
+mod snapshot;
 mod storage;
 
 pub use connect::Connect;
@@ -30,4 +31,5 @@ pub use other::{Interface, NodeDevice};
 pub use rvirt_core::event::{DomainEventKind, Event, EventCallback};
 pub use rvirt_core::types::*;
 pub use rvirt_core::{ConnectUri, Error, ErrorCode, ErrorDomain, ErrorLevel, Result};
+pub use snapshot::DomainSnapshot;
 pub use storage::{StoragePool, StorageVol};

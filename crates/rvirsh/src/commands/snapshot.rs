@@ -1,12 +1,10 @@
-//! Domain snapshots. The rvirt API has no snapshot calls yet, so these commands parse their
-//! options, find the domain, and then fail the way libvirt fails for a driver without
-//! snapshot support.
+//! Domain snapshots: create from arguments, revert.
 
 use crate::cli::defs::*;
 use crate::cli::parser::Cmd;
 use crate::ctl::Ctl;
 use crate::lookup::{self, BY_ANY};
-use rvirt::Error;
+use rvirt::flags::{snapshot_create as sc, snapshot_revert as sr};
 
 const DOMAIN_OPT: OptDef = opt_data("domain", REQ, "domain name, id or UUID");
 
@@ -59,33 +57,100 @@ fn xml_text(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+fn snapshot_xml(name: Option<&str>, desc: Option<&str>) -> String {
+    let mut xml = String::from("<domainsnapshot>\n");
+    if let Some(n) = name {
+        xml.push_str(&format!("  <name>{}</name>\n", xml_text(n)));
+    }
+    if let Some(d) = desc {
+        xml.push_str(&format!("  <description>{}</description>\n", xml_text(d)));
+    }
+    xml.push_str("</domainsnapshot>\n");
+    xml
+}
+
 fn cmd_create_as(ctl: &mut Ctl, cmd: &Cmd) -> bool {
-    let Some((_dom, _)) = lookup::domain(ctl, cmd, BY_ANY) else {
+    let Some((dom, _)) = lookup::domain(ctl, cmd, BY_ANY) else {
         return false;
     };
     let (Ok(name), Ok(desc)) = (cmd.string(ctl, "name"), cmd.string(ctl, "description")) else {
         return false;
     };
+    let xml = snapshot_xml(name, desc);
     if cmd.flag("print-xml") {
-        let mut xml = String::from("<domainsnapshot>\n");
-        if let Some(n) = name {
-            xml.push_str(&format!("  <name>{}</name>\n", xml_text(n)));
-        }
-        if let Some(d) = desc {
-            xml.push_str(&format!("  <description>{}</description>\n", xml_text(d)));
-        }
-        xml.push_str("</domainsnapshot>\n");
         ctl.print(&xml);
         return true;
     }
-    ctl.set_error(Error::no_support("virDomainSnapshotCreateXML"));
-    false
+    let mut f = 0;
+    for (opt, bit) in [
+        ("no-metadata", sc::NO_METADATA),
+        ("halt", sc::HALT),
+        ("disk-only", sc::DISK_ONLY),
+        ("reuse-external", sc::REUSE_EXT),
+        ("quiesce", sc::QUIESCE),
+        ("atomic", sc::ATOMIC),
+        ("live", sc::LIVE),
+        ("validate", sc::VALIDATE),
+    ] {
+        if cmd.flag(opt) {
+            f |= bit;
+        }
+    }
+    match dom.snapshot_create_xml(&xml, f) {
+        Ok(snap) => {
+            // virsh prints this one without a newline; the blank line after the command
+            // ends it.
+            ctl.print(&format!("Domain snapshot {} created", snap.name()));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            false
+        }
+    }
 }
 
 fn cmd_revert(ctl: &mut Ctl, cmd: &Cmd) -> bool {
-    let Some((_dom, _)) = lookup::domain(ctl, cmd, BY_ANY) else {
+    let Some((dom, _)) = lookup::domain(ctl, cmd, BY_ANY) else {
         return false;
     };
-    ctl.set_error(Error::no_support("virDomainSnapshotLookupByName"));
-    false
+    let Ok(name) = cmd.string(ctl, "snapshotname") else {
+        return false;
+    };
+    let snap = match name {
+        Some(n) => dom.snapshot_lookup_by_name(n, 0),
+        None if cmd.flag("current") => dom.snapshot_current(0),
+        None => {
+            ctl.error("--snapshotname or --current is required");
+            return false;
+        }
+    };
+    let snap = match snap {
+        Ok(s) => s,
+        Err(e) => {
+            ctl.set_error(e);
+            return false;
+        }
+    };
+    let mut f = 0;
+    for (opt, bit) in [
+        ("running", sr::RUNNING),
+        ("paused", sr::PAUSED),
+        ("force", sr::FORCE),
+        ("reset-nvram", sr::RESET_NVRAM),
+    ] {
+        if cmd.flag(opt) {
+            f |= bit;
+        }
+    }
+    match snap.revert(f) {
+        Ok(()) => {
+            ctl.print(&format!("Domain snapshot {} reverted\n", snap.name()));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            false
+        }
+    }
 }

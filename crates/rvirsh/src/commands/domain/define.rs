@@ -178,9 +178,14 @@ pub(super) fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         }
     };
     let mut has_managed_save = false;
-    // Snapshot counting is not in the rvirt API; like a driver without snapshot support,
-    // it counts as "no snapshots".
-    let has_snapshots_metadata = false;
+    // VIR_DOMAIN_SNAPSHOT_LIST_METADATA; a driver without snapshots counts as none.
+    let has_snapshots_metadata = match dom.snapshot_num(1 << 1) {
+        Ok(n) => n > 0,
+        Err(_) => {
+            ctl.reset_error();
+            false
+        }
+    };
     if !running {
         match dom.has_managed_save_image(0) {
             Ok(m) => has_managed_save = m,
