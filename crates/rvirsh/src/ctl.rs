@@ -265,17 +265,6 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::civil_from_days;
-
-    #[test]
-    fn dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19723), (2024, 1, 1));
-    }
-}
-
 /// libvirt's XML library prints a warning of its own when a test-driver node file cannot be
 /// read, before virsh reports the failed connection; users (and scripts comparing output)
 /// see it, so rvirsh prints the same line.
@@ -288,5 +277,16 @@ fn libxml_load_warning(e: &Error) {
         if std::fs::metadata(path).is_err() {
             eprintln!("I/O warning : failed to load external entity \"{path}\"");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19723), (2024, 1, 1));
     }
 }

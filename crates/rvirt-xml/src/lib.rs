@@ -24,5 +24,5 @@ pub mod host_interface;
 pub mod network;
 pub mod nodedev;
 pub mod secret;
-pub mod storage;
 pub mod snapshot;
+pub mod storage;
