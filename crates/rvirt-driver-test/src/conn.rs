@@ -242,17 +242,15 @@ impl HypervisorDriver for TestConn {
     fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
         let st = self.shared.lock();
         st.domains
-            .iter()
-            .find(|d| d.def.name == name)
-            .map(DomainObj::reference)
+            .find_name(name)
+            .map(|i| st.domains[i].reference())
             .ok_or_else(no_domain)
     }
     fn domain_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<DomainRef> {
         let st = self.shared.lock();
         st.domains
-            .iter()
-            .find(|d| d.def.uuid == *uuid)
-            .map(DomainObj::reference)
+            .find_uuid(uuid)
+            .map(|i| st.domains[i].reference())
             .ok_or_else(no_domain)
     }
 

@@ -38,7 +38,7 @@ pub type Events = Vec<Event>;
 
 impl DriverState {
     pub fn find_by_uuid(&self, uuid: &uuid::Uuid) -> Option<usize> {
-        self.domains.iter().position(|d| d.def.uuid == *uuid)
+        self.domains.find_uuid(uuid)
     }
 
     /// The index of the domain a handle names, or libvirt's "no domain with matching uuid".
@@ -115,7 +115,7 @@ impl DriverState {
             }
             return Ok(Some(i));
         }
-        if let Some(existing) = self.domains.iter().find(|d| d.def.name == def.name) {
+        if let Some(existing) = self.domains.find_name(&def.name).map(|i| &self.domains[i]) {
             return Err(Error::new(
                 ErrorDomain::DOMAIN,
                 ErrorCode::OPERATION_FAILED,

@@ -319,10 +319,8 @@ fn load_node(root: &Element, dir: Option<&Path>) -> Result<DriverState> {
         }
         obj.state = extras.runstate;
         obj.reason = 0;
-        if st
-            .domains
-            .iter()
-            .any(|o| o.def.name == obj.def.name || o.def.uuid == obj.def.uuid)
+        if st.domains.find_name(&obj.def.name).is_some()
+            || st.domains.find_uuid(&obj.def.uuid).is_some()
         {
             return Err(Error::new(
                 ErrorDomain::DOMAIN,

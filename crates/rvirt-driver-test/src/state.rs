@@ -103,10 +103,62 @@ pub struct IfaceObj {
     pub active: bool,
 }
 
+/// Domains in insertion order, indexed by UUID and name so that lookups stay constant-time
+/// with thousands of domains. Reads go through the slice; changes that add or remove go
+/// through [`DomainList::push`] and [`DomainList::remove`], which keep the indexes right.
+#[derive(Debug, Default)]
+pub struct DomainList {
+    list: Vec<DomainObj>,
+    by_uuid: std::collections::HashMap<uuid::Uuid, usize>,
+    by_name: std::collections::HashMap<String, usize>,
+}
+
+impl DomainList {
+    pub fn push(&mut self, d: DomainObj) {
+        self.by_uuid.insert(d.def.uuid, self.list.len());
+        self.by_name.insert(d.def.name.clone(), self.list.len());
+        self.list.push(d);
+    }
+
+    pub fn remove(&mut self, i: usize) -> DomainObj {
+        let d = self.list.remove(i);
+        self.by_uuid.remove(&d.def.uuid);
+        self.by_name.remove(&d.def.name);
+        for (j, o) in self.list.iter().enumerate().skip(i) {
+            self.by_uuid.insert(o.def.uuid, j);
+            self.by_name.insert(o.def.name.clone(), j);
+        }
+        d
+    }
+
+    pub fn find_uuid(&self, uuid: &uuid::Uuid) -> Option<usize> {
+        self.by_uuid.get(uuid).copied()
+    }
+
+    pub fn find_name(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+}
+
+impl std::ops::Deref for DomainList {
+    type Target = [DomainObj];
+    fn deref(&self) -> &[DomainObj] {
+        &self.list
+    }
+}
+
+impl std::ops::DerefMut for DomainList {
+    /// Mutable access for changes that keep a domain's name and UUID (which is every change
+    /// the driver makes in place).
+    fn deref_mut(&mut self) -> &mut [DomainObj] {
+        &mut self.list
+    }
+}
+
 /// Everything the driver holds.
 #[derive(Debug, Default)]
 pub struct DriverState {
-    pub domains: Vec<DomainObj>,
+    pub domains: DomainList,
     pub networks: Vec<NetworkObj>,
     pub pools: Vec<PoolObj>,
     pub interfaces: Vec<IfaceObj>,

@@ -112,6 +112,7 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
     // Entities declared in an internal DTD subset; external ones are never loaded and
     // expand to nothing, as libvirt's parser (no network, no external entities) does.
     let mut entities: Vec<(String, String)> = Vec::new();
+    let mut cursor = LineCursor::default();
     loop {
         let pos_before = reader.buffer_position() as usize;
         let ev = reader.read_event().map_err(|e| {
@@ -140,11 +141,13 @@ pub fn parse_document(text: &str, what: &str) -> Result<Element, XmlError> {
                         ),
                     ));
                 }
-                let el = start_element(&start, text, what, pos_before, &mut ns_scopes)?;
+                let el =
+                    start_element(&start, text, what, pos_before, &mut ns_scopes, &mut cursor)?;
                 stack.push(el);
             }
             Event::Empty(start) => {
-                let el = start_element(&start, text, what, pos_before, &mut ns_scopes)?;
+                let el =
+                    start_element(&start, text, what, pos_before, &mut ns_scopes, &mut cursor)?;
                 ns_scopes.pop();
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(Node::Element(el)),
@@ -274,11 +277,12 @@ fn start_element(
     what: &str,
     pos: usize,
     ns_scopes: &mut Vec<Vec<(String, String)>>,
+    cursor: &mut LineCursor,
 ) -> Result<Element, XmlError> {
     let name = std::str::from_utf8(start.name().as_ref())
         .map_err(|_| malformed(text, what, pos, "element name is not UTF-8"))?
         .to_string();
-    let (line, col) = line_col(text, pos);
+    let (line, col) = cursor.at(text, pos);
     let mut el = Element {
         name,
         line,
@@ -368,6 +372,39 @@ fn describe(e: &quick_xml::Error, open: Option<(&str, u32)>) -> String {
             format!("invalid character reference: {c}")
         }
         other => other.to_string(),
+    }
+}
+
+/// Line and column of increasing offsets, counted incrementally so that positioning every
+/// element of a document stays linear in its size.
+#[derive(Default)]
+struct LineCursor {
+    pos: usize,
+    line: u32,
+    line_start: usize,
+}
+
+impl LineCursor {
+    fn at(&mut self, text: &str, pos: usize) -> (u32, u32) {
+        let pos = pos.min(text.len());
+        if pos < self.pos || self.line == 0 {
+            self.pos = 0;
+            self.line = 1;
+            self.line_start = 0;
+        }
+        let bytes = text.as_bytes();
+        for (i, b) in bytes[self.pos..pos].iter().enumerate() {
+            if *b == b'\n' {
+                self.line += 1;
+                self.line_start = self.pos + i + 1;
+            }
+        }
+        self.pos = pos;
+        let col = String::from_utf8_lossy(&bytes[self.line_start..pos])
+            .chars()
+            .count()
+            + 1;
+        (self.line, col as u32)
     }
 }
 

@@ -67,21 +67,21 @@ pub struct DomainDef {
     pub dump_core: Option<bool>,
     /// `<currentMemory>`, in KiB.
     pub current_memory_kib: u64,
-    pub blkiotune: Option<memory::Blkiotune>,
-    pub memtune: Option<memory::Memtune>,
-    pub memory_backing: Option<memory::MemoryBacking>,
+    pub blkiotune: Option<Box<memory::Blkiotune>>,
+    pub memtune: Option<Box<memory::Memtune>>,
+    pub memory_backing: Option<Box<memory::MemoryBacking>>,
     pub vcpus: vcpu::Vcpus,
     pub iothreads: vcpu::Iothreads,
-    pub cputune: Option<vcpu::Cputune>,
-    pub numatune: Option<cpu::Numatune>,
+    pub cputune: Option<Box<vcpu::Cputune>>,
+    pub numatune: Option<Box<cpu::Numatune>>,
     pub resource: Option<Resource>,
     pub sysinfo: Vec<os::Sysinfo>,
     pub bootloader: Option<String>,
     pub bootloader_args: Option<String>,
     pub os: os::Os,
-    pub idmap: Option<os::Idmap>,
+    pub idmap: Option<Box<os::Idmap>>,
     pub features: features::Features,
-    pub cpu: Option<cpu::Cpu>,
+    pub cpu: Option<Box<cpu::Cpu>>,
     pub clock: clock::Clock,
     pub lifecycle: lifecycle::Lifecycle,
     pub pm: lifecycle::Pm,
@@ -89,8 +89,8 @@ pub struct DomainDef {
     pub devices: Devices,
     pub seclabels: Vec<security::Seclabel>,
     /// Rarely used blocks kept as parsed.
-    pub keywrap: Option<Element>,
-    pub launch_security: Option<Element>,
+    pub keywrap: Option<Box<Element>>,
+    pub launch_security: Option<Box<Element>>,
 }
 
 impl DomainDef {
@@ -284,29 +284,29 @@ impl DomainDef {
             memory_kib,
             dump_core,
             current_memory_kib,
-            blkiotune,
-            memtune,
-            memory_backing,
+            blkiotune: blkiotune.map(Box::new),
+            memtune: memtune.map(Box::new),
+            memory_backing: memory_backing.map(Box::new),
             vcpus,
             iothreads,
-            cputune,
-            numatune,
+            cputune: cputune.map(Box::new),
+            numatune: numatune.map(Box::new),
             resource,
             sysinfo,
             bootloader,
             bootloader_args,
             os,
-            idmap,
+            idmap: idmap.map(Box::new),
             features,
-            cpu,
+            cpu: cpu.map(Box::new),
             clock,
             lifecycle,
             pm,
             perf,
             devices,
             seclabels,
-            keywrap: root.child("keywrap").cloned(),
-            launch_security: root.child("launchSecurity").cloned(),
+            keywrap: root.child("keywrap").cloned().map(Box::new),
+            launch_security: root.child("launchSecurity").cloned().map(Box::new),
         })
     }
 
@@ -412,7 +412,7 @@ impl DomainDef {
             d.push(s.format());
         }
         for e in [&self.keywrap, &self.launch_security].into_iter().flatten() {
-            d.push(devices::opaque::Opaque(e.clone()).format(ctx));
+            d.push(devices::opaque::Opaque((**e).clone()).format(ctx));
         }
         d.render(0)
     }

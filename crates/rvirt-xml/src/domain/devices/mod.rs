@@ -80,15 +80,15 @@ pub struct Devices {
     pub redirfilter: Option<RedirFilter>,
     pub hubs: Vec<Hub>,
     pub watchdogs: Vec<Watchdog>,
-    pub memballoon: Option<Memballoon>,
+    pub memballoon: Option<Box<Memballoon>>,
     pub rngs: Vec<Rng>,
-    pub nvram: Option<Nvram>,
+    pub nvram: Option<Box<Nvram>>,
     pub panics: Vec<Panic>,
     pub shmems: Vec<Shmem>,
     pub memories: Vec<Memory>,
     pub cryptos: Vec<Crypto>,
-    pub iommu: Option<Iommu>,
-    pub vsock: Option<Vsock>,
+    pub iommu: Option<Box<Iommu>>,
+    pub vsock: Option<Box<Vsock>>,
 }
 
 fn single<T>(slot: &mut Option<T>, value: T, err: rvirt_core::Error) -> Result<()> {
@@ -164,13 +164,13 @@ impl Devices {
                 }
                 "memballoon" => single(
                     &mut d.memballoon,
-                    Memballoon::parse(c, ctx)?,
+                    Box::new(Memballoon::parse(c, ctx)?),
                     internal("only a single memory balloon device is supported"),
                 )?,
                 "rng" => d.rngs.push(Rng::parse(c, ctx)?),
                 "nvram" => single(
                     &mut d.nvram,
-                    Nvram::parse(c, ctx)?,
+                    Box::new(Nvram::parse(c, ctx)?),
                     internal("only a single nvram device is supported"),
                 )?,
                 "panic" => d.panics.push(Panic::parse(c, ctx)?),
@@ -180,12 +180,12 @@ impl Devices {
                 "crypto" => {}
                 "iommu" => single(
                     &mut d.iommu,
-                    Iommu::parse(c, ctx)?,
+                    Box::new(Iommu::parse(c, ctx)?),
                     xml_error("only a single IOMMU device is supported"),
                 )?,
                 "vsock" => single(
                     &mut d.vsock,
-                    Vsock::parse(c, ctx)?,
+                    Box::new(Vsock::parse(c, ctx)?),
                     xml_error("only a single vsock device is supported"),
                 )?,
                 _ => {}

@@ -160,7 +160,7 @@ fn numa_placement(def: &mut DomainDef) {
     use super::cpu::{Numatune, NumatuneMemory, NumatuneMode};
     use super::vcpu::Placement;
     if def.vcpus.placement == Placement::Auto {
-        let nt = def.numatune.get_or_insert_with(Numatune::default);
+        let nt = def.numatune.get_or_insert_with(Box::<Numatune>::default);
         if nt.memory.is_none() {
             nt.memory = Some(NumatuneMemory {
                 mode: NumatuneMode::Strict,
