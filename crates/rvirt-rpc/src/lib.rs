@@ -10,3 +10,4 @@ pub mod xdr;
 
 pub use packet::{Header, MsgType, Packet, Status};
 pub use xdr::{Reader, Writer, Xdr, XdrError};
+pub mod names;
