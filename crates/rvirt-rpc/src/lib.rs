@@ -11,3 +11,4 @@ pub mod xdr;
 pub use packet::{Header, MsgType, Packet, Status};
 pub use xdr::{Reader, Writer, Xdr, XdrError};
 pub mod names;
+pub mod protocol;

@@ -90,7 +90,14 @@ pub struct Header {
 
 impl Header {
     pub fn new(prog: u32, proc_: i32, kind: MsgType, serial: u32, status: Status) -> Header {
-        Header { prog, vers: 1, proc_, kind: kind as i32, serial, status: status as i32 }
+        Header {
+            prog,
+            vers: 1,
+            proc_,
+            kind: kind as i32,
+            serial,
+            status: status as i32,
+        }
     }
 
     pub fn msg_type(&self) -> Option<MsgType> {
@@ -103,8 +110,16 @@ impl Header {
 
     /// The header of the reply to this call.
     pub fn reply(&self, status: Status) -> Header {
-        let kind = if self.kind == MsgType::CallWithFds as i32 { MsgType::ReplyWithFds } else { MsgType::Reply };
-        Header { kind: kind as i32, status: status as i32, ..*self }
+        let kind = if self.kind == MsgType::CallWithFds as i32 {
+            MsgType::ReplyWithFds
+        } else {
+            MsgType::Reply
+        };
+        Header {
+            kind: kind as i32,
+            status: status as i32,
+            ..*self
+        }
     }
 
     pub fn decode(r: &mut Reader<'_>) -> Result<Header, XdrError> {
@@ -140,7 +155,11 @@ impl std::fmt::Display for LengthError {
         match self {
             LengthError::TooShort(n) => write!(f, "packet length {n} is shorter than a header"),
             LengthError::TooLong(n) => {
-                write!(f, "packet length {n} exceeds the maximum of {}", MESSAGE_MAX + LEN_SIZE)
+                write!(
+                    f,
+                    "packet length {n} exceeds the maximum of {}",
+                    MESSAGE_MAX + LEN_SIZE
+                )
             }
         }
     }
@@ -170,7 +189,10 @@ impl Packet {
     pub fn parse(body: &[u8]) -> Result<Packet, XdrError> {
         let mut r = Reader::new(body);
         let header = Header::decode(&mut r)?;
-        Ok(Packet { header, payload: body[HEADER_SIZE..].to_vec() })
+        Ok(Packet {
+            header,
+            payload: body[HEADER_SIZE..].to_vec(),
+        })
     }
 
     /// The packet as it goes on the wire, length word first.

@@ -12,7 +12,11 @@ pub enum XdrError {
     /// The data ended before the value did.
     Truncated { needed: usize, left: usize },
     /// A length or count beyond the protocol's limit or the packet's size.
-    TooLong { what: &'static str, len: u64, max: u64 },
+    TooLong {
+        what: &'static str,
+        len: u64,
+        max: u64,
+    },
     /// A string that is not UTF-8.
     NotUtf8,
     /// A discriminant or boolean with a value the type does not have.
@@ -25,7 +29,10 @@ impl fmt::Display for XdrError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             XdrError::Truncated { needed, left } => {
-                write!(f, "message is truncated: needed {needed} more bytes, {left} left")
+                write!(
+                    f,
+                    "message is truncated: needed {needed} more bytes, {left} left"
+                )
             }
             XdrError::TooLong { what, len, max } => {
                 write!(f, "{what} of length {len} exceeds the limit of {max}")
@@ -124,7 +131,10 @@ impl<'a> Reader<'a> {
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], XdrError> {
         if n > self.remaining() {
-            return Err(XdrError::Truncated { needed: n, left: self.remaining() });
+            return Err(XdrError::Truncated {
+                needed: n,
+                left: self.remaining(),
+            });
         }
         let s = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -162,7 +172,10 @@ impl<'a> Reader<'a> {
         match self.i32()? {
             0 => Ok(false),
             1 => Ok(true),
-            v => Err(XdrError::BadValue { what: "boolean", value: v.into() }),
+            v => Err(XdrError::BadValue {
+                what: "boolean",
+                value: v.into(),
+            }),
         }
     }
 
@@ -170,7 +183,11 @@ impl<'a> Reader<'a> {
     pub fn opaque(&mut self, max: usize) -> Result<&'a [u8], XdrError> {
         let len = self.u32()? as usize;
         if len > max {
-            return Err(XdrError::TooLong { what: "opaque data", len: len as u64, max: max as u64 });
+            return Err(XdrError::TooLong {
+                what: "opaque data",
+                len: len as u64,
+                max: max as u64,
+            });
         }
         self.fixed(len)
     }
@@ -184,7 +201,9 @@ impl<'a> Reader<'a> {
 
     pub fn string(&mut self) -> Result<String, XdrError> {
         let b = self.opaque(STRING_MAX)?;
-        std::str::from_utf8(b).map(str::to_string).map_err(|_| XdrError::NotUtf8)
+        std::str::from_utf8(b)
+            .map(str::to_string)
+            .map_err(|_| XdrError::NotUtf8)
     }
 
     /// A count for a variable array of at most `max` elements, each at least `min_size`
@@ -192,10 +211,17 @@ impl<'a> Reader<'a> {
     pub fn count(&mut self, max: usize, min_size: usize) -> Result<usize, XdrError> {
         let n = self.u32()? as usize;
         if n > max {
-            return Err(XdrError::TooLong { what: "array", len: n as u64, max: max as u64 });
+            return Err(XdrError::TooLong {
+                what: "array",
+                len: n as u64,
+                max: max as u64,
+            });
         }
         if n.saturating_mul(min_size.max(1)) > self.remaining() {
-            return Err(XdrError::Truncated { needed: n * min_size.max(1), left: self.remaining() });
+            return Err(XdrError::Truncated {
+                needed: n * min_size.max(1),
+                left: self.remaining(),
+            });
         }
         Ok(n)
     }
@@ -265,7 +291,10 @@ impl<T: Xdr> Xdr for Option<T> {
         match r.u32()? {
             0 => Ok(None),
             1 => Ok(Some(T::decode(r)?)),
-            v => Err(XdrError::BadValue { what: "optional marker", value: v.into() }),
+            v => Err(XdrError::BadValue {
+                what: "optional marker",
+                value: v.into(),
+            }),
         }
     }
 }
@@ -409,7 +438,10 @@ mod tests {
 
     #[test]
     fn nullable_string_has_a_marker() {
-        assert_eq!(to_bytes(&Some("a".to_string())), b"\0\0\0\x01\0\0\0\x01a\0\0\0");
+        assert_eq!(
+            to_bytes(&Some("a".to_string())),
+            b"\0\0\0\x01\0\0\0\x01a\0\0\0"
+        );
         assert_eq!(to_bytes(&None::<String>), b"\0\0\0\0");
     }
 
@@ -422,6 +454,9 @@ mod tests {
 
     #[test]
     fn trailing_bytes_are_an_error() {
-        assert_eq!(from_bytes::<u32>(&[0, 0, 0, 1, 0]), Err(XdrError::Trailing(1)));
+        assert_eq!(
+            from_bytes::<u32>(&[0, 0, 0, 1, 0]),
+            Err(XdrError::Trailing(1))
+        );
     }
 }

@@ -1,0 +1,111 @@
+//! The protocol declared once: each procedure is one line of a table binding its number and
+//! name to its argument and return types, shared by the client and the server.
+
+pub mod remote;
+pub mod types;
+
+use crate::xdr::Xdr;
+
+/// A remote procedure: number, name, and the types that travel in its call and reply.
+pub trait Procedure {
+    /// Program number (REMOTE, QEMU, ...).
+    const PROG: u32;
+    const NUM: i32;
+    const NAME: &'static str;
+    /// libvirt runs "high priority" calls even when every normal worker is busy.
+    const HIGH_PRIORITY: bool;
+    type Args: Xdr + Send + 'static;
+    type Ret: Xdr + Send + 'static;
+}
+
+/// A server-to-client event message.
+pub trait EventMessage {
+    const NUM: i32;
+    type Msg: Xdr + Send + 'static;
+}
+
+macro_rules! prio {
+    (high) => {
+        true
+    };
+    (low) => {
+        false
+    };
+}
+pub(crate) use prio;
+
+/// Declares procedures: `Name = number, Args => Ret, priority;`.
+macro_rules! procedures {
+    ($prog:expr; $($name:ident = $num:literal, $args:ty => $ret:ty, $prio:ident;)*) => {
+        $(
+            #[doc = concat!("Procedure ", stringify!($num), ".")]
+            pub struct $name;
+            impl $crate::protocol::Procedure for $name {
+                const PROG: u32 = $prog;
+                const NUM: i32 = $num;
+                const NAME: &'static str = stringify!($name);
+                const HIGH_PRIORITY: bool = $crate::protocol::prio!($prio);
+                type Args = $args;
+                type Ret = $ret;
+            }
+        )*
+
+        /// Every declared procedure: `(number, name, high priority)`.
+        pub const TABLE: &[(i32, &str, bool)] = &[
+            $(($num, stringify!($name), $crate::protocol::prio!($prio)),)*
+        ];
+
+        /// Whether REMOTE procedure `n` is high priority.
+        pub fn is_high_priority(n: i32) -> bool {
+            match n {
+                $($num => $crate::protocol::prio!($prio),)*
+                _ => false,
+            }
+        }
+    };
+}
+pub(crate) use procedures;
+
+/// Declares event messages: `Name = number, Msg;`.
+macro_rules! events {
+    ($($name:ident = $num:literal, $msg:ty;)*) => {
+        $(
+            #[doc = concat!("Event message ", stringify!($num), ".")]
+            pub struct $name;
+            impl $crate::protocol::EventMessage for $name {
+                const NUM: i32 = $num;
+                type Msg = $msg;
+            }
+        )*
+    };
+}
+pub(crate) use events;
+
+#[cfg(test)]
+mod tests {
+    use super::remote::TABLE;
+    use crate::names::remote_procedure_name;
+
+    /// Guards wire compatibility: every declared procedure's number is the number libvirt
+    /// gives that name.
+    #[test]
+    fn declared_numbers_match_libvirt_names() {
+        for (num, name, _) in TABLE {
+            let upper: String = name
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let sep = (i > 0 && c.is_ascii_uppercase()).then_some('_');
+                    sep.into_iter()
+                        .chain(std::iter::once(c.to_ascii_uppercase()))
+                })
+                .collect();
+            assert_eq!(
+                remote_procedure_name(*num),
+                Some(upper.as_str()),
+                "procedure {num}"
+            );
+        }
+        assert!(TABLE.len() > 200);
+    }
+}
