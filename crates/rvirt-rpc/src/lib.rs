@@ -12,3 +12,4 @@ pub use packet::{Header, MsgType, Packet, Status};
 pub use xdr::{Reader, Writer, Xdr, XdrError};
 pub mod names;
 pub mod protocol;
+pub mod transport;

@@ -15,6 +15,10 @@ impl Interface {
         Interface { conn, r }
     }
 
+    pub fn from_ref(conn: Connect, r: InterfaceRef) -> Interface {
+        Interface { conn, r }
+    }
+
     pub fn reference(&self) -> &InterfaceRef {
         &self.r
     }
@@ -49,6 +53,10 @@ pub struct NodeDevice {
 
 impl NodeDevice {
     pub(crate) fn new(conn: Connect, r: NodeDeviceRef) -> NodeDevice {
+        NodeDevice { conn, r }
+    }
+
+    pub fn from_ref(conn: Connect, r: NodeDeviceRef) -> NodeDevice {
         NodeDevice { conn, r }
     }
 

@@ -32,7 +32,10 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Value>, ConfError> {
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     let mut line = 1;
-    let err = |line: usize, m: &str| ConfError { line, message: m.to_string() };
+    let err = |line: usize, m: &str| ConfError {
+        line,
+        message: m.to_string(),
+    };
     let skip_blank = |i: &mut usize, line: &mut usize, newlines: bool| {
         while *i < chars.len() {
             match chars[*i] {
@@ -56,11 +59,16 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Value>, ConfError> {
             break;
         }
         let start = i;
-        while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+        while i < chars.len()
+            && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+        {
             i += 1;
         }
         if start == i {
-            return Err(err(line, &format!("expecting a name, found '{}'", chars[i])));
+            return Err(err(
+                line,
+                &format!("expecting a name, found '{}'", chars[i]),
+            ));
         }
         let key: String = chars[start..i].iter().collect();
         skip_blank(&mut i, &mut line, false);
@@ -103,7 +111,10 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Value>, ConfError> {
         };
         skip_blank(&mut i, &mut line, false);
         if i < chars.len() && !matches!(chars[i], '\n' | ';') {
-            return Err(err(line, &format!("expecting end of line after the value of '{key}'")));
+            return Err(err(
+                line,
+                &format!("expecting end of line after the value of '{key}'"),
+            ));
         }
         if i < chars.len() && chars[i] == ';' {
             i += 1;
@@ -116,18 +127,27 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Value>, ConfError> {
 fn quoted(chars: &[char], i: &mut usize, line: usize) -> Result<String, ConfError> {
     let q = chars[*i];
     if q != '"' && q != '\'' {
-        return Err(ConfError { line, message: "expecting a quoted string".to_string() });
+        return Err(ConfError {
+            line,
+            message: "expecting a quoted string".to_string(),
+        });
     }
     *i += 1;
     let start = *i;
     while *i < chars.len() && chars[*i] != q {
         if chars[*i] == '\n' {
-            return Err(ConfError { line, message: "unterminated string".to_string() });
+            return Err(ConfError {
+                line,
+                message: "unterminated string".to_string(),
+            });
         }
         *i += 1;
     }
     if *i >= chars.len() {
-        return Err(ConfError { line, message: "unterminated string".to_string() });
+        return Err(ConfError {
+            line,
+            message: "unterminated string".to_string(),
+        });
     }
     let s: String = chars[start..*i].iter().collect();
     *i += 1;
@@ -181,7 +201,10 @@ mod tests {
         assert_eq!(c.get("unix_sock_dir"), Some(&Value::Str("/tmp/x".into())));
         assert_eq!(c.get("max_clients"), Some(&Value::Int(5000)));
         assert_eq!(c.get("log_outputs"), Some(&Value::Str("3:stderr".into())));
-        assert_eq!(c.get("tls_allowed_dn_list"), Some(&Value::List(vec!["a".into(), "b".into()])));
+        assert_eq!(
+            c.get("tls_allowed_dn_list"),
+            Some(&Value::List(vec!["a".into(), "b".into()]))
+        );
     }
 
     #[test]

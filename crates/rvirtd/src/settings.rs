@@ -35,7 +35,9 @@ impl Layout {
                 privileged,
             }
         } else {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"));
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/"));
             let runtime = std::env::var_os("XDG_RUNTIME_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| home.join(".cache"));
@@ -136,7 +138,9 @@ impl DaemonSettings {
                 PathBuf::from("/etc/pki/libvirt/private/serverkey.pem"),
             )
         } else {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"));
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/"));
             (
                 home.join(".pki/libvirt/cacert.pem"),
                 home.join(".pki/libvirt/servercert.pem"),
@@ -146,23 +150,39 @@ impl DaemonSettings {
         let port = |key: &str, default: u16| -> Result<u16, String> {
             match s.string(key)? {
                 None => match s.int(key) {
-                    Ok(Some(n)) => u16::try_from(n).map_err(|_| format!("invalid port {n} for '{key}'")),
+                    Ok(Some(n)) => {
+                        u16::try_from(n).map_err(|_| format!("invalid port {n} for '{key}'"))
+                    }
                     _ => Ok(default),
                 },
-                Some(p) => p.parse().map_err(|_| format!("invalid port '{p}' for '{key}'")),
+                Some(p) => p
+                    .parse()
+                    .map_err(|_| format!("invalid port '{p}' for '{key}'")),
             }
         };
-        let count = |key: &str, default: i64| -> Result<i64, String> { Ok(s.int(key)?.unwrap_or(default)) };
+        let count =
+            |key: &str, default: i64| -> Result<i64, String> { Ok(s.int(key)?.unwrap_or(default)) };
         Ok(DaemonSettings {
-            unix_sock_dir: s.string("unix_sock_dir")?.map(PathBuf::from).unwrap_or_else(|| layout.run_dir.clone()),
+            unix_sock_dir: s
+                .string("unix_sock_dir")?
+                .map(PathBuf::from)
+                .unwrap_or_else(|| layout.run_dir.clone()),
             unix_sock_group: s.string("unix_sock_group")?,
-            unix_sock_ro_perms: perms(s.string("unix_sock_ro_perms")?, "unix_sock_ro_perms", 0o666)?,
+            unix_sock_ro_perms: perms(
+                s.string("unix_sock_ro_perms")?,
+                "unix_sock_ro_perms",
+                0o666,
+            )?,
             unix_sock_rw_perms: perms(
                 s.string("unix_sock_rw_perms")?,
                 "unix_sock_rw_perms",
                 if layout.privileged { 0o600 } else { 0o700 },
             )?,
-            unix_sock_admin_perms: perms(s.string("unix_sock_admin_perms")?, "unix_sock_admin_perms", 0o700)?,
+            unix_sock_admin_perms: perms(
+                s.string("unix_sock_admin_perms")?,
+                "unix_sock_admin_perms",
+                0o700,
+            )?,
             auth_unix_ro: auth(s.string("auth_unix_ro")?, "auth_unix_ro", Auth::None)?,
             auth_unix_rw: auth(s.string("auth_unix_rw")?, "auth_unix_rw", Auth::None)?,
             auth_tcp: auth(s.string("auth_tcp")?, "auth_tcp", Auth::Sasl)?,
@@ -171,7 +191,9 @@ impl DaemonSettings {
             listen_tls: s.bool("listen_tls")?.unwrap_or(false),
             tcp_port: port("tcp_port", 16509)?,
             tls_port: port("tls_port", 16514)?,
-            listen_addr: s.string("listen_addr")?.unwrap_or_else(|| "127.0.0.1".to_string()),
+            listen_addr: s
+                .string("listen_addr")?
+                .unwrap_or_else(|| "127.0.0.1".to_string()),
             ca_file: s.string("ca_file")?.map(PathBuf::from).unwrap_or(pki.0),
             cert_file: s.string("cert_file")?.map(PathBuf::from).unwrap_or(pki.1),
             key_file: s.string("key_file")?.map(PathBuf::from).unwrap_or(pki.2),
