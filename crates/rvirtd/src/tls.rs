@@ -48,9 +48,13 @@ pub fn server_config(s: &DaemonSettings) -> Result<Arc<ServerConfig>, String> {
         verifier.build()
     }
     .map_err(|e| format!("cannot set up client certificate checks: {e}"))?;
-    let cfg = builder
+    let mut cfg = builder
         .with_client_cert_verifier(verifier)
         .with_single_cert(read_certs(&s.cert_file)?, read_key(&s.key_file)?)
         .map_err(|e| format!("bad server certificate or key: {e}"))?;
+    // libvirt's client reads the confirmation byte with a single read once the socket is
+    // readable; a TLS 1.3 session ticket arriving first would make that read come back
+    // empty, so none are sent.
+    cfg.send_tls13_tickets = 0;
     Ok(Arc::new(cfg))
 }
