@@ -1,0 +1,527 @@
+//! Domains and the host over the wire.
+//!
+//! Where libvirt has both an old call and a `...Flags` one, flags of 0 use the old one, as
+//! libvirt's own public functions do (`virDomainCreate`, `virDomainDefineXML`, ...), so the
+//! daemon sees the same calls from rvirt as from virsh.
+
+use super::{check_max, yes, Remote};
+use crate::convert::*;
+use crate::events::Remote as RemoteKey;
+use crate::target::Transport;
+use rvirt_core::driver::HypervisorDriver;
+use rvirt_core::event::{EventCallback, EventFamily};
+use rvirt_core::refs::*;
+use rvirt_core::types::*;
+use rvirt_core::Result;
+use rvirt_rpc::protocol::remote::*;
+
+/// `REMOTE_DOMAIN_LIST_MAX` / `REMOTE_DOMAIN_SNAPSHOT_LIST_MAX`.
+const LIST_MAX: i32 = 16384;
+/// `REMOTE_NODE_MAX_CELLS`.
+const MAX_CELLS: i32 = 1024;
+
+fn state(v: i32) -> DomainState {
+    DomainState::from_i32(v).unwrap_or_default()
+}
+
+impl HypervisorDriver for Remote {
+    fn connect_get_type(&self) -> Result<String> {
+        Ok(self.call::<ConnectGetType>(())?.r#type)
+    }
+    fn connect_get_version(&self) -> Result<u64> {
+        Ok(self.call::<ConnectGetVersion>(())?.hv_ver)
+    }
+    fn connect_get_lib_version(&self) -> Result<u64> {
+        Ok(self.call::<ConnectGetLibVersion>(())?.lib_ver)
+    }
+    fn connect_get_hostname(&self) -> Result<String> {
+        Ok(self.call::<ConnectGetHostname>(())?.hostname)
+    }
+    /// The URI as opened: libvirt's client reports its own URI, not the daemon's.
+    fn connect_get_uri(&self) -> Result<String> {
+        Ok(self.uri.clone())
+    }
+    fn connect_get_capabilities(&self) -> Result<String> {
+        Ok(self.call::<ConnectGetCapabilities>(())?.capabilities)
+    }
+    fn connect_get_sysinfo(&self, flags: u32) -> Result<String> {
+        Ok(self
+            .call::<ConnectGetSysinfo>(ConnectGetSysinfoArgs { flags })?
+            .sysinfo)
+    }
+    fn connect_get_max_vcpus(&self, kind: Option<&str>) -> Result<i32> {
+        Ok(self
+            .call::<ConnectGetMaxVcpus>(ConnectGetMaxVcpusArgs {
+                r#type: kind.map(str::to_string),
+            })?
+            .max_vcpus)
+    }
+    /// Secure when the daemon says so and the transport is (everything but plain TCP).
+    fn connect_is_secure(&self) -> Result<bool> {
+        let server = yes(self.call::<ConnectIsSecure>(())?.secure);
+        Ok(server && self.transport.is_secure())
+    }
+    /// Only TLS encrypts (this client has no SASL layer).
+    fn connect_is_encrypted(&self) -> Result<bool> {
+        Ok(self.transport == Transport::Tls)
+    }
+    fn connect_supports_feature(&self, feature: i32) -> Result<bool> {
+        Ok(yes(self
+            .call::<ConnectSupportsFeature>(ConnectSupportsFeatureArgs { feature })?
+            .supported))
+    }
+    fn node_get_info(&self) -> Result<NodeInfo> {
+        let r = self.call::<NodeGetInfo>(())?;
+        Ok(NodeInfo {
+            model: r.model.to_text(),
+            memory: r.memory,
+            cpus: r.cpus as u32,
+            mhz: r.mhz as u32,
+            nodes: r.nodes as u32,
+            sockets: r.sockets as u32,
+            cores: r.cores as u32,
+            threads: r.threads as u32,
+        })
+    }
+    fn node_get_security_model(&self) -> Result<SecurityModel> {
+        let r = self.call::<NodeGetSecurityModel>(())?;
+        Ok(SecurityModel {
+            model: r.model.to_text(),
+            doi: r.doi.to_text(),
+        })
+    }
+    fn node_get_free_memory(&self) -> Result<u64> {
+        Ok(self.call::<NodeGetFreeMemory>(())?.free_mem)
+    }
+    fn node_get_cells_free_memory(&self, start: i32, max: i32) -> Result<Vec<u64>> {
+        check_max("NUMA cells", max, MAX_CELLS)?;
+        Ok(self
+            .call::<NodeGetCellsFreeMemory>(NodeGetCellsFreeMemoryArgs {
+                start_cell: start,
+                maxcells: max,
+            })?
+            .cells)
+    }
+
+    // ---- listing and lookup ----
+    fn connect_list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        let r = self.call::<ConnectListAllDomains>(ConnectListAllDomainsArgs {
+            need_results: 1,
+            flags,
+        })?;
+        Ok(r.domains.into_iter().map(dom_ref).collect())
+    }
+    fn connect_num_of_domains(&self) -> Result<i32> {
+        Ok(self.call::<ConnectNumOfDomains>(())?.num)
+    }
+    fn connect_list_domains(&self, max: i32) -> Result<Vec<i32>> {
+        check_max("domain IDs", max, LIST_MAX)?;
+        Ok(self
+            .call::<ConnectListDomains>(ConnectListDomainsArgs { maxids: max })?
+            .ids)
+    }
+    fn connect_num_of_defined_domains(&self) -> Result<i32> {
+        Ok(self.call::<ConnectNumOfDefinedDomains>(())?.num)
+    }
+    fn connect_list_defined_domains(&self, max: i32) -> Result<Vec<String>> {
+        check_max("domain names", max, LIST_MAX)?;
+        Ok(self
+            .call::<ConnectListDefinedDomains>(ConnectListDefinedDomainsArgs { maxnames: max })?
+            .names)
+    }
+    fn domain_lookup_by_id(&self, id: i32) -> Result<DomainRef> {
+        Ok(dom_ref(
+            self.call::<DomainLookupById>(DomainLookupByIdArgs { id })?
+                .dom,
+        ))
+    }
+    fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        Ok(dom_ref(
+            self.call::<DomainLookupByName>(DomainLookupByNameArgs {
+                name: name.to_string(),
+            })?
+            .dom,
+        ))
+    }
+    fn domain_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<DomainRef> {
+        Ok(dom_ref(
+            self.call::<DomainLookupByUuid>(DomainLookupByUuidArgs { uuid: *uuid })?
+                .dom,
+        ))
+    }
+
+    // ---- definition and lifecycle ----
+    fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        let xml = xml.to_string();
+        let d = if flags == 0 {
+            self.call::<DomainDefineXml>(DomainDefineXmlArgs { xml })?
+                .dom
+        } else {
+            self.call::<DomainDefineXmlFlags>(DomainDefineXmlFlagsArgs { xml, flags })?
+                .dom
+        };
+        Ok(dom_ref(d))
+    }
+    fn domain_undefine(&self, d: &DomainRef, flags: u32) -> Result<()> {
+        if flags == 0 {
+            self.call::<DomainUndefine>(DomainUndefineArgs { dom: dom(d) })
+        } else {
+            self.call::<DomainUndefineFlags>(DomainUndefineFlagsArgs { dom: dom(d), flags })
+        }
+    }
+    fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        Ok(dom_ref(
+            self.call::<DomainCreateXml>(DomainCreateXmlArgs {
+                xml_desc: xml.to_string(),
+                flags,
+            })?
+            .dom,
+        ))
+    }
+    /// `DOMAIN_CREATE` answers nothing, so the domain is looked up again by UUID to learn
+    /// its new id, as libvirt's client does; the flags variant returns the domain.
+    fn domain_create(&self, d: &DomainRef, flags: u32) -> Result<DomainRef> {
+        if flags == 0 {
+            self.call::<DomainCreate>(DomainCreateArgs { dom: dom(d) })?;
+            self.domain_lookup_by_uuid(&d.uuid)
+        } else {
+            Ok(dom_ref(
+                self.call::<DomainCreateWithFlags>(DomainCreateWithFlagsArgs {
+                    dom: dom(d),
+                    flags,
+                })?
+                .dom,
+            ))
+        }
+    }
+    fn domain_destroy(&self, d: &DomainRef, flags: u32) -> Result<()> {
+        if flags == 0 {
+            self.call::<DomainDestroy>(DomainDestroyArgs { dom: dom(d) })
+        } else {
+            self.call::<DomainDestroyFlags>(DomainDestroyFlagsArgs { dom: dom(d), flags })
+        }
+    }
+    fn domain_shutdown(&self, d: &DomainRef, flags: u32) -> Result<()> {
+        if flags == 0 {
+            self.call::<DomainShutdown>(DomainShutdownArgs { dom: dom(d) })
+        } else {
+            self.call::<DomainShutdownFlags>(DomainShutdownFlagsArgs { dom: dom(d), flags })
+        }
+    }
+    fn domain_reboot(&self, d: &DomainRef, flags: u32) -> Result<()> {
+        self.call::<DomainReboot>(DomainRebootArgs { dom: dom(d), flags })
+    }
+    fn domain_reset(&self, d: &DomainRef, flags: u32) -> Result<()> {
+        self.call::<DomainReset>(DomainResetArgs { dom: dom(d), flags })
+    }
+    fn domain_suspend(&self, d: &DomainRef) -> Result<()> {
+        self.call::<DomainSuspend>(DomainSuspendArgs { dom: dom(d) })
+    }
+    fn domain_resume(&self, d: &DomainRef) -> Result<()> {
+        self.call::<DomainResume>(DomainResumeArgs { dom: dom(d) })
+    }
+    fn domain_save(&self, d: &DomainRef, to: &str, dxml: Option<&str>, flags: u32) -> Result<()> {
+        if dxml.is_none() && flags == 0 {
+            self.call::<DomainSave>(DomainSaveArgs {
+                dom: dom(d),
+                to: to.to_string(),
+            })
+        } else {
+            self.call::<DomainSaveFlags>(DomainSaveFlagsArgs {
+                dom: dom(d),
+                to: to.to_string(),
+                dxml: dxml.map(str::to_string),
+                flags,
+            })
+        }
+    }
+    fn domain_restore(&self, from: &str, dxml: Option<&str>, flags: u32) -> Result<()> {
+        if dxml.is_none() && flags == 0 {
+            self.call::<DomainRestore>(DomainRestoreArgs {
+                from: from.to_string(),
+            })
+        } else {
+            self.call::<DomainRestoreFlags>(DomainRestoreFlagsArgs {
+                from: from.to_string(),
+                dxml: dxml.map(str::to_string),
+                flags,
+            })
+        }
+    }
+    fn domain_save_image_get_xml_desc(&self, file: &str, flags: u32) -> Result<String> {
+        Ok(self
+            .call::<DomainSaveImageGetXmlDesc>(DomainSaveImageGetXmlDescArgs {
+                file: file.to_string(),
+                flags,
+            })?
+            .xml)
+    }
+    fn domain_managed_save(&self, d: &DomainRef, flags: u32) -> Result<()> {
+        self.call::<DomainManagedSave>(DomainManagedSaveArgs { dom: dom(d), flags })
+    }
+    fn domain_has_managed_save_image(&self, d: &DomainRef, flags: u32) -> Result<bool> {
+        Ok(yes(self
+            .call::<DomainHasManagedSaveImage>(DomainHasManagedSaveImageArgs {
+                dom: dom(d),
+                flags,
+            })?
+            .result))
+    }
+    fn domain_managed_save_remove(&self, d: &DomainRef, flags: u32) -> Result<()> {
+        self.call::<DomainManagedSaveRemove>(DomainManagedSaveRemoveArgs { dom: dom(d), flags })
+    }
+
+    // ---- information ----
+    fn domain_get_xml_desc(&self, d: &DomainRef, flags: u32) -> Result<String> {
+        Ok(self
+            .call::<DomainGetXmlDesc>(DomainGetXmlDescArgs { dom: dom(d), flags })?
+            .xml)
+    }
+    fn domain_get_info(&self, d: &DomainRef) -> Result<DomainInfo> {
+        let r = self.call::<DomainGetInfo>(DomainGetInfoArgs { dom: dom(d) })?;
+        Ok(DomainInfo {
+            state: state(r.state as i32),
+            max_mem: r.max_mem,
+            memory: r.memory,
+            nr_virt_cpu: r.nr_virt_cpu,
+            cpu_time: r.cpu_time,
+        })
+    }
+    fn domain_get_state(&self, d: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
+        let r = self.call::<DomainGetState>(DomainGetStateArgs { dom: dom(d), flags })?;
+        Ok((state(r.state), r.reason))
+    }
+    fn domain_get_os_type(&self, d: &DomainRef) -> Result<String> {
+        Ok(self
+            .call::<DomainGetOsType>(DomainGetOsTypeArgs { dom: dom(d) })?
+            .r#type)
+    }
+    fn domain_get_max_memory(&self, d: &DomainRef) -> Result<u64> {
+        Ok(self
+            .call::<DomainGetMaxMemory>(DomainGetMaxMemoryArgs { dom: dom(d) })?
+            .memory)
+    }
+    fn domain_get_max_vcpus(&self, d: &DomainRef) -> Result<i32> {
+        Ok(self
+            .call::<DomainGetMaxVcpus>(DomainGetMaxVcpusArgs { dom: dom(d) })?
+            .num)
+    }
+    fn domain_is_active(&self, d: &DomainRef) -> Result<bool> {
+        Ok(yes(self
+            .call::<DomainIsActive>(DomainIsActiveArgs { dom: dom(d) })?
+            .active))
+    }
+    fn domain_is_persistent(&self, d: &DomainRef) -> Result<bool> {
+        Ok(yes(self
+            .call::<DomainIsPersistent>(DomainIsPersistentArgs { dom: dom(d) })?
+            .persistent))
+    }
+    fn domain_is_updated(&self, d: &DomainRef) -> Result<bool> {
+        Ok(yes(self
+            .call::<DomainIsUpdated>(DomainIsUpdatedArgs { dom: dom(d) })?
+            .updated))
+    }
+    fn domain_get_autostart(&self, d: &DomainRef) -> Result<bool> {
+        Ok(yes(self
+            .call::<DomainGetAutostart>(DomainGetAutostartArgs { dom: dom(d) })?
+            .autostart))
+    }
+    fn domain_set_autostart(&self, d: &DomainRef, autostart: bool) -> Result<()> {
+        self.call::<DomainSetAutostart>(DomainSetAutostartArgs {
+            dom: dom(d),
+            autostart: autostart as i32,
+        })
+    }
+    fn domain_get_security_label(&self, d: &DomainRef) -> Result<SecurityLabel> {
+        let r = self.call::<DomainGetSecurityLabel>(DomainGetSecurityLabelArgs { dom: dom(d) })?;
+        Ok(SecurityLabel {
+            label: r.label.to_text(),
+            enforcing: yes(r.enforcing),
+        })
+    }
+    fn domain_get_messages(&self, d: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        Ok(self
+            .call::<DomainGetMessages>(DomainGetMessagesArgs { dom: dom(d), flags })?
+            .msgs)
+    }
+
+    // ---- tuning ----
+    fn domain_set_memory(&self, d: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        self.call::<DomainSetMemoryFlags>(DomainSetMemoryFlagsArgs {
+            dom: dom(d),
+            memory: kib,
+            flags,
+        })
+    }
+    fn domain_set_vcpus(&self, d: &DomainRef, count: u32, flags: u32) -> Result<()> {
+        self.call::<DomainSetVcpusFlags>(DomainSetVcpusFlagsArgs {
+            dom: dom(d),
+            nvcpus: count,
+            flags,
+        })
+    }
+    fn domain_get_vcpus_flags(&self, d: &DomainRef, flags: u32) -> Result<i32> {
+        Ok(self
+            .call::<DomainGetVcpusFlags>(DomainGetVcpusFlagsArgs { dom: dom(d), flags })?
+            .num)
+    }
+    fn domain_get_metadata(
+        &self,
+        d: &DomainRef,
+        kind: i32,
+        uri: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        Ok(self
+            .call::<DomainGetMetadata>(DomainGetMetadataArgs {
+                dom: dom(d),
+                r#type: kind,
+                uri: uri.map(str::to_string),
+                flags,
+            })?
+            .metadata)
+    }
+    fn domain_set_metadata(
+        &self,
+        d: &DomainRef,
+        kind: i32,
+        metadata: Option<&str>,
+        key: Option<&str>,
+        uri: Option<&str>,
+        flags: u32,
+    ) -> Result<()> {
+        self.call::<DomainSetMetadata>(DomainSetMetadataArgs {
+            dom: dom(d),
+            r#type: kind,
+            metadata: metadata.map(str::to_string),
+            key: key.map(str::to_string),
+            uri: uri.map(str::to_string),
+            flags,
+        })
+    }
+
+    // ---- snapshots ----
+    fn domain_snapshot_create_xml(
+        &self,
+        d: &DomainRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        Ok(snap_ref(
+            self.call::<DomainSnapshotCreateXml>(DomainSnapshotCreateXmlArgs {
+                dom: dom(d),
+                xml_desc: xml.to_string(),
+                flags,
+            })?
+            .snap,
+        ))
+    }
+    fn domain_snapshot_num(&self, d: &DomainRef, flags: u32) -> Result<i32> {
+        Ok(self
+            .call::<DomainSnapshotNum>(DomainSnapshotNumArgs { dom: dom(d), flags })?
+            .num)
+    }
+    fn domain_list_all_snapshots(
+        &self,
+        d: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<DomainSnapshotRef>> {
+        let r = self.call::<DomainListAllSnapshots>(DomainListAllSnapshotsArgs {
+            dom: dom(d),
+            need_results: 1,
+            flags,
+        })?;
+        Ok(r.snapshots.into_iter().map(snap_ref).collect())
+    }
+    fn domain_snapshot_lookup_by_name(
+        &self,
+        d: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        Ok(snap_ref(
+            self.call::<DomainSnapshotLookupByName>(DomainSnapshotLookupByNameArgs {
+                dom: dom(d),
+                name: name.to_string(),
+                flags,
+            })?
+            .snap,
+        ))
+    }
+    fn domain_has_current_snapshot(&self, d: &DomainRef, flags: u32) -> Result<bool> {
+        Ok(yes(self
+            .call::<DomainHasCurrentSnapshot>(DomainHasCurrentSnapshotArgs { dom: dom(d), flags })?
+            .result))
+    }
+    fn domain_snapshot_current(&self, d: &DomainRef, flags: u32) -> Result<DomainSnapshotRef> {
+        Ok(snap_ref(
+            self.call::<DomainSnapshotCurrent>(DomainSnapshotCurrentArgs { dom: dom(d), flags })?
+                .snap,
+        ))
+    }
+    fn domain_snapshot_get_xml_desc(&self, s: &DomainSnapshotRef, flags: u32) -> Result<String> {
+        Ok(self
+            .call::<DomainSnapshotGetXmlDesc>(DomainSnapshotGetXmlDescArgs {
+                snap: snap(s),
+                flags,
+            })?
+            .xml)
+    }
+    fn domain_revert_to_snapshot(&self, s: &DomainSnapshotRef, flags: u32) -> Result<()> {
+        self.call::<DomainRevertToSnapshot>(DomainRevertToSnapshotArgs {
+            snap: snap(s),
+            flags,
+        })
+    }
+    fn domain_snapshot_delete(&self, s: &DomainSnapshotRef, flags: u32) -> Result<()> {
+        self.call::<DomainSnapshotDelete>(DomainSnapshotDeleteArgs {
+            snap: snap(s),
+            flags,
+        })
+    }
+
+    // ---- events ----
+    fn domain_event_register_any(
+        &self,
+        d: Option<&DomainRef>,
+        event_id: i32,
+        callback: EventCallback,
+    ) -> Result<i32> {
+        let only = d.map(|d| d.uuid);
+        self.register(EventFamily::Domain, event_id, only, callback, |table| {
+            if self.callback_events {
+                let r = self.call::<ConnectDomainEventCallbackRegisterAny>(
+                    ConnectDomainEventCallbackRegisterAnyArgs {
+                        event_id,
+                        dom: d.map(dom),
+                    },
+                )?;
+                Ok(RemoteKey::Callback(r.callback_id))
+            } else {
+                if !table.has_legacy(event_id) {
+                    self.call::<ConnectDomainEventRegisterAny>(
+                        ConnectDomainEventRegisterAnyArgs { event_id },
+                    )?;
+                }
+                Ok(RemoteKey::Legacy)
+            }
+        })
+    }
+    fn domain_event_deregister_any(&self, callback_id: i32) -> Result<()> {
+        self.deregister(EventFamily::Domain, callback_id, |table, reg| {
+            match reg.remote {
+                RemoteKey::Callback(id) => self.call::<ConnectDomainEventCallbackDeregisterAny>(
+                    ConnectDomainEventCallbackDeregisterAnyArgs { callback_id: id },
+                ),
+                RemoteKey::Legacy if !table.has_legacy(reg.event_id) => {
+                    self.call::<ConnectDomainEventDeregisterAny>(
+                        ConnectDomainEventDeregisterAnyArgs {
+                            event_id: reg.event_id,
+                        },
+                    )
+                }
+                RemoteKey::Legacy => Ok(()),
+            }
+        })
+    }
+}

@@ -1,0 +1,117 @@
+//! Host interfaces, node devices, and the list calls of secrets and network filters.
+
+use super::{yes, Remote};
+use crate::convert::*;
+use rvirt_core::driver::{InterfaceDriver, NWFilterDriver, NodeDeviceDriver, SecretDriver};
+use rvirt_core::refs::*;
+use rvirt_core::Result;
+use rvirt_rpc::protocol::remote::*;
+
+impl InterfaceDriver for Remote {
+    fn connect_list_all_interfaces(&self, flags: u32) -> Result<Vec<InterfaceRef>> {
+        let r = self.call::<ConnectListAllInterfaces>(ConnectListAllInterfacesArgs {
+            need_results: 1,
+            flags,
+        })?;
+        Ok(r.ifaces.into_iter().map(iface_ref).collect())
+    }
+    fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
+        Ok(iface_ref(
+            self.call::<InterfaceLookupByName>(InterfaceLookupByNameArgs {
+                name: name.to_string(),
+            })?
+            .iface,
+        ))
+    }
+    fn interface_lookup_by_mac_string(&self, mac: &str) -> Result<InterfaceRef> {
+        Ok(iface_ref(
+            self.call::<InterfaceLookupByMacString>(InterfaceLookupByMacStringArgs {
+                mac: mac.to_string(),
+            })?
+            .iface,
+        ))
+    }
+    fn interface_get_xml_desc(&self, i: &InterfaceRef, flags: u32) -> Result<String> {
+        Ok(self
+            .call::<InterfaceGetXmlDesc>(InterfaceGetXmlDescArgs {
+                iface: iface(i),
+                flags,
+            })?
+            .xml)
+    }
+    fn interface_is_active(&self, i: &InterfaceRef) -> Result<bool> {
+        Ok(yes(self
+            .call::<InterfaceIsActive>(InterfaceIsActiveArgs { iface: iface(i) })?
+            .active))
+    }
+}
+
+impl NodeDeviceDriver for Remote {
+    fn connect_list_all_node_devices(&self, flags: u32) -> Result<Vec<NodeDeviceRef>> {
+        let r = self.call::<ConnectListAllNodeDevices>(ConnectListAllNodeDevicesArgs {
+            need_results: 1,
+            flags,
+        })?;
+        Ok(r.devices.into_iter().map(nodedev_ref).collect())
+    }
+    fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
+        Ok(nodedev_ref(
+            self.call::<NodeDeviceLookupByName>(NodeDeviceLookupByNameArgs {
+                name: name.to_string(),
+            })?
+            .dev,
+        ))
+    }
+    fn node_device_get_xml_desc(&self, d: &NodeDeviceRef, flags: u32) -> Result<String> {
+        Ok(self
+            .call::<NodeDeviceGetXmlDesc>(NodeDeviceGetXmlDescArgs {
+                name: d.name.clone(),
+                flags,
+            })?
+            .xml)
+    }
+    fn node_device_get_parent(&self, d: &NodeDeviceRef) -> Result<Option<String>> {
+        Ok(self
+            .call::<NodeDeviceGetParent>(NodeDeviceGetParentArgs {
+                name: d.name.clone(),
+            })?
+            .parent_name)
+    }
+    /// The count first, then the names, as libvirt's list-caps calls go.
+    fn node_device_list_caps(&self, d: &NodeDeviceRef) -> Result<Vec<String>> {
+        let n = self
+            .call::<NodeDeviceNumOfCaps>(NodeDeviceNumOfCapsArgs {
+                name: d.name.clone(),
+            })?
+            .num;
+        if n <= 0 {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .call::<NodeDeviceListCaps>(NodeDeviceListCapsArgs {
+                name: d.name.clone(),
+                maxnames: n,
+            })?
+            .names)
+    }
+}
+
+impl SecretDriver for Remote {
+    fn connect_list_all_secrets(&self, flags: u32) -> Result<Vec<SecretRef>> {
+        let r = self.call::<ConnectListAllSecrets>(ConnectListAllSecretsArgs {
+            need_results: 1,
+            flags,
+        })?;
+        Ok(r.secrets.into_iter().map(secret_ref).collect())
+    }
+}
+
+impl NWFilterDriver for Remote {
+    fn connect_list_all_nwfilters(&self, flags: u32) -> Result<Vec<NWFilterRef>> {
+        let r = self.call::<ConnectListAllNwfilters>(ConnectListAllNwfiltersArgs {
+            need_results: 1,
+            flags,
+        })?;
+        Ok(r.filters.into_iter().map(nwfilter_ref).collect())
+    }
+}

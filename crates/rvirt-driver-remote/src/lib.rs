@@ -1,0 +1,133 @@
+//! The remote client driver: rvirt's driver traits served by a daemon — `rvirtd` or a real
+//! `libvirtd` — over libvirt's wire protocol.
+//!
+//! # Design
+//!
+//! The driver traits are synchronous; the connection underneath is asynchronous.
+//!
+//! - **One small runtime** ([`runtime`]): a current-thread tokio runtime on a dedicated
+//!   thread, shared by every remote connection of the process and created only when the
+//!   first remote URI is opened, so a program that only uses in-process drivers (rvirsh on
+//!   `test:///default`) starts as fast as before and never spawns it.
+//! - **A connection** ([`client`]) owns its stream and three tasks on that runtime: a
+//!   writer fed by a queue, a reader, and a keepalive timer. A call (from any thread, many
+//!   at once) takes the next serial, registers a one-shot channel under it, queues its
+//!   packet and blocks on the channel; the reader matches each reply to its call by serial,
+//!   whatever the order. The reader also answers keepalive pings with pongs and hands event
+//!   messages to the connection's event thread. When the server supports keepalive
+//!   (feature 10), the client pings after 5 idle seconds and gives up after 6 unanswered
+//!   pings, virsh's defaults.
+//! - **Events** ([`events`]) are decoded on the reader and delivered to the registered
+//!   [`rvirt_core::event::EventCallback`]s on a per-connection dispatcher thread, never on
+//!   the runtime, so callbacks may call back into the connection. When the server supports
+//!   feature 14 the callback-style registrations are used (one server registration per
+//!   local one, events carry its id); otherwise the legacy style, with the per-domain
+//!   filter applied locally.
+//! - **Errors** from replies become [`rvirt_core::Error`] with the wire's exact code,
+//!   domain, level, message, `str1..3` and `int1..2`. A broken connection fails the calls
+//!   in flight with what happened ("End of file while reading data: Input/output error",
+//!   "Cannot recv data: ...", with what ssh printed when it was ssh) and later calls with
+//!   libvirt's "internal error: client socket is closed".
+//!
+//! # URIs and transports
+//!
+//! [`target`] turns a URI into an endpoint and the name sent in `CONNECT_OPEN` (the URI
+//! without `+transport`, host, port and the parameters the driver consumes):
+//!
+//! - `driver+unix:///path[?socket=PATH]` (also every local URI no in-process driver
+//!   serves): without `socket=`, rvirtd's socket (`/run/rvirt/rvirt-sock`,
+//!   `$XDG_RUNTIME_DIR/rvirt/rvirt-sock` for session URIs) when it exists, else libvirtd's
+//!   (`/var/run/libvirt/libvirt-sock`, `$XDG_RUNTIME_DIR/libvirt/libvirt-sock`); the `-ro`
+//!   socket for read-only system connections.
+//! - `driver+tcp://host[:port]/path` (port 16509).
+//! - `driver+tls://host[:port]/path` (port 16514; also any URI with a host and no
+//!   transport): rustls, libvirt's certificate files and selection rules ([`tls`]),
+//!   `?pkipath=`, `?no_verify=1`, `?no_sanity=1`, and the server's one-byte confirmation.
+//! - `driver+ssh://[user@]host[:port]/path`: runs `ssh` (or `?command=`) with libvirt's
+//!   argv (`-p`, `-l`, `-i ?keyfile=`, `-T -e none`, `-o BatchMode=yes` for `?no_tty=1`,
+//!   `-o StrictHostKeyChecking=no` for `?no_verify=1`, `--`, host, one command string).
+//!   The far side runs `sh -c` with libvirt's netcat script (`nc`, or `?netcat=`) against
+//!   `?socket=`, or by default against rvirtd's system socket if the far host has one and
+//!   libvirtd's (`/var/run/libvirt/libvirt-sock[-ro]`) otherwise, so both kinds of hosts
+//!   work without parameters. `?proxy=native|auto` selects libvirt's `virt-ssh-helper`
+//!   forms instead.
+//! - `driver+ext:///path?command=PROG`: runs PROG; its standard input and output are the
+//!   connection.
+//!
+//! Child processes get a socket pair as standard input and output, so the end of a
+//! connection reads as it does on a socket, and their standard error is kept for error
+//! messages.
+//!
+//! # Handshake
+//!
+//! As libvirt's client: `AUTH_LIST` (only "none" is supported: a server asking for SASL or
+//! polkit gets a clear error saying so), `CONNECT_SUPPORTS_FEATURE(10)` for keepalive,
+//! `CONNECT_OPEN(name, flags)`, then features 14 and 15. Closing sends `CONNECT_CLOSE`.
+//! The close-callback registration virsh adds (procedure 360) is not made: rvirt's API has
+//! no close callbacks.
+//!
+//! # Local URIs
+//!
+//! Registered after the in-process drivers, the remote driver also takes local URIs no
+//! in-process driver serves (`qemu:///system`) and sends them to the local daemon, as
+//! libvirt does. Inside the daemon that would loop back to the daemon itself, so it is
+//! switched off there: with [`set_local_routing`], and automatically in a process whose
+//! executable is named `rvirtd`.
+
+pub mod client;
+mod convert;
+mod driver;
+pub mod events;
+pub mod runtime;
+pub mod target;
+pub mod tls;
+pub mod transport;
+
+pub use driver::Remote;
+
+use rvirt_core::driver::{ConnectDriver, DriverSet};
+use rvirt_core::{ConnectUri, Result};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// 0: decide from the executable's name; 1: route local URIs; 2: do not.
+static LOCAL_ROUTING: AtomicU8 = AtomicU8::new(0);
+
+/// Whether local URIs (no transport, no host) that no in-process driver serves go to the
+/// local daemon. A daemon turns this off so it never connects to itself.
+pub fn set_local_routing(on: bool) {
+    LOCAL_ROUTING.store(if on { 1 } else { 2 }, Ordering::Relaxed);
+}
+
+fn local_routing() -> bool {
+    match LOCAL_ROUTING.load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .is_none_or(|n| n != "rvirtd"),
+    }
+}
+
+/// The registry entry of the remote driver.
+#[derive(Default)]
+pub struct RemoteConnectDriver;
+
+impl ConnectDriver for RemoteConnectDriver {
+    fn name(&self) -> &'static str {
+        "remote"
+    }
+
+    /// Every URI with a transport or a host, the `remote` scheme, and (outside the daemon)
+    /// any other local URI.
+    fn accepts(&self, uri: &ConnectUri) -> bool {
+        uri.transport.is_some()
+            || uri.host.as_deref().is_some_and(|h| !h.is_empty())
+            || uri.driver == "remote"
+            || local_routing()
+    }
+
+    fn open(&self, uri: &ConnectUri, flags: u32) -> Result<DriverSet> {
+        Ok(Remote::open(uri, flags)?.into_driver_set())
+    }
+}
