@@ -1,8 +1,12 @@
 //! The driver registry: which backend serves which URI.
 //!
 //! Drivers are tried in order and the first that accepts the URI opens it, as libvirt's
-//! `virConnectOpen` walks its driver table. Built-in drivers are registered on first use;
-//! an embedding application may add its own with [`register`].
+//! `virConnectOpen` walks its driver table. The order is the routing decision: in-process
+//! drivers first (today the test driver, so `test:///default` stays in the process as in
+//! libvirt), then the remote driver, which takes every URI with a transport or a host and,
+//! outside the daemon, every other local URI (`qemu:///system`), sending it to the local
+//! daemon's socket as libvirt does. Built-in drivers are registered on first use; an
+//! embedding application may add its own with [`register`].
 
 use rvirt_core::driver::ConnectDriver;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -13,7 +17,12 @@ fn table() -> &'static RwLock<Vec<Arc<dyn ConnectDriver>>> {
 }
 
 fn builtin() -> Vec<Arc<dyn ConnectDriver>> {
-    vec![Arc::new(rvirt_driver_test::TestConnectDriver::default())]
+    vec![
+        // In-process drivers.
+        Arc::new(rvirt_driver_test::TestConnectDriver::default()),
+        // Everything else goes to a daemon.
+        Arc::new(rvirt_driver_remote::RemoteConnectDriver),
+    ]
 }
 
 /// Adds a driver ahead of the built-in ones.
@@ -25,4 +34,12 @@ pub fn register(driver: Arc<dyn ConnectDriver>) {
 /// The drivers in the order they are tried.
 pub fn drivers() -> Vec<Arc<dyn ConnectDriver>> {
     table().read().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// Declares that this process is the daemon: local URIs that no in-process driver serves
+/// must then fail instead of being routed to the local daemon, which would be this process
+/// itself. (A process whose executable is named `rvirtd` is treated so without calling
+/// this.)
+pub fn set_daemon_mode() {
+    rvirt_driver_remote::set_local_routing(false);
 }
