@@ -365,6 +365,19 @@ pub trait NetworkDriver: Send + Sync {
     fn network_event_deregister_any(&self, callback_id: i32) -> Result<()> {
         unsupported!("virConnectNetworkEventDeregisterAny")
     }
+    /// `command` and `section` arrive in libvirt's corrected order
+    /// (`VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER`).
+    fn network_update(
+        &self,
+        net: &NetworkRef,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+        flags: u32,
+    ) -> Result<()> {
+        unsupported!("virNetworkUpdate")
+    }
 }
 
 /// Storage pools and volumes: libvirt's `virStorageDriver`.
@@ -490,6 +503,32 @@ pub trait StorageDriver: Send + Sync {
     fn storage_pool_event_deregister_any(&self, callback_id: i32) -> Result<()> {
         unsupported!("virConnectStoragePoolEventDeregisterAny")
     }
+    fn connect_find_storage_pool_sources(
+        &self,
+        kind: &str,
+        src_spec: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        unsupported!("virConnectFindStoragePoolSources")
+    }
+    fn storage_vol_wipe(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
+        unsupported!("virStorageVolWipe")
+    }
+    fn storage_vol_wipe_pattern(
+        &self,
+        vol: &StorageVolRef,
+        algorithm: u32,
+        flags: u32,
+    ) -> Result<()> {
+        unsupported!("virStorageVolWipePattern")
+    }
+    fn storage_vol_get_info_flags(
+        &self,
+        vol: &StorageVolRef,
+        flags: u32,
+    ) -> Result<StorageVolInfo> {
+        unsupported!("virStorageVolGetInfoFlags")
+    }
 }
 
 /// Host network interfaces: libvirt's `virInterfaceDriver`.
@@ -510,6 +549,27 @@ pub trait InterfaceDriver: Send + Sync {
     fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
         unsupported!("virInterfaceIsActive")
     }
+    fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {
+        unsupported!("virInterfaceDefineXML")
+    }
+    fn interface_undefine(&self, iface: &InterfaceRef) -> Result<()> {
+        unsupported!("virInterfaceUndefine")
+    }
+    fn interface_create(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        unsupported!("virInterfaceCreate")
+    }
+    fn interface_destroy(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        unsupported!("virInterfaceDestroy")
+    }
+    fn interface_change_begin(&self, flags: u32) -> Result<()> {
+        unsupported!("virInterfaceChangeBegin")
+    }
+    fn interface_change_commit(&self, flags: u32) -> Result<()> {
+        unsupported!("virInterfaceChangeCommit")
+    }
+    fn interface_change_rollback(&self, flags: u32) -> Result<()> {
+        unsupported!("virInterfaceChangeRollback")
+    }
 }
 
 /// Host devices: libvirt's `virNodeDeviceDriver`.
@@ -529,6 +589,12 @@ pub trait NodeDeviceDriver: Send + Sync {
     }
     fn node_device_list_caps(&self, dev: &NodeDeviceRef) -> Result<Vec<String>> {
         unsupported!("virNodeDeviceListCaps")
+    }
+    fn node_device_create_xml(&self, xml: &str, flags: u32) -> Result<NodeDeviceRef> {
+        unsupported!("virNodeDeviceCreateXML")
+    }
+    fn node_device_destroy(&self, dev: &NodeDeviceRef) -> Result<()> {
+        unsupported!("virNodeDeviceDestroy")
     }
 }
 

@@ -540,3 +540,363 @@ pub(crate) fn parse_uuid_arg(s: &str, function: &str, domain: ErrorDomain) -> Re
         )
     })
 }
+
+/// The `...Flags` creation calls, the legacy count/list-names calls of the object families and
+/// secret/nwfilter listing. The legacy calls are answered from the list-all entry point with
+/// libvirt's state filter, so every driver that lists also counts, and the daemon can serve
+/// clients that fall back to them.
+impl Connect {
+    pub fn network_define_xml_flags(&self, xml: &str, flags: u32) -> Result<Network> {
+        self.writable("virNetworkDefineXMLFlags", ErrorDomain::NETWORK)?;
+        let r = self
+            .net("virNetworkDefineXMLFlags")?
+            .network_define_xml(xml, flags)?;
+        Ok(Network::new(self.clone(), r))
+    }
+
+    pub fn network_create_xml_flags(&self, xml: &str, flags: u32) -> Result<Network> {
+        self.writable("virNetworkCreateXMLFlags", ErrorDomain::NETWORK)?;
+        let r = self
+            .net("virNetworkCreateXMLFlags")?
+            .network_create_xml(xml, flags)?;
+        Ok(Network::new(self.clone(), r))
+    }
+
+    /// `virConnectNumOfNetworks`: active networks.
+    pub fn num_of_networks(&self) -> Result<i32> {
+        self.network_names("virConnectNumOfNetworks", true, i32::MAX)
+            .map(|v| v.len() as i32)
+    }
+
+    /// `virConnectListNetworks`: names of at most `max` active networks.
+    pub fn list_networks(&self, max: i32) -> Result<Vec<String>> {
+        non_negative(
+            max,
+            "maxnames",
+            "virConnectListNetworks",
+            ErrorDomain::NETWORK,
+        )?;
+        self.network_names("virConnectListNetworks", true, max)
+    }
+
+    /// `virConnectNumOfDefinedNetworks`: inactive networks.
+    pub fn num_of_defined_networks(&self) -> Result<i32> {
+        self.network_names("virConnectNumOfDefinedNetworks", false, i32::MAX)
+            .map(|v| v.len() as i32)
+    }
+
+    /// `virConnectListDefinedNetworks`: names of at most `max` inactive networks.
+    pub fn list_defined_networks(&self, max: i32) -> Result<Vec<String>> {
+        non_negative(
+            max,
+            "maxnames",
+            "virConnectListDefinedNetworks",
+            ErrorDomain::NETWORK,
+        )?;
+        self.network_names("virConnectListDefinedNetworks", false, max)
+    }
+
+    fn network_names(&self, function: &str, active: bool, max: i32) -> Result<Vec<String>> {
+        use flags::list_networks as L;
+        let f = if active { L::ACTIVE } else { L::INACTIVE };
+        Ok(self
+            .net(function)?
+            .connect_list_all_networks(f)?
+            .into_iter()
+            .take(max.max(0) as usize)
+            .map(|r| r.name)
+            .collect())
+    }
+
+    /// `virConnectNumOfStoragePools`: active pools.
+    pub fn num_of_storage_pools(&self) -> Result<i32> {
+        self.pool_names("virConnectNumOfStoragePools", true, i32::MAX)
+            .map(|v| v.len() as i32)
+    }
+
+    /// `virConnectListStoragePools`: names of at most `max` active pools.
+    pub fn list_storage_pools(&self, max: i32) -> Result<Vec<String>> {
+        non_negative(
+            max,
+            "maxnames",
+            "virConnectListStoragePools",
+            ErrorDomain::STORAGE,
+        )?;
+        self.pool_names("virConnectListStoragePools", true, max)
+    }
+
+    /// `virConnectNumOfDefinedStoragePools`: inactive pools.
+    pub fn num_of_defined_storage_pools(&self) -> Result<i32> {
+        self.pool_names("virConnectNumOfDefinedStoragePools", false, i32::MAX)
+            .map(|v| v.len() as i32)
+    }
+
+    /// `virConnectListDefinedStoragePools`: names of at most `max` inactive pools.
+    pub fn list_defined_storage_pools(&self, max: i32) -> Result<Vec<String>> {
+        non_negative(
+            max,
+            "maxnames",
+            "virConnectListDefinedStoragePools",
+            ErrorDomain::STORAGE,
+        )?;
+        self.pool_names("virConnectListDefinedStoragePools", false, max)
+    }
+
+    fn pool_names(&self, function: &str, active: bool, max: i32) -> Result<Vec<String>> {
+        use flags::list_pools as L;
+        let f = if active { L::ACTIVE } else { L::INACTIVE };
+        Ok(self
+            .storage(function)?
+            .connect_list_all_storage_pools(f)?
+            .into_iter()
+            .take(max.max(0) as usize)
+            .map(|r| r.name)
+            .collect())
+    }
+
+    /// `virConnectNumOfInterfaces`: active host interfaces.
+    pub fn num_of_interfaces(&self) -> Result<i32> {
+        self.iface_names("virConnectNumOfInterfaces", true, i32::MAX)
+            .map(|v| v.len() as i32)
+    }
+
+    /// `virConnectListInterfaces`: names of at most `max` active host interfaces.
+    pub fn list_interfaces(&self, max: i32) -> Result<Vec<String>> {
+        non_negative(
+            max,
+            "maxnames",
+            "virConnectListInterfaces",
+            ErrorDomain::INTERFACE,
+        )?;
+        self.iface_names("virConnectListInterfaces", true, max)
+    }
+
+    /// `virConnectNumOfDefinedInterfaces`: inactive host interfaces.
+    pub fn num_of_defined_interfaces(&self) -> Result<i32> {
+        self.iface_names("virConnectNumOfDefinedInterfaces", false, i32::MAX)
+            .map(|v| v.len() as i32)
+    }
+
+    /// `virConnectListDefinedInterfaces`: names of at most `max` inactive host interfaces.
+    pub fn list_defined_interfaces(&self, max: i32) -> Result<Vec<String>> {
+        non_negative(
+            max,
+            "maxnames",
+            "virConnectListDefinedInterfaces",
+            ErrorDomain::INTERFACE,
+        )?;
+        self.iface_names("virConnectListDefinedInterfaces", false, max)
+    }
+
+    fn iface_names(&self, function: &str, active: bool, max: i32) -> Result<Vec<String>> {
+        use flags::list_interfaces as L;
+        let f = if active { L::ACTIVE } else { L::INACTIVE };
+        Ok(self
+            .iface(function)?
+            .connect_list_all_interfaces(f)?
+            .into_iter()
+            .take(max.max(0) as usize)
+            .map(|r| r.name)
+            .collect())
+    }
+
+    /// `virNodeNumOfDevices`: devices having capability `cap` (all devices without one).
+    pub fn node_num_of_devices(&self, cap: Option<&str>, flags: u32) -> Result<i32> {
+        self.node_device_names("virNodeNumOfDevices", cap, i32::MAX, flags)
+            .map(|v| v.len() as i32)
+    }
+
+    /// `virNodeListDevices`: names of at most `max` devices having capability `cap`.
+    pub fn node_list_devices(
+        &self,
+        cap: Option<&str>,
+        max: i32,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        non_negative(max, "maxnames", "virNodeListDevices", ErrorDomain::NODEDEV)?;
+        self.node_device_names("virNodeListDevices", cap, max, flags)
+    }
+
+    /// A device matches a capability name when the name is one of its capabilities as
+    /// `virNodeDeviceListCaps` reports them; an unknown name matches nothing.
+    fn node_device_names(
+        &self,
+        function: &str,
+        cap: Option<&str>,
+        max: i32,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        if flags != 0 {
+            return Err(Error::unsupported_flags(
+                ErrorDomain::NODEDEV,
+                flags,
+                function,
+            ));
+        }
+        let d = self.nodedev(function)?;
+        let mut names = Vec::new();
+        for r in d.connect_list_all_node_devices(0)? {
+            if names.len() >= max.max(0) as usize {
+                break;
+            }
+            let keep = match cap {
+                None => true,
+                Some(c) => d.node_device_list_caps(&r)?.iter().any(|x| x == c),
+            };
+            if keep {
+                names.push(r.name);
+            }
+        }
+        Ok(names)
+    }
+
+    pub(crate) fn secret_driver(
+        &self,
+        function: &str,
+    ) -> Result<&dyn rvirt_core::driver::SecretDriver> {
+        self.inner
+            .drivers
+            .secret
+            .as_deref()
+            .ok_or_else(|| no_support(function, ErrorDomain::SECRET))
+    }
+
+    pub(crate) fn nwfilter_driver(
+        &self,
+        function: &str,
+    ) -> Result<&dyn rvirt_core::driver::NWFilterDriver> {
+        self.inner
+            .drivers
+            .nwfilter
+            .as_deref()
+            .ok_or_else(|| no_support(function, ErrorDomain::NWFILTER))
+    }
+
+    /// `virConnectListAllSecrets`.
+    pub fn list_all_secrets(&self, flags: u32) -> Result<Vec<rvirt_core::SecretRef>> {
+        self.secret_driver("virConnectListAllSecrets")?
+            .connect_list_all_secrets(flags)
+    }
+
+    /// `virConnectNumOfSecrets`.
+    pub fn num_of_secrets(&self) -> Result<i32> {
+        Ok(self
+            .secret_driver("virConnectNumOfSecrets")?
+            .connect_list_all_secrets(0)?
+            .len() as i32)
+    }
+
+    /// `virConnectListSecrets`: UUID strings of at most `max` secrets.
+    pub fn list_secrets(&self, max: i32) -> Result<Vec<String>> {
+        non_negative(
+            max,
+            "maxuuids",
+            "virConnectListSecrets",
+            ErrorDomain::SECRET,
+        )?;
+        Ok(self
+            .secret_driver("virConnectListSecrets")?
+            .connect_list_all_secrets(0)?
+            .into_iter()
+            .take(max as usize)
+            .map(|r| r.uuid.hyphenated().to_string())
+            .collect())
+    }
+
+    /// `virConnectListAllNWFilters`.
+    pub fn list_all_nwfilters(&self, flags: u32) -> Result<Vec<rvirt_core::NWFilterRef>> {
+        self.nwfilter_driver("virConnectListAllNWFilters")?
+            .connect_list_all_nwfilters(flags)
+    }
+
+    /// `virConnectNumOfNWFilters`.
+    pub fn num_of_nwfilters(&self) -> Result<i32> {
+        Ok(self
+            .nwfilter_driver("virConnectNumOfNWFilters")?
+            .connect_list_all_nwfilters(0)?
+            .len() as i32)
+    }
+
+    /// `virConnectListNWFilters`: names of at most `max` network filters.
+    pub fn list_nwfilters(&self, max: i32) -> Result<Vec<String>> {
+        non_negative(
+            max,
+            "maxnames",
+            "virConnectListNWFilters",
+            ErrorDomain::NWFILTER,
+        )?;
+        Ok(self
+            .nwfilter_driver("virConnectListNWFilters")?
+            .connect_list_all_nwfilters(0)?
+            .into_iter()
+            .take(max as usize)
+            .map(|r| r.name)
+            .collect())
+    }
+}
+
+/// libvirt's check of a count argument of the public API.
+fn non_negative(v: i32, arg: &str, function: &str, domain: ErrorDomain) -> Result<()> {
+    if v < 0 {
+        return Err(Error::invalid_arg(
+            domain,
+            format!("{arg} in {function} must be greater than or equal to 0"),
+        ));
+    }
+    Ok(())
+}
+
+/// Host interface transactions and definitions, storage source discovery, node device
+/// creation and secret lookup.
+impl Connect {
+    pub fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<Interface> {
+        self.writable("virInterfaceDefineXML", ErrorDomain::INTERFACE)?;
+        let r = self
+            .iface("virInterfaceDefineXML")?
+            .interface_define_xml(xml, flags)?;
+        Ok(Interface::new(self.clone(), r))
+    }
+
+    pub fn interface_change_begin(&self, flags: u32) -> Result<()> {
+        self.writable("virInterfaceChangeBegin", ErrorDomain::INTERFACE)?;
+        self.iface("virInterfaceChangeBegin")?
+            .interface_change_begin(flags)
+    }
+
+    pub fn interface_change_commit(&self, flags: u32) -> Result<()> {
+        self.writable("virInterfaceChangeCommit", ErrorDomain::INTERFACE)?;
+        self.iface("virInterfaceChangeCommit")?
+            .interface_change_commit(flags)
+    }
+
+    pub fn interface_change_rollback(&self, flags: u32) -> Result<()> {
+        self.writable("virInterfaceChangeRollback", ErrorDomain::INTERFACE)?;
+        self.iface("virInterfaceChangeRollback")?
+            .interface_change_rollback(flags)
+    }
+
+    /// `virConnectFindStoragePoolSources`: an XML `<sources>` document.
+    pub fn find_storage_pool_sources(
+        &self,
+        kind: &str,
+        src_spec: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        self.writable("virConnectFindStoragePoolSources", ErrorDomain::STORAGE)?;
+        self.storage("virConnectFindStoragePoolSources")?
+            .connect_find_storage_pool_sources(kind, src_spec, flags)
+    }
+
+    pub fn node_device_create_xml(&self, xml: &str, flags: u32) -> Result<NodeDevice> {
+        self.writable("virNodeDeviceCreateXML", ErrorDomain::NODEDEV)?;
+        let r = self
+            .nodedev("virNodeDeviceCreateXML")?
+            .node_device_create_xml(xml, flags)?;
+        Ok(NodeDevice::new(self.clone(), r))
+    }
+
+    pub fn secret_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<rvirt_core::SecretRef> {
+        self.secret_driver("virSecretLookupByUUID")?
+            .secret_lookup_by_uuid(uuid)
+    }
+}

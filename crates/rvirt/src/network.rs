@@ -93,3 +93,26 @@ impl Network {
             .network_set_autostart(&self.r, autostart)
     }
 }
+
+impl Network {
+    /// `virNetworkUpdate`: `command` is a `virNetworkUpdateCommand`, `section` a
+    /// `virNetworkUpdateSection`, `parent_index` -1 for "any".
+    pub fn update(
+        &self,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+        flags: u32,
+    ) -> Result<()> {
+        self.w("virNetworkUpdate")?;
+        self.conn.net("virNetworkUpdate")?.network_update(
+            &self.r,
+            command,
+            section,
+            parent_index,
+            xml,
+            flags,
+        )
+    }
+}

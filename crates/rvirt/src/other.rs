@@ -86,3 +86,50 @@ impl NodeDevice {
             .node_device_list_caps(&self.r)
     }
 }
+
+impl NodeDevice {
+    /// `virNodeDeviceNumOfCaps`: how many capabilities [`NodeDevice::list_caps`] reports.
+    pub fn num_of_caps(&self) -> Result<i32> {
+        self.conn
+            .nodedev("virNodeDeviceNumOfCaps")?
+            .node_device_list_caps(&self.r)
+            .map(|v| v.len() as i32)
+    }
+}
+
+impl Interface {
+    fn w(&self, f: &str) -> Result<()> {
+        self.conn.writable(f, rvirt_core::ErrorDomain::INTERFACE)
+    }
+
+    pub fn undefine(&self) -> Result<()> {
+        self.w("virInterfaceUndefine")?;
+        self.conn
+            .iface("virInterfaceUndefine")?
+            .interface_undefine(&self.r)
+    }
+
+    pub fn create(&self, flags: u32) -> Result<()> {
+        self.w("virInterfaceCreate")?;
+        self.conn
+            .iface("virInterfaceCreate")?
+            .interface_create(&self.r, flags)
+    }
+
+    pub fn destroy(&self, flags: u32) -> Result<()> {
+        self.w("virInterfaceDestroy")?;
+        self.conn
+            .iface("virInterfaceDestroy")?
+            .interface_destroy(&self.r, flags)
+    }
+}
+
+impl NodeDevice {
+    pub fn destroy(&self) -> Result<()> {
+        self.conn
+            .writable("virNodeDeviceDestroy", rvirt_core::ErrorDomain::NODEDEV)?;
+        self.conn
+            .nodedev("virNodeDeviceDestroy")?
+            .node_device_destroy(&self.r)
+    }
+}

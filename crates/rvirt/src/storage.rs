@@ -241,3 +241,49 @@ impl StorageVol {
             .storage_vol_resize(&self.r, capacity, flags)
     }
 }
+
+/// The legacy name listing, answered from the list-all entry point.
+impl StoragePool {
+    /// `virStoragePoolListVolumes`: names of at most `max` volumes of the pool.
+    pub fn list_volumes(&self, max: i32) -> Result<Vec<String>> {
+        if max < 0 {
+            return Err(rvirt_core::Error::invalid_arg(
+                ErrorDomain::STORAGE,
+                "maxnames in virStoragePoolListVolumes must be greater than or equal to 0",
+            ));
+        }
+        Ok(self
+            .conn
+            .storage("virStoragePoolListVolumes")?
+            .storage_pool_list_all_volumes(&self.r, 0)?
+            .into_iter()
+            .take(max as usize)
+            .map(|r| r.name)
+            .collect())
+    }
+}
+
+impl StorageVol {
+    pub fn wipe(&self, flags: u32) -> Result<()> {
+        self.conn
+            .writable("virStorageVolWipe", ErrorDomain::STORAGE)?;
+        self.conn
+            .storage("virStorageVolWipe")?
+            .storage_vol_wipe(&self.r, flags)
+    }
+
+    pub fn wipe_pattern(&self, algorithm: u32, flags: u32) -> Result<()> {
+        self.conn
+            .writable("virStorageVolWipePattern", ErrorDomain::STORAGE)?;
+        self.conn
+            .storage("virStorageVolWipePattern")?
+            .storage_vol_wipe_pattern(&self.r, algorithm, flags)
+    }
+
+    /// `virStorageVolGetInfoFlags`.
+    pub fn info_flags(&self, flags: u32) -> Result<StorageVolInfo> {
+        self.conn
+            .storage("virStorageVolGetInfoFlags")?
+            .storage_vol_get_info_flags(&self.r, flags)
+    }
+}

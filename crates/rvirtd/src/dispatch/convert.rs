@@ -120,3 +120,48 @@ pub fn c_chars(s: &str) -> rvirt_rpc::xdr::CharArray {
     v.push(0);
     rvirt_rpc::xdr::CharArray(v)
 }
+
+pub fn iface_in(ctx: &Arc<ClientCtx>, i: &Iface) -> rvirt::Result<rvirt::Interface> {
+    Ok(rvirt::Interface::from_ref(
+        ctx.conn()?,
+        rvirt::InterfaceRef {
+            name: i.name.clone(),
+            mac: i.mac.clone(),
+        },
+    ))
+}
+
+pub fn secret_out(s: &rvirt::SecretRef) -> rvirt_rpc::protocol::types::Secret {
+    rvirt_rpc::protocol::types::Secret {
+        uuid: s.uuid,
+        usage_type: s.usage_type,
+        usage_id: s.usage_id.clone(),
+    }
+}
+
+pub fn nwfilter_out(f: &rvirt::NWFilterRef) -> rvirt_rpc::protocol::types::NwFilter {
+    rvirt_rpc::protocol::types::NwFilter {
+        name: f.name.clone(),
+        uuid: f.uuid,
+    }
+}
+
+/// The answer to a list-all call: the handles only when the client asked for them
+/// (`need_results`), the count always.
+pub fn list_all<T, W>(items: &[T], need_results: i32, out: impl Fn(&T) -> W) -> (Vec<W>, u32) {
+    let handles = if need_results != 0 {
+        items.iter().map(out).collect()
+    } else {
+        Vec::new()
+    };
+    (handles, items.len() as u32)
+}
+
+/// Refuses a legacy list call asking for more names than the protocol carries, as libvirt's
+/// generated dispatchers do (`limit` names the protocol constant).
+pub fn check_list_max(max: i32, bound: i32, arg: &str, limit: &str) -> rvirt::Result<()> {
+    if max > bound {
+        return Err(crate::client::rpc_error(format!("{arg} > {limit}")));
+    }
+    Ok(())
+}

@@ -6,6 +6,11 @@ pub mod connect;
 pub mod convert;
 pub mod domain;
 pub mod events;
+pub mod iface;
+pub mod legacy;
+pub mod network;
+pub mod nodedev;
+pub mod storage;
 
 use crate::client::{error_reply, rpc_error, ClientCtx};
 use rvirt_rpc::packet::{encode_packet, Header, Status};
@@ -33,6 +38,11 @@ impl Table {
         connect::register(&mut t);
         domain::register(&mut t);
         events::register(&mut t);
+        network::register(&mut t);
+        storage::register(&mut t);
+        nodedev::register(&mut t);
+        iface::register(&mut t);
+        legacy::register(&mut t);
         t
     }
 
