@@ -44,6 +44,10 @@ struct State {
     pending: HashMap<u32, SyncSender<Reply>>,
     /// Set once the connection is down.
     closed: bool,
+    /// Why it went down, while no call has been told yet: the next call reports it, as a
+    /// libvirt client that finds the broken socket on its next call would; calls after
+    /// that get "client socket is closed".
+    unreported: Option<Error>,
 }
 
 struct Shared {
@@ -100,6 +104,9 @@ impl Shared {
                 return;
             }
             st.closed = true;
+            if st.pending.is_empty() {
+                st.unreported = Some(why.clone());
+            }
             std::mem::take(&mut st.pending)
         };
         for (_, tx) in pending {
@@ -128,12 +135,15 @@ impl Shared {
                 Error::system(ErrorDomain::RPC, format!("Cannot recv data{extra}"), &e)
             }
             FrameError::Truncated { .. } => eof(&extra),
+            // libvirt counts the packet without its length word.
             FrameError::Length(rvirt_rpc::packet::LengthError::TooLong(n)) => rpc(format!(
-                "packet {n} bytes received from server too large, want {MESSAGE_MAX}"
+                "packet {} bytes received from server too large, want {MESSAGE_MAX}",
+                n as usize - LEN_SIZE
             )),
             FrameError::Length(rvirt_rpc::packet::LengthError::TooShort(n)) => rpc(format!(
-                "packet {n} bytes received from server too small, want {}",
-                LEN_SIZE + rvirt_rpc::packet::HEADER_SIZE
+                "packet {} bytes received from server too small, want {}",
+                (n as usize).saturating_sub(LEN_SIZE),
+                rvirt_rpc::packet::HEADER_SIZE
             )),
             FrameError::Header(_) => rpc("Unable to decode message header"),
         }
@@ -366,7 +376,7 @@ impl Client {
         {
             let mut st = lock(&self.shared.state);
             if st.closed {
-                return Err(closed_error());
+                return Err(st.unreported.take().unwrap_or_else(closed_error));
             }
             st.pending.insert(serial, tx);
         }

@@ -269,6 +269,10 @@ pub async fn handshake(
             Some(rustls::Error::InvalidCertificate(_)) => {
                 auth_failed("Failed to verify peer's certificate".to_string())
             }
+            // The peer hung up mid-handshake; worded as GnuTLS words it for libvirt.
+            _ if e.kind() == std::io::ErrorKind::UnexpectedEof => auth_failed(
+                "TLS handshake failed The TLS connection was non-properly terminated.".to_string(),
+            ),
             _ => auth_failed(format!("TLS handshake failed {e}")),
         }
     })?;
