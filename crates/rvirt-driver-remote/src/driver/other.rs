@@ -44,6 +44,39 @@ impl InterfaceDriver for Remote {
             .call::<InterfaceIsActive>(InterfaceIsActiveArgs { iface: iface(i) })?
             .active))
     }
+    fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {
+        Ok(iface_ref(
+            self.call::<InterfaceDefineXml>(InterfaceDefineXmlArgs {
+                xml: xml.to_string(),
+                flags,
+            })?
+            .iface,
+        ))
+    }
+    fn interface_undefine(&self, i: &InterfaceRef) -> Result<()> {
+        self.call::<InterfaceUndefine>(InterfaceUndefineArgs { iface: iface(i) })
+    }
+    fn interface_create(&self, i: &InterfaceRef, flags: u32) -> Result<()> {
+        self.call::<InterfaceCreate>(InterfaceCreateArgs {
+            iface: iface(i),
+            flags,
+        })
+    }
+    fn interface_destroy(&self, i: &InterfaceRef, flags: u32) -> Result<()> {
+        self.call::<InterfaceDestroy>(InterfaceDestroyArgs {
+            iface: iface(i),
+            flags,
+        })
+    }
+    fn interface_change_begin(&self, flags: u32) -> Result<()> {
+        self.call::<InterfaceChangeBegin>(InterfaceChangeBeginArgs { flags })
+    }
+    fn interface_change_commit(&self, flags: u32) -> Result<()> {
+        self.call::<InterfaceChangeCommit>(InterfaceChangeCommitArgs { flags })
+    }
+    fn interface_change_rollback(&self, flags: u32) -> Result<()> {
+        self.call::<InterfaceChangeRollback>(InterfaceChangeRollbackArgs { flags })
+    }
 }
 
 impl NodeDeviceDriver for Remote {

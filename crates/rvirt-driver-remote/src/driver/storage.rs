@@ -226,6 +226,35 @@ impl StorageDriver for Remote {
             flags,
         })
     }
+    fn connect_find_storage_pool_sources(
+        &self,
+        kind: &str,
+        src_spec: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        Ok(self
+            .call::<ConnectFindStoragePoolSources>(ConnectFindStoragePoolSourcesArgs {
+                r#type: kind.to_string(),
+                src_spec: src_spec.map(str::to_string),
+                flags,
+            })?
+            .xml)
+    }
+    fn storage_vol_wipe(&self, v: &StorageVolRef, flags: u32) -> Result<()> {
+        self.call::<StorageVolWipe>(StorageVolWipeArgs { vol: vol(v), flags })
+    }
+    fn storage_vol_wipe_pattern(
+        &self,
+        v: &StorageVolRef,
+        algorithm: u32,
+        flags: u32,
+    ) -> Result<()> {
+        self.call::<StorageVolWipePattern>(StorageVolWipePatternArgs {
+            vol: vol(v),
+            algorithm,
+            flags,
+        })
+    }
     fn storage_pool_event_register_any(
         &self,
         p: Option<&StoragePoolRef>,
