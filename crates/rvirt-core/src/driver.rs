@@ -607,6 +607,9 @@ pub trait SecretDriver: Send + Sync {
     fn secret_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<SecretRef> {
         unsupported!("virSecretLookupByUUID")
     }
+    fn secret_define_xml(&self, xml: &str, flags: u32) -> Result<SecretRef> {
+        unsupported!("virSecretDefineXML")
+    }
 }
 
 /// Network filters: libvirt's `virNWFilterDriver`.
@@ -617,5 +620,11 @@ pub trait NWFilterDriver: Send + Sync {
     }
     fn nwfilter_lookup_by_name(&self, name: &str) -> Result<NWFilterRef> {
         unsupported!("virNWFilterLookupByName")
+    }
+    fn nwfilter_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<NWFilterRef> {
+        unsupported!("virNWFilterLookupByUUID")
+    }
+    fn nwfilter_define_xml(&self, xml: &str, flags: u32) -> Result<NWFilterRef> {
+        unsupported!("virNWFilterDefineXML")
     }
 }

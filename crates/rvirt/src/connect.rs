@@ -717,8 +717,9 @@ impl Connect {
         self.node_device_names("virNodeListDevices", cap, max, flags)
     }
 
-    /// A device matches a capability name when the name is one of its capabilities as
-    /// `virNodeDeviceListCaps` reports them; an unknown name matches nothing.
+    /// A capability name selects the devices the list-all call returns for the matching
+    /// capability filter bit, so nested capabilities (`fc_host`, `vports`) count as they do
+    /// in libvirt; a name that is no capability type matches nothing.
     fn node_device_names(
         &self,
         function: &str,
@@ -734,20 +735,18 @@ impl Connect {
             ));
         }
         let d = self.nodedev(function)?;
-        let mut names = Vec::new();
-        for r in d.connect_list_all_node_devices(0)? {
-            if names.len() >= max.max(0) as usize {
-                break;
-            }
-            let keep = match cap {
-                None => true,
-                Some(c) => d.node_device_list_caps(&r)?.iter().any(|x| x == c),
-            };
-            if keep {
-                names.push(r.name);
-            }
-        }
-        Ok(names)
+        let filter = match cap {
+            None => 0,
+            Some(c) => match NODE_DEVICE_CAP_TYPES.iter().position(|t| *t == c) {
+                Some(bit) => 1u32 << bit,
+                None => return Ok(Vec::new()),
+            },
+        };
+        Ok(d.connect_list_all_node_devices(filter)?
+            .into_iter()
+            .take(max.max(0) as usize)
+            .map(|r| r.name)
+            .collect())
     }
 
     pub(crate) fn secret_driver(
@@ -835,6 +834,33 @@ impl Connect {
     }
 }
 
+/// `virNodeDevCapType` names in enum order; bit N of `virConnectListAllNodeDevices`'s
+/// capability filter selects type N.
+const NODE_DEVICE_CAP_TYPES: [&str; 22] = [
+    "system",
+    "pci",
+    "usb_device",
+    "usb",
+    "net",
+    "scsi_host",
+    "scsi_target",
+    "scsi",
+    "storage",
+    "fc_host",
+    "vports",
+    "scsi_generic",
+    "drm",
+    "mdev_types",
+    "mdev",
+    "ccw",
+    "css",
+    "vdpa",
+    "ap_card",
+    "ap_queue",
+    "ap_matrix",
+    "vpd",
+];
+
 /// libvirt's check of a count argument of the public API.
 fn non_negative(v: i32, arg: &str, function: &str, domain: ErrorDomain) -> Result<()> {
     if v < 0 {
@@ -898,5 +924,35 @@ impl Connect {
     pub fn secret_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<rvirt_core::SecretRef> {
         self.secret_driver("virSecretLookupByUUID")?
             .secret_lookup_by_uuid(uuid)
+    }
+}
+
+/// Secret definition and network filter lookups.
+impl Connect {
+    pub fn secret_define_xml(&self, xml: &str, flags: u32) -> Result<rvirt_core::SecretRef> {
+        self.writable("virSecretDefineXML", ErrorDomain::SECRET)?;
+        self.secret_driver("virSecretDefineXML")?
+            .secret_define_xml(xml, flags)
+    }
+
+    pub fn nwfilter_lookup_by_name(&self, name: &str) -> Result<rvirt_core::NWFilterRef> {
+        self.nwfilter_driver("virNWFilterLookupByName")?
+            .nwfilter_lookup_by_name(name)
+    }
+
+    pub fn nwfilter_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<rvirt_core::NWFilterRef> {
+        self.nwfilter_driver("virNWFilterLookupByUUID")?
+            .nwfilter_lookup_by_uuid(uuid)
+    }
+
+    /// `virNWFilterDefineXML` (`flags` 0) or `virNWFilterDefineXMLFlags`.
+    pub fn nwfilter_define_xml(&self, xml: &str, flags: u32) -> Result<rvirt_core::NWFilterRef> {
+        let f = if flags == 0 {
+            "virNWFilterDefineXML"
+        } else {
+            "virNWFilterDefineXMLFlags"
+        };
+        self.writable(f, ErrorDomain::NWFILTER)?;
+        self.nwfilter_driver(f)?.nwfilter_define_xml(xml, flags)
     }
 }

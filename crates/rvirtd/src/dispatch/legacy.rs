@@ -10,7 +10,7 @@ use super::convert::{check_list_max, list_all, nwfilter_out, secret_out};
 use super::Table;
 use rvirt_rpc::packet::program;
 use rvirt_rpc::protocol::remote::*;
-use rvirt_rpc::protocol::types::{Net, NodeDev, Secret, Vol};
+use rvirt_rpc::protocol::types::{Net, NodeDev, NwFilter, Secret, Vol};
 use rvirt_rpc::protocol::Procedure;
 use uuid::Uuid;
 
@@ -119,6 +119,49 @@ rvirt_rpc::xdr_struct! {
     }
 }
 
+rvirt_rpc::xdr_struct! {
+    /// `remote_secret_define_xml_args`.
+    pub struct SecretDefineXmlArgs {
+        pub xml: String,
+        pub flags: u32,
+    }
+}
+
+rvirt_rpc::xdr_struct! {
+    /// `remote_secret_define_xml_ret`.
+    pub struct SecretDefineXmlRet {
+        pub secret: Secret,
+    }
+}
+
+rvirt_rpc::xdr_struct! {
+    /// `remote_nwfilter_lookup_by_name_args`.
+    pub struct NwfilterLookupByNameArgs {
+        pub name: String,
+    }
+}
+
+rvirt_rpc::xdr_struct! {
+    /// `remote_nwfilter_lookup_by_uuid_args`.
+    pub struct NwfilterLookupByUuidArgs {
+        pub uuid: Uuid,
+    }
+}
+
+rvirt_rpc::xdr_struct! {
+    /// `remote_nwfilter_define_xml_args`.
+    pub struct NwfilterDefineXmlArgs {
+        pub xml: String,
+    }
+}
+
+rvirt_rpc::xdr_struct! {
+    /// The reply of the nwfilter lookups and definition: `{ nwfilter }`.
+    pub struct NwfilterRet {
+        pub nwfilter: NwFilter,
+    }
+}
+
 macro_rules! procedure {
     ($name:ident = $num:literal, $args:ty => $ret:ty, $high:literal) => {
         #[doc = concat!("REMOTE procedure ", stringify!($num), ".")]
@@ -139,8 +182,12 @@ procedure!(NodeDeviceDestroy = 124, NodeDeviceDestroyArgs => (), true);
 procedure!(ConnectNumOfSecrets = 139, () => NumRet, true);
 procedure!(ConnectListSecrets = 140, ListSecretsArgs => ListSecretsRet, true);
 procedure!(SecretLookupByUuid = 141, SecretLookupByUuidArgs => SecretLookupByUuidRet, true);
+procedure!(SecretDefineXml = 142, SecretDefineXmlArgs => SecretDefineXmlRet, true);
+procedure!(NwfilterLookupByName = 175, NwfilterLookupByNameArgs => NwfilterRet, true);
+procedure!(NwfilterLookupByUuid = 176, NwfilterLookupByUuidArgs => NwfilterRet, true);
 procedure!(ConnectNumOfNwfilters = 178, () => NumRet, true);
 procedure!(ConnectListNwfilters = 179, ListNwfiltersArgs => ListNwfiltersRet, true);
+procedure!(NwfilterDefineXml = 180, NwfilterDefineXmlArgs => NwfilterRet, true);
 procedure!(NetworkUpdate = 291, NetworkUpdateArgs => (), true);
 procedure!(StorageVolGetInfoFlags = 378, StorageVolGetInfoFlagsArgs => StorageVolGetInfoFlagsRet, true);
 
@@ -169,6 +216,26 @@ pub fn register(t: &mut Table) {
     t.add::<SecretLookupByUuid>(|c, a| {
         Ok(SecretLookupByUuidRet {
             secret: secret_out(&c.conn()?.secret_lookup_by_uuid(&a.uuid)?),
+        })
+    });
+    t.add::<SecretDefineXml>(|c, a| {
+        Ok(SecretDefineXmlRet {
+            secret: secret_out(&c.conn()?.secret_define_xml(&a.xml, a.flags)?),
+        })
+    });
+    t.add::<NwfilterLookupByName>(|c, a| {
+        Ok(NwfilterRet {
+            nwfilter: nwfilter_out(&c.conn()?.nwfilter_lookup_by_name(&a.name)?),
+        })
+    });
+    t.add::<NwfilterLookupByUuid>(|c, a| {
+        Ok(NwfilterRet {
+            nwfilter: nwfilter_out(&c.conn()?.nwfilter_lookup_by_uuid(&a.uuid)?),
+        })
+    });
+    t.add::<NwfilterDefineXml>(|c, a| {
+        Ok(NwfilterRet {
+            nwfilter: nwfilter_out(&c.conn()?.nwfilter_define_xml(&a.xml, 0)?),
         })
     });
     t.add::<ConnectListAllNwfilters>(|c, a| {
