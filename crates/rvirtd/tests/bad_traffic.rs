@@ -211,6 +211,9 @@ fn scenarios() -> Vec<(&'static str, bool, Scenario)> {
         ("unknown program", true, |c| {
             c.exchange(0x1234_5678, 1, 1, 0, 0, &[], Duration::from_secs(5))
         }),
+        ("unknown program with the high bit set", true, |c| {
+            c.exchange(0x8000_0001, 1, 1, 0, 0, &[], Duration::from_secs(5))
+        }),
         ("wrong version", true, |c| {
             c.exchange(
                 program::REMOTE,
@@ -246,6 +249,45 @@ fn scenarios() -> Vec<(&'static str, bool, Scenario)> {
                 &[],
                 Duration::from_secs(5),
             )
+        }),
+        ("status -1 in a call", true, |c| {
+            c.exchange(
+                program::REMOTE,
+                1,
+                CONNECT_GET_TYPE,
+                0,
+                -1,
+                &[],
+                Duration::from_secs(5),
+            )
+        }),
+        ("unknown procedure with a bad status", true, |c| {
+            c.exchange(program::REMOTE, 1, 9999, 0, 1, &[], Duration::from_secs(5))
+        }),
+        ("call with fds but none sent", true, |c| {
+            c.exchange(
+                program::REMOTE,
+                1,
+                CONNECT_GET_TYPE,
+                MsgType::CallWithFds as i32,
+                0,
+                &[0, 0, 0, 0],
+                Duration::from_secs(5),
+            )
+        }),
+        ("stream data with no stream", true, |c| {
+            c.exchange(
+                program::REMOTE,
+                1,
+                CONNECT_GET_TYPE,
+                3,
+                2,
+                &[1, 2, 3, 4],
+                Duration::from_secs(2),
+            )
+        }),
+        ("keepalive ping as a call", true, |c| {
+            c.exchange(program::KEEPALIVE, 1, 1, 0, 0, &[], Duration::from_secs(2))
         }),
         ("message type 9", true, |c| {
             c.exchange(

@@ -232,22 +232,6 @@ struct Result_ {
     report: String,
 }
 
-/// The procedure numbers rvirtd answered "unknown procedure" for, by name.
-fn unknown_procedures(text: &str, into: &mut BTreeMap<String, usize>) {
-    let mut rest = text;
-    while let Some(i) = rest.find("unknown procedure: ") {
-        let after = &rest[i + "unknown procedure: ".len()..];
-        let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if let Ok(n) = digits.parse::<i32>() {
-            let name = rvirt_rpc::names::remote_procedure_name(n)
-                .map(|s| format!("{n} {s}"))
-                .unwrap_or_else(|| n.to_string());
-            *into.entry(name).or_default() += 1;
-        }
-        rest = &after[digits.len()..];
-    }
-}
-
 #[test]
 fn virsh_cases_match_real_libvirtd() {
     if let Some(why) = common::libvirtd_unavailable() {
@@ -319,7 +303,7 @@ fn virsh_cases_match_real_libvirtd() {
                             diff(&want.stderr, &got.stderr)
                         ));
                         if let Ok(mut u) = unknown.lock() {
-                            unknown_procedures(&got.stderr, &mut u);
+                            common::unknown_procedures(&got.stderr, &mut u);
                         }
                     }
                     if want.rc != got.rc {

@@ -493,3 +493,19 @@ pub fn diff(left: &str, right: &str) -> String {
     }
     out
 }
+
+/// The procedure numbers rvirtd answered "unknown procedure" for, by name.
+pub fn unknown_procedures(text: &str, into: &mut std::collections::BTreeMap<String, usize>) {
+    let mut rest = text;
+    while let Some(i) = rest.find("unknown procedure: ") {
+        let after = &rest[i + "unknown procedure: ".len()..];
+        let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if let Ok(n) = digits.parse::<i32>() {
+            let name = rvirt_rpc::names::remote_procedure_name(n)
+                .map(|s| format!("{n} {s}"))
+                .unwrap_or_else(|| n.to_string());
+            *into.entry(name).or_default() += 1;
+        }
+        rest = &after[digits.len()..];
+    }
+}
