@@ -945,14 +945,19 @@ impl Connect {
             .nwfilter_lookup_by_uuid(uuid)
     }
 
-    /// `virNWFilterDefineXML` (`flags` 0) or `virNWFilterDefineXMLFlags`.
-    pub fn nwfilter_define_xml(&self, xml: &str, flags: u32) -> Result<rvirt_core::NWFilterRef> {
-        let f = if flags == 0 {
-            "virNWFilterDefineXML"
-        } else {
-            "virNWFilterDefineXMLFlags"
-        };
-        self.writable(f, ErrorDomain::NWFILTER)?;
-        self.nwfilter_driver(f)?.nwfilter_define_xml(xml, flags)
+    pub fn nwfilter_define_xml(&self, xml: &str) -> Result<rvirt_core::NWFilterRef> {
+        self.writable("virNWFilterDefineXML", ErrorDomain::NWFILTER)?;
+        self.nwfilter_driver("virNWFilterDefineXML")?
+            .nwfilter_define_xml(xml, 0)
+    }
+
+    pub fn nwfilter_define_xml_flags(
+        &self,
+        xml: &str,
+        flags: u32,
+    ) -> Result<rvirt_core::NWFilterRef> {
+        self.writable("virNWFilterDefineXMLFlags", ErrorDomain::NWFILTER)?;
+        self.nwfilter_driver("virNWFilterDefineXMLFlags")?
+            .nwfilter_define_xml(xml, flags)
     }
 }

@@ -198,6 +198,7 @@ struct Case {
 const SECRET_XML: &str =
     "<secret ephemeral='no' private='no'><usage type='ceph'><name>x</name></usage></secret>\n";
 const FILTER_XML: &str = "<filter name='f1'><rule action='accept' direction='in'/></filter>\n";
+const UPLOAD: &str = "hello\n";
 
 #[test]
 fn node_device_interface_secret_and_nwfilter_commands() {
@@ -209,6 +210,7 @@ fn node_device_interface_secret_and_nwfilter_commands() {
         .unwrap_or_else(|e| panic!("secret.xml: {e}"));
     std::fs::write(work.path().join("filter.xml"), FILTER_XML)
         .unwrap_or_else(|e| panic!("filter.xml: {e}"));
+    std::fs::write(work.path().join("up.bin"), UPLOAD).unwrap_or_else(|e| panic!("up.bin: {e}"));
     let mut daemon = Rvirtd::start("objects-other");
     let mut failures = Vec::new();
     for case in CASES {
@@ -503,6 +505,103 @@ error: this function is not supported by the connection driver: virNWFilterDefin
 "#,
         stderr: r#""#,
         rc: 0,
+    },
+    Case {
+        cmd: "nodedev-detach scsi_host1",
+        stdout: r#"
+"#,
+        stderr: r#"error: Failed to detach device scsi_host1
+error: this function is not supported by the connection driver: virNodeDeviceDettach
+"#,
+        rc: 1,
+    },
+    Case {
+        cmd: "nodedev-reset scsi_host1",
+        stdout: r#"
+"#,
+        stderr: r#"error: Failed to reset device scsi_host1
+error: this function is not supported by the connection driver: virNodeDeviceReset
+"#,
+        rc: 1,
+    },
+    Case {
+        cmd: "nodedev-start scsi_host1",
+        stdout: r#"
+"#,
+        stderr: r#"error: Failed to start device scsi_host1
+error: this function is not supported by the connection driver: virNodeDeviceCreate
+"#,
+        rc: 1,
+    },
+    Case {
+        cmd: "nwfilter-define filter.xml --validate",
+        stdout: r#"
+"#,
+        stderr: r#"error: Failed to define network filter from filter.xml
+error: this function is not supported by the connection driver: virNWFilterDefineXMLFlags
+"#,
+        rc: 1,
+    },
+    Case {
+        cmd: "nwfilter-binding-list",
+        stdout: r#"
+"#,
+        stderr: r#"error: Failed to list network filter bindings
+error: this function is not supported by the connection driver: virConnectListAllNWFilterBindings
+"#,
+        rc: 1,
+    },
+    Case {
+        cmd: "secret-get-value 11111111-2222-3333-4444-555555555555",
+        stdout: r#"
+"#,
+        stderr: r#"error: failed to get secret '11111111-2222-3333-4444-555555555555'
+error: this function is not supported by the connection driver: virSecretLookupByUUID
+"#,
+        rc: 1,
+    },
+    Case {
+        cmd: "net-dhcp-leases default",
+        stdout: r#"
+"#,
+        stderr: r#"error: Failed to get leases info for default
+error: this function is not supported by the connection driver: virNetworkGetDHCPLeases
+"#,
+        rc: 1,
+    },
+    Case {
+        cmd: "net-port-list default",
+        stdout: r#"
+"#,
+        stderr: r#"error: this function is not supported by the connection driver: virNetworkListAllPorts
+"#,
+        rc: 1,
+    },
+    Case {
+        cmd: "pool-capabilities",
+        stdout: r#"
+"#,
+        stderr: r#"error: failed to get storage pool capabilities
+error: this function is not supported by the connection driver: virConnectGetStoragePoolCapabilities
+"#,
+        rc: 1,
+    },
+    Case {
+        cmd: "vol-create-as default-pool v1 10M; vol-upload v1 up.bin --pool default-pool; vol-wipe v1 --pool default-pool; vol-info v1 --pool default-pool --physical",
+        stdout: r#"Vol v1 created
+
+
+
+Name:           v1
+
+"#,
+        stderr: r#"error: cannot upload to volume v1
+error: this function is not supported by the connection driver: virStorageVolUpload
+error: Failed to wipe vol v1
+error: this function is not supported by the connection driver: virStorageVolWipe
+error: this function is not supported by the connection driver: virStorageVolGetInfoFlags
+"#,
+        rc: 1,
     },
 ];
 

@@ -1,6 +1,10 @@
 //! Secrets and network filters, plus the REMOTE procedures rvirt-rpc's table does not declare
 //! yet, declared here with libvirt's numbers and layouts so the daemon can serve them.
 //!
+//! Procedures of these object families that the public API has no call for are answered
+//! the way libvirt answers a driver without that entry point ("not supported", naming the
+//! public function), since no rvirt driver can implement them either.
+//!
 //! virsh asks for a list-all procedure first and, when the driver answers "not supported",
 //! falls back to the old count call; its error is the one the user sees. So the old calls must
 //! be served (with the driver's own answer) for `secret-list` and `nwfilter-list` to print
@@ -12,6 +16,7 @@ use rvirt_rpc::packet::program;
 use rvirt_rpc::protocol::remote::*;
 use rvirt_rpc::protocol::types::{Net, NodeDev, NwFilter, Secret, Vol};
 use rvirt_rpc::protocol::Procedure;
+use rvirt_rpc::xdr::{Reader, Writer, Xdr, XdrError};
 use uuid::Uuid;
 
 /// `REMOTE_SECRET_LIST_MAX`.
@@ -162,6 +167,55 @@ rvirt_rpc::xdr_struct! {
     }
 }
 
+rvirt_rpc::xdr_struct! {
+    /// `remote_nwfilter_define_xml_flags_args`.
+    pub struct NwfilterDefineXmlFlagsArgs {
+        pub xml: String,
+        pub flags: u32,
+    }
+}
+
+/// The arguments of a procedure answered without looking at them.
+pub struct Ignored;
+
+impl Xdr for Ignored {
+    fn encode(&self, _w: &mut Writer) {}
+    fn decode(r: &mut Reader<'_>) -> Result<Self, XdrError> {
+        let n = r.remaining();
+        r.fixed(n - n % 4)?;
+        Ok(Ignored)
+    }
+    const MIN_SIZE: usize = 0;
+}
+
+/// Procedure `N`, answered "not supported".
+pub struct Unsupported<const N: i32>;
+
+impl<const N: i32> Procedure for Unsupported<N> {
+    const PROG: u32 = program::REMOTE;
+    const NUM: i32 = N;
+    const NAME: &'static str = "Unsupported";
+    const HIGH_PRIORITY: bool = false;
+    type Args = Ignored;
+    type Ret = ();
+}
+
+/// Registers "not supported" answers, each naming its public function, for procedures no
+/// other module serves (a handler registered before keeps its place).
+macro_rules! unsupported {
+    ($t:expr, $domain:ident; $($num:literal => $function:literal,)*) => {
+        $(
+            if !$t.handlers.contains_key(&(program::REMOTE, $num)) {
+                $t.add::<Unsupported<$num>>(|_, _| {
+                    let mut e = rvirt::Error::no_support($function);
+                    e.domain = rvirt::ErrorDomain::$domain;
+                    Err(e)
+                });
+            }
+        )*
+    };
+}
+
 macro_rules! procedure {
     ($name:ident = $num:literal, $args:ty => $ret:ty, $high:literal) => {
         #[doc = concat!("REMOTE procedure ", stringify!($num), ".")]
@@ -188,6 +242,7 @@ procedure!(NwfilterLookupByUuid = 176, NwfilterLookupByUuidArgs => NwfilterRet, 
 procedure!(ConnectNumOfNwfilters = 178, () => NumRet, true);
 procedure!(ConnectListNwfilters = 179, ListNwfiltersArgs => ListNwfiltersRet, true);
 procedure!(NwfilterDefineXml = 180, NwfilterDefineXmlArgs => NwfilterRet, true);
+procedure!(NwfilterDefineXmlFlags = 431, NwfilterDefineXmlFlagsArgs => NwfilterRet, true);
 procedure!(NetworkUpdate = 291, NetworkUpdateArgs => (), true);
 procedure!(StorageVolGetInfoFlags = 378, StorageVolGetInfoFlagsArgs => StorageVolGetInfoFlagsRet, true);
 
@@ -235,7 +290,12 @@ pub fn register(t: &mut Table) {
     });
     t.add::<NwfilterDefineXml>(|c, a| {
         Ok(NwfilterRet {
-            nwfilter: nwfilter_out(&c.conn()?.nwfilter_define_xml(&a.xml, 0)?),
+            nwfilter: nwfilter_out(&c.conn()?.nwfilter_define_xml(&a.xml)?),
+        })
+    });
+    t.add::<NwfilterDefineXmlFlags>(|c, a| {
+        Ok(NwfilterRet {
+            nwfilter: nwfilter_out(&c.conn()?.nwfilter_define_xml_flags(&a.xml, a.flags)?),
         })
     });
     t.add::<ConnectListAllNwfilters>(|c, a| {
@@ -259,4 +319,54 @@ pub fn register(t: &mut Table) {
             names: c.conn()?.list_nwfilters(a.maxnames)?,
         })
     });
+    register_unsupported(t);
+}
+
+fn register_unsupported(t: &mut Table) {
+    unsupported!(t, NODEDEV;
+        118 => "virNodeDeviceDettach",
+        119 => "virNodeDeviceReAttach",
+        120 => "virNodeDeviceReset",
+        297 => "virNodeDeviceLookupSCSIHostByWWN",
+        301 => "virNodeDeviceDetachFlags",
+        428 => "virNodeDeviceDefineXML",
+        429 => "virNodeDeviceUndefine",
+        430 => "virNodeDeviceCreate",
+        433 => "virNodeDeviceGetAutostart",
+        434 => "virNodeDeviceSetAutostart",
+        435 => "virNodeDeviceIsPersistent",
+        436 => "virNodeDeviceIsActive",
+    );
+    unsupported!(t, SECRET;
+        143 => "virSecretGetXMLDesc",
+        144 => "virSecretSetValue",
+        145 => "virSecretGetValue",
+        146 => "virSecretUndefine",
+        147 => "virSecretLookupByUsage",
+    );
+    unsupported!(t, NWFILTER;
+        177 => "virNWFilterGetXMLDesc",
+        181 => "virNWFilterUndefine",
+        397 => "virNWFilterBindingLookupByPortDev",
+        398 => "virNWFilterBindingGetXMLDesc",
+        399 => "virNWFilterBindingCreateXML",
+        400 => "virNWFilterBindingDelete",
+        401 => "virConnectListAllNWFilterBindings",
+    );
+    unsupported!(t, NETWORK;
+        341 => "virNetworkGetDHCPLeases",
+        404 => "virNetworkListAllPorts",
+        405 => "virNetworkPortLookupByUUID",
+        406 => "virNetworkPortCreateXML",
+        407 => "virNetworkPortGetParameters",
+        408 => "virNetworkPortSetParameters",
+        409 => "virNetworkPortGetXMLDesc",
+        410 => "virNetworkPortDelete",
+    );
+    unsupported!(t, STORAGE;
+        208 => "virStorageVolUpload",
+        209 => "virStorageVolDownload",
+        391 => "virStoragePoolLookupByTargetPath",
+        403 => "virConnectGetStoragePoolCapabilities",
+    );
 }
