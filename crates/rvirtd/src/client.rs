@@ -7,15 +7,33 @@ use rvirt_rpc::packet::{encode_packet, keepalive, program, Header, MsgType, Stat
 use rvirt_rpc::protocol::types::RemoteError;
 use rvirt_rpc::transport::{read_packet, FrameError};
 use rvirt_rpc::xdr;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
-/// How many packets may wait for the writer before events are dropped for a client that
-/// does not read.
+/// How many unsolicited packets (events, pings) may wait for the writer before further
+/// events are dropped for a client that does not read.
 const OUT_QUEUE: usize = 4096;
+
+/// How long the replies of a client that went away (or half-closed) may take to drain
+/// before its connection is torn down regardless.
+const DRAIN_GRACE: Duration = Duration::from_secs(5);
+
+/// A packet waiting for the writer.
+struct Outgoing {
+    bytes: Vec<u8>,
+    /// For a reply: the client's request slot, given back only once the reply is written,
+    /// so a client that does not read its replies stops being read (as libvirt does)
+    /// instead of piling replies up in memory.
+    permit: Option<OwnedSemaphorePermit>,
+    /// Counted against `OUT_QUEUE` (events and pings).
+    unsolicited: bool,
+}
+
+/// Read buffer per client: room for many small calls at once.
+const READ_BUFFER: usize = 16 * 1024;
 
 /// An event registration a client holds, so it can be undone when the client leaves.
 #[derive(Clone, Debug)]
@@ -36,13 +54,20 @@ pub struct ClientCtx {
     /// Whether the transport is one libvirt calls secure (UNIX, TLS, SSH).
     pub secure: bool,
     conn: Mutex<Option<rvirt::Connect>>,
-    out: mpsc::Sender<Vec<u8>>,
+    /// Unbounded: replies are bounded by the request slots they hold, unsolicited packets
+    /// by `queued`.
+    out: mpsc::UnboundedSender<Outgoing>,
+    /// Unsolicited packets queued and not yet written.
+    queued: AtomicUsize,
     pub registrations: Mutex<Vec<Registration>>,
     pub keepalive: AtomicBool,
     pub close_callback: AtomicBool,
     last_rx: AtomicU64,
     pings_unanswered: AtomicU32,
     started: Instant,
+    /// Set to drop the client (a dead peer that stopped answering pings); the reader, the
+    /// writer and any write in progress all stop on it.
+    kill: watch::Sender<bool>,
 }
 
 impl ClientCtx {
@@ -50,11 +75,12 @@ impl ClientCtx {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The client's open hypervisor connection, or libvirt's "connection not open".
+    /// The client's open hypervisor connection, or libvirt's "hypervisor connection not
+    /// open".
     pub fn conn(&self) -> rvirt::Result<rvirt::Connect> {
-        self.lock_conn()
-            .clone()
-            .ok_or_else(|| rvirt::Error::internal(rvirt::ErrorDomain::RPC, "connection not open"))
+        self.lock_conn().clone().ok_or_else(|| {
+            rvirt::Error::internal(rvirt::ErrorDomain::RPC, "hypervisor connection not open")
+        })
     }
 
     pub fn has_conn(&self) -> bool {
@@ -68,12 +94,46 @@ impl ClientCtx {
     /// Queues an event message for the client; dropped if its queue is full.
     pub fn send_event(&self, prog: u32, proc_: i32, body: Vec<u8>) {
         let h = Header::new(prog, proc_, MsgType::Message, 1, Status::Ok);
-        let _ = self.out.try_send(encode_packet(&h, &body));
+        self.send_unsolicited(encode_packet(&h, &body));
     }
 
-    /// Queues a packet that must not be dropped (a reply), waiting for room.
-    pub fn send_blocking(&self, bytes: Vec<u8>) {
-        let _ = self.out.blocking_send(bytes);
+    /// Queues an event or ping unless `OUT_QUEUE` of them already wait.
+    fn send_unsolicited(&self, bytes: Vec<u8>) {
+        if self.queued.fetch_add(1, Ordering::AcqRel) >= OUT_QUEUE {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            return;
+        }
+        let item = Outgoing {
+            bytes,
+            permit: None,
+            unsolicited: true,
+        };
+        if self.out.send(item).is_err() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Queues a reply; its request slot is released once it is written (or dropped with
+    /// the connection). Never blocks, so a worker thread never waits on a slow client.
+    fn send_reply(&self, bytes: Vec<u8>, permit: OwnedSemaphorePermit) {
+        let _ = self.out.send(Outgoing {
+            bytes,
+            permit: Some(permit),
+            unsolicited: false,
+        });
+    }
+
+    /// Drops the client.
+    fn kill(&self) {
+        self.kill.send_replace(true);
+    }
+
+    /// Resolves once the client is being dropped.
+    fn killed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.kill.subscribe();
+        async move {
+            let _ = rx.wait_for(|k| *k).await;
+        }
     }
 
     fn touch(&self) {
@@ -125,8 +185,13 @@ pub async fn serve<S>(
 ) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
-    let (mut rd, mut wr) = tokio::io::split(stream);
-    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(OUT_QUEUE);
+    let (rd, wr) = tokio::io::split(stream);
+    // Buffered so a packet usually costs one read system call, not two.
+    let mut rd = tokio::io::BufReader::with_capacity(READ_BUFFER, rd);
+    // Shared by the writer task (events, pool replies, pings) and the reader, which writes
+    // the replies of inline calls and protocol errors itself; the lock keeps packets whole.
+    let wr = Arc::new(tokio::sync::Mutex::new(wr));
+    let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
     let ctx = Arc::new(ClientCtx {
         id,
         readonly,
@@ -135,25 +200,56 @@ pub async fn serve<S>(
         secure,
         conn: Mutex::new(None),
         out: tx,
+        queued: AtomicUsize::new(0),
         registrations: Mutex::new(Vec::new()),
         keepalive: AtomicBool::new(false),
         close_callback: AtomicBool::new(false),
         last_rx: AtomicU64::new(0),
         pings_unanswered: AtomicU32::new(0),
         started: Instant::now(),
+        kill: watch::Sender::new(false),
     });
+    let writer_half = wr.clone();
+    let writer_ctx = Arc::downgrade(&ctx);
+    let writer_killed = ctx.killed();
     let writer = tokio::spawn(async move {
-        while let Some(bytes) = rx.recv().await {
-            if wr.write_all(&bytes).await.is_err() || wr.flush().await.is_err() {
-                break;
+        let drain = async {
+            while let Some(item) = rx.recv().await {
+                let ok = write_packet(&writer_half, &item.bytes).await;
+                if item.unsolicited {
+                    if let Some(c) = writer_ctx.upgrade() {
+                        c.queued.fetch_sub(1, Ordering::AcqRel);
+                    }
+                }
+                // The request slot of a reply is free once the reply is on its way.
+                drop(item.permit);
+                if !ok {
+                    break;
+                }
             }
+        };
+        tokio::select! {
+            _ = drain => {}
+            _ = writer_killed => {}
         }
-        let _ = wr.shutdown().await;
+        // Queued replies still hold request slots: dropping the queue frees them.
+        drop(rx);
+        let mut w = writer_half.lock().await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), w.shutdown()).await;
     });
     let keepalive = tokio::spawn(keepalive_task(ctx.clone(), limits.clone()));
+    // Calls whose replies are not written yet (libvirt's max_client_requests)...
     let in_flight = Arc::new(Semaphore::new(limits.max_client_requests));
+    // ...and calls still running on the worker pool, waited for before cleaning up.
+    let running = Arc::new(Semaphore::new(limits.max_client_requests));
+    let killed = ctx.killed();
+    tokio::pin!(killed);
     loop {
-        let pkt = match read_packet(&mut rd).await {
+        let next = tokio::select! {
+            r = read_packet(&mut rd) => r,
+            _ = &mut killed => break,
+        };
+        let pkt = match next {
             Ok(Some(p)) => p,
             Ok(None) => break,
             Err(FrameError::Io(_)) | Err(FrameError::Truncated { .. }) => break,
@@ -163,7 +259,8 @@ pub async fn serve<S>(
             }
         };
         ctx.touch();
-        let h = pkt.header;
+        let mut h = pkt.header;
+        let mut payload = pkt.payload;
         if h.prog == program::KEEPALIVE {
             if h.proc_ == keepalive::PING && h.kind == MsgType::Message as i32 {
                 let pong = Header::new(
@@ -173,7 +270,7 @@ pub async fn serve<S>(
                     0,
                     Status::Ok,
                 );
-                let _ = ctx.out.send(encode_packet(&pong, &[])).await;
+                ctx.send_unsolicited(encode_packet(&pong, &[]));
             }
             continue;
         }
@@ -189,44 +286,65 @@ pub async fn serve<S>(
             );
             continue;
         }
-        if h.prog != program::REMOTE && h.prog != program::QEMU {
-            let e = rpc_error(format!("unknown program 0x{:x}", h.prog));
-            let _ = ctx.out.send(error_reply(&h, &e)).await;
+        // Protocol errors are answered in line, so a client that sends them without
+        // reading the answers is simply not read any further.
+        let refuse = |e: rvirt::Error| error_reply(&h, &e);
+        let early = if !SERVED_PROGRAMS.contains(&h.prog) || h.vers != 1 {
+            // libvirt looks programs up by number and version together and prints both
+            // as signed decimals.
+            Some(refuse(rpc_error(format!(
+                "Cannot find program {} version {}",
+                h.prog as i32, h.vers as i32
+            ))))
+        } else if h.status != Status::Ok as i32 {
+            Some(refuse(rpc_error(format!(
+                "Unexpected message status {}",
+                h.status as u32
+            ))))
+        } else if h.kind == MsgType::CallWithFds as i32 {
+            // The payload starts with the number of descriptors passed beside it. None
+            // can be received on this transport; a call passing none is an ordinary call
+            // (and answered as one, as libvirt does).
+            match payload.get(..4).map(|b| [b[0], b[1], b[2], b[3]]) {
+                Some(n) if u32::from_be_bytes(n) == 0 => {
+                    payload.drain(..4);
+                    h.kind = MsgType::Call as i32;
+                    None
+                }
+                Some(_) => Some(refuse(rpc_error(
+                    "passing file descriptors is not supported by this daemon",
+                ))),
+                None => Some(refuse(rpc_error("Unable to decode number of FDs"))),
+            }
+        } else {
+            None
+        };
+        if let Some(reply) = early {
+            if !write_or_killed(&wr, &reply, &mut killed).await {
+                break;
+            }
             continue;
         }
-        if h.vers != 1 {
-            let e = rpc_error(format!(
-                "unsupported version {} of program 0x{:x}",
-                h.vers, h.prog
-            ));
-            let _ = ctx.out.send(error_reply(&h, &e)).await;
-            continue;
-        }
-        if h.status != Status::Ok as i32 {
-            let e = rpc_error(format!("unexpected status {} in a call", h.status));
-            let _ = ctx.out.send(error_reply(&h, &e)).await;
-            continue;
-        }
-        if h.kind == MsgType::CallWithFds as i32 {
-            let e = rpc_error("passing file descriptors is not supported by this daemon");
-            let _ = ctx.out.send(error_reply(&h, &e)).await;
-            continue;
-        }
-        // CONNECT_CLOSE is answered in order, after every earlier call of this client.
-        let permit = match in_flight.clone().acquire_owned().await {
-            Ok(p) => p,
-            Err(_) => break,
+        let permit = tokio::select! {
+            p = in_flight.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = &mut killed => break,
+        };
+        let Ok(run_permit) = running.clone().acquire_owned().await else {
+            break;
         };
         let (c, t) = (ctx.clone(), table.clone());
         tokio::task::spawn_blocking(move || {
-            let reply = t.dispatch(&c, &h, &pkt.payload);
-            c.send_blocking(reply);
-            drop(permit);
+            let reply = dispatch_guarded(&t, &c, &h, &payload);
+            c.send_reply(reply, permit);
+            drop(run_permit);
         });
     }
-    // Wait for calls still running so their replies and the registrations they made are
-    // accounted for, then clean up.
-    let _ = in_flight
+    // Wait for calls still running so the registrations they made are accounted for,
+    // then clean up.
+    let _ = running
         .acquire_many(limits.max_client_requests as u32)
         .await;
     let c = ctx.clone();
@@ -236,8 +354,71 @@ pub async fn serve<S>(
     })
     .await;
     keepalive.abort();
+    let _ = keepalive.await;
+    // Replies already queued may still drain to a client that only half-closed, but a
+    // client that does not read them must not keep its connection alive.
+    let stop = ctx.kill.clone();
     drop(ctx);
-    let _ = writer.await;
+    let mut writer = writer;
+    if tokio::time::timeout(DRAIN_GRACE, &mut writer)
+        .await
+        .is_err()
+    {
+        stop.send_replace(true);
+        if tokio::time::timeout(Duration::from_secs(2), &mut writer)
+            .await
+            .is_err()
+        {
+            writer.abort();
+        }
+    }
+}
+
+/// Programs whose calls the daemon dispatches (procedures it does not serve get libvirt's
+/// "unknown procedure" error); other programs get "Cannot find program".
+const SERVED_PROGRAMS: [u32; 3] = [program::REMOTE, program::QEMU, program::LXC];
+
+/// Runs a call, turning a panic in its handler into an internal error reply, so one bad
+/// handler costs one call, not the client's connection (and the daemon's client count).
+fn dispatch_guarded(table: &Table, ctx: &Arc<ClientCtx>, h: &Header, payload: &[u8]) -> Vec<u8> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        table.dispatch(ctx, h, payload)
+    })) {
+        Ok(reply) => reply,
+        Err(_) => {
+            tracing::error!(client = ctx.id, proc_ = h.proc_, "a call handler panicked");
+            error_reply(
+                h,
+                &rvirt::Error::internal(
+                    rvirt::ErrorDomain::RPC,
+                    format!("procedure {} failed unexpectedly", h.proc_),
+                ),
+            )
+        }
+    }
+}
+
+/// Writes one whole packet; false when the peer is gone.
+async fn write_packet<W: AsyncWrite + Unpin>(wr: &tokio::sync::Mutex<W>, bytes: &[u8]) -> bool {
+    let mut w = wr.lock().await;
+    w.write_all(bytes).await.is_ok() && w.flush().await.is_ok()
+}
+
+/// Writes a packet from the reader, giving up when the client is being dropped (a peer
+/// that stopped reading must not keep the reader waiting forever).
+async fn write_or_killed<W, K>(
+    wr: &tokio::sync::Mutex<W>,
+    bytes: &[u8],
+    killed: &mut std::pin::Pin<&mut K>,
+) -> bool
+where
+    W: AsyncWrite + Unpin,
+    K: std::future::Future<Output = ()>,
+{
+    tokio::select! {
+        ok = write_packet(wr, bytes) => ok,
+        _ = killed.as_mut() => false,
+    }
 }
 
 /// Sends a ping after each idle interval once the client asked for keepalive, and drops the
@@ -252,15 +433,16 @@ async fn keepalive_task(ctx: Arc<ClientCtx>, limits: Arc<Limits>) {
         if !ctx.keepalive.load(Ordering::Relaxed) {
             continue;
         }
-        let idle = ctx.started.elapsed().as_millis() as u64 - ctx.last_rx.load(Ordering::Relaxed);
+        // The reader may record a packet between the two reads: never underflow.
+        let idle = (ctx.started.elapsed().as_millis() as u64)
+            .saturating_sub(ctx.last_rx.load(Ordering::Relaxed));
         if idle < interval.as_millis() as u64 {
             continue;
         }
         let n = ctx.pings_unanswered.fetch_add(1, Ordering::Relaxed);
         if limits.keepalive_count > 0 && n >= limits.keepalive_count {
             tracing::info!(client = ctx.id, "no keepalive response, closing");
-            // Closing the queue ends the writer; the reader then sees the socket go away.
-            let _ = ctx.out.try_send(Vec::new());
+            ctx.kill();
             return;
         }
         let ping = Header::new(
@@ -270,6 +452,6 @@ async fn keepalive_task(ctx: Arc<ClientCtx>, limits: Arc<Limits>) {
             0,
             Status::Ok,
         );
-        let _ = ctx.out.try_send(encode_packet(&ping, &[]));
+        ctx.send_unsolicited(encode_packet(&ping, &[]));
     }
 }

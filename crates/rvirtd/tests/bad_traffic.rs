@@ -12,8 +12,11 @@ mod common;
 
 use common::{Libvirtd, Rvirtd};
 use rvirt_rpc::packet::{encode_packet, program, Header, MsgType, Status, MESSAGE_MAX};
-use rvirt_rpc::protocol::remote::{ConnectOpenArgs, DomainLookupByNameArgs};
-use rvirt_rpc::protocol::types::RemoteError;
+use rvirt_rpc::protocol::remote::{
+    ConnectOpenArgs, ConnectSupportsFeatureArgs, DomainHasManagedSaveImageArgs,
+    DomainLookupByNameArgs,
+};
+use rvirt_rpc::protocol::types::{Dom, RemoteError};
 use rvirt_rpc::xdr;
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
@@ -24,7 +27,11 @@ const CONNECT_OPEN: i32 = 1;
 const CONNECT_CLOSE: i32 = 2;
 const CONNECT_GET_TYPE: i32 = 3;
 const DOMAIN_LOOKUP_BY_NAME: i32 = 23;
+const CONNECT_SUPPORTS_FEATURE: i32 = 60;
+const DOMAIN_HAS_MANAGED_SAVE_IMAGE: i32 = 183;
 const CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: i32 = 316;
+/// `VIR_DRV_FEATURE_PROGRAM_KEEPALIVE`.
+const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
 
 /// A reply as seen by the raw client.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,11 +290,11 @@ fn scenarios() -> Vec<(&'static str, bool, Scenario)> {
                 3,
                 2,
                 &[1, 2, 3, 4],
-                Duration::from_secs(2),
+                Duration::from_secs(1),
             )
         }),
         ("keepalive ping as a call", true, |c| {
-            c.exchange(program::KEEPALIVE, 1, 1, 0, 0, &[], Duration::from_secs(2))
+            c.exchange(program::KEEPALIVE, 1, 1, 0, 0, &[], Duration::from_secs(1))
         }),
         ("message type 9", true, |c| {
             c.exchange(
@@ -297,7 +304,7 @@ fn scenarios() -> Vec<(&'static str, bool, Scenario)> {
                 9,
                 0,
                 &[],
-                Duration::from_secs(2),
+                Duration::from_secs(1),
             )
         }),
         ("reply sent by the client", true, |c| {
@@ -308,7 +315,7 @@ fn scenarios() -> Vec<(&'static str, bool, Scenario)> {
                 1,
                 0,
                 &[],
-                Duration::from_secs(2),
+                Duration::from_secs(1),
             )
         }),
         ("truncated arguments", true, |c| {
@@ -402,16 +409,21 @@ fn protocol_errors_are_answered_like_libvirtd() {
         if let Some(want) = &want {
             let (_, wseen, wafter) = &want[i];
             eprintln!("  libvirtd: {} / then {}", show(wseen), show(wafter));
-            if shape(seen) != shape(wseen) || shape(after) != shape(wafter) {
+            // Same error code and domain, same message, and the connection in the same
+            // state afterwards.
+            if seen != wseen || after != wafter {
+                let what = if shape(seen) == shape(wseen) && shape(after) == shape(wafter) {
+                    "message differs"
+                } else {
+                    "outcome differs"
+                };
                 diffs.push(format!(
-                    "{name}: rvirtd {} / {}, libvirtd {} / {}",
+                    "{name} ({what}):\n  rvirtd   {} / then {}\n  libvirtd {} / then {}",
                     show(seen),
                     show(after),
                     show(wseen),
                     show(wafter)
                 ));
-            } else if seen != wseen {
-                eprintln!("  (message differs only)");
             }
         }
     }
@@ -746,4 +758,181 @@ fn no_leak_over_many_connections() {
         "memory grows with connections: {rss0} -> {rss1} KiB"
     );
     rv.assert_healthy();
+}
+
+/// The arguments of a call the daemon runs on its worker pool (not in line), about the
+/// test driver's initial domain.
+fn pool_call_args() -> Vec<u8> {
+    xdr::to_bytes(&DomainHasManagedSaveImageArgs {
+        dom: Dom {
+            name: "test".into(),
+            uuid: uuid::Uuid::from_u128(0x6695eb01_f6a4_8304_79aa_97f2502e193f),
+            id: 1,
+        },
+        flags: 0,
+    })
+}
+
+/// Sends pool-dispatched calls without ever reading, until the daemon stops reading them
+/// (the socket buffers are full) or `limit` passes. Returns how many were sent.
+fn flood_without_reading(c: &mut Raw, limit: Duration) -> usize {
+    let args = pool_call_args();
+    let _ = c.s.set_nonblocking(true);
+    let start = Instant::now();
+    let mut sent = 0;
+    let mut pending: Vec<u8> = Vec::new();
+    while start.elapsed() < limit {
+        if pending.is_empty() {
+            let h = c.header(program::REMOTE, 1, DOMAIN_HAS_MANAGED_SAVE_IMAGE, 0, 0);
+            pending = encode_packet(&h, &args);
+        }
+        match c.s.write(&pending) {
+            Ok(n) => {
+                pending.drain(..n);
+                if pending.is_empty() {
+                    sent += 1;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                // Full for a moment, or for good: give the daemon a chance, then stop
+                // once nothing moves any more.
+                std::thread::sleep(Duration::from_millis(20));
+                match c.s.write(&pending) {
+                    Ok(n) => {
+                        pending.drain(..n);
+                        if pending.is_empty() {
+                            sent += 1;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    let _ = c.s.set_nonblocking(false);
+    sent
+}
+
+#[test]
+fn clients_that_never_read_do_not_starve_the_workers() {
+    // More clients, each with its full share of requests in flight, than the daemon has
+    // worker threads: none of them may hold a worker while its replies cannot be written.
+    let mut rv = Rvirtd::start_in(
+        "deaf",
+        Path::new("/"),
+        &["max_workers = 4", "max_client_requests = 5"],
+    );
+    let mut deaf = Vec::new();
+    for _ in 0..8 {
+        let mut c = Raw::connect(&rv.sock).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(c.open(), Seen::Ok(_)));
+        let sent = flood_without_reading(&mut c, Duration::from_secs(3));
+        deaf.push((c, sent));
+    }
+    eprintln!(
+        "calls sent by the deaf clients before the daemon stopped reading: {:?}",
+        deaf.iter().map(|(_, n)| *n).collect::<Vec<_>>()
+    );
+    let t = Instant::now();
+    let mut c = Raw::connect(&rv.sock).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(c.open(), Seen::Ok(_)));
+    let seen = c.exchange(
+        program::REMOTE,
+        1,
+        DOMAIN_HAS_MANAGED_SAVE_IMAGE,
+        0,
+        0,
+        &pool_call_args(),
+        Duration::from_secs(5),
+    );
+    assert!(
+        matches!(seen, Seen::Ok(_)),
+        "a worker-pool call of a normal client was not answered beside clients that do not \
+         read: {}",
+        show(&seen)
+    );
+    eprintln!(
+        "pool call beside 8 deaf clients answered in {:?}",
+        t.elapsed()
+    );
+    rv.assert_healthy();
+    drop(deaf);
+    assert_serves(&rv.sock, "deaf clients left");
+}
+
+/// Asks for keepalive (the daemon pings it from then on).
+fn enable_keepalive(c: &mut Raw) {
+    let args = xdr::to_bytes(&ConnectSupportsFeatureArgs {
+        feature: FEATURE_PROGRAM_KEEPALIVE,
+    });
+    assert!(matches!(
+        c.call(CONNECT_SUPPORTS_FEATURE, &args),
+        Seen::Ok(_)
+    ));
+}
+
+#[test]
+fn keepalive_drops_silent_and_stuck_clients() {
+    let mut rv = Rvirtd::start_in(
+        "keepalive",
+        Path::new("/"),
+        &["keepalive_interval = 1", "keepalive_count = 2"],
+    );
+    let base = settle_fds(&rv, None);
+    // A client that asked for keepalive and then never answers a ping.
+    let mut silent = Raw::connect(&rv.sock).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(silent.open(), Seen::Ok(_)));
+    enable_keepalive(&mut silent);
+    // A client that asked for keepalive, filled its socket with calls and never reads:
+    // the daemon cannot even write its pings, and must drop it all the same.
+    let mut stuck = Raw::connect(&rv.sock).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(stuck.open(), Seen::Ok(_)));
+    enable_keepalive(&mut stuck);
+    let sent = flood_without_reading(&mut stuck, Duration::from_secs(2));
+    eprintln!("the stuck client sent {sent} calls");
+    // A client that answers pings stays.
+    let mut alive = Raw::connect(&rv.sock).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(alive.open(), Seen::Ok(_)));
+    enable_keepalive(&mut alive);
+
+    let start = Instant::now();
+    let mut silent_closed = None;
+    let _ = silent.s.set_read_timeout(Some(Duration::from_millis(200)));
+    let _ = alive.s.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut pings = 0;
+    while start.elapsed() < Duration::from_secs(12) && silent_closed.is_none() {
+        // The silent client reads (so it sees pings and the close) but never answers.
+        match silent.read_packet() {
+            Ok(None) => silent_closed = Some(start.elapsed()),
+            Ok(Some((h, _))) if h.prog == program::KEEPALIVE => pings += 1,
+            _ => {}
+        }
+        // The live client answers every ping with a pong.
+        if let Ok(Some((h, _))) = alive.read_packet() {
+            if h.prog == program::KEEPALIVE && h.proc_ == 1 {
+                let pong = Header::new(program::KEEPALIVE, 2, MsgType::Message, 0, Status::Ok);
+                let _ = alive.send(&encode_packet(&pong, &[]));
+            }
+        }
+    }
+    eprintln!("silent client: {pings} pings, closed after {silent_closed:?}");
+    assert!(
+        silent_closed.is_some(),
+        "a client that never answered pings was not dropped"
+    );
+    // The stuck client's descriptor is given back although the client still holds its
+    // end open: the daemon gave up writing to it.
+    let after = settle_fds(&rv, Some(base + 1));
+    assert!(
+        after <= base + 1,
+        "the stuck client was not dropped: {base} -> {after} descriptors"
+    );
+    let _ = alive.s.set_read_timeout(Some(Duration::from_secs(10)));
+    assert!(
+        matches!(alive.lookup("test"), Seen::Ok(_)),
+        "the client answering pings was dropped"
+    );
+    rv.assert_healthy();
+    drop(stuck);
 }

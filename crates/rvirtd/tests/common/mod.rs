@@ -229,7 +229,11 @@ impl Rvirtd {
         let stderr_path = dir.path().join("rvirtd.stderr");
         let stderr = std::fs::File::create(&stderr_path)
             .unwrap_or_else(|e| panic!("{}: {e}", stderr_path.display()));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rvirtd"));
+        // RVIRTD_BIN runs the tests against another build (a release build, an older one).
+        let bin = std::env::var_os("RVIRTD_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_rvirtd")));
+        let mut cmd = Command::new(bin);
         cmd.arg("--root").arg(dir.path());
         if !conf.is_empty() {
             let conf_path = dir.path().join("rvirtd.conf");
