@@ -1,0 +1,138 @@
+//! Fuzz target: bytes as they arrive on a daemon's socket. The length word is checked,
+//! the packet is split into header and payload, and the payload is decoded the way the
+//! daemon would: as the arguments of the procedure the header names (for a REMOTE call),
+//! and also as that procedure's reply, an error reply and the event messages. Nothing may
+//! panic, and whatever decodes must encode back to bytes that decode to the same value.
+//!
+//! Run with `cargo fuzz run rpc_frame` from the repository root (nightly toolchain).
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use rvirt_rpc::packet::{body_len, program, Packet, LEN_SIZE};
+use rvirt_rpc::protocol::remote::*;
+use rvirt_rpc::protocol::types::{RemoteError, TypedParam};
+use rvirt_rpc::protocol::{EventMessage, Procedure};
+use rvirt_rpc::xdr::{self, Xdr};
+
+/// Decodes `bytes` as `T`; on success, encodes the value again and checks that decodes
+/// and encodes to the same bytes (compared as bytes: a decoded NaN is not equal to itself).
+fn check<T: Xdr>(bytes: &[u8]) {
+    if let Ok(v) = xdr::from_bytes::<T>(bytes) {
+        let again = xdr::to_bytes(&v);
+        match xdr::from_bytes::<T>(&again) {
+            Ok(back) => assert_eq!(xdr::to_bytes(&back), again, "encoding is not stable"),
+            Err(e) => panic!("a decoded value encodes to bytes that do not decode: {e}"),
+        }
+    }
+}
+
+macro_rules! by_procedure {
+    ($num:expr, $payload:expr; $($p:ident),* $(,)?) => {
+        match $num {
+            $(n if n == <$p as Procedure>::NUM => {
+                check::<<$p as Procedure>::Args>($payload);
+                check::<<$p as Procedure>::Ret>($payload);
+            })*
+            _ => {}
+        }
+    };
+}
+
+macro_rules! events {
+    ($num:expr, $payload:expr; $($e:ident),* $(,)?) => {
+        match $num {
+            $(n if n == <$e as EventMessage>::NUM => check::<<$e as EventMessage>::Msg>($payload),)*
+            _ => {}
+        }
+    };
+}
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < LEN_SIZE {
+        return;
+    }
+    let Ok(n) = body_len([data[0], data[1], data[2], data[3]]) else {
+        return;
+    };
+    let body = &data[LEN_SIZE..];
+    let body = &body[..n.min(body.len())];
+    let Ok(pkt) = Packet::parse(body) else {
+        return;
+    };
+    let h = pkt.header;
+    let payload = &pkt.payload[..];
+    check::<RemoteError>(payload);
+    check::<Vec<TypedParam>>(payload);
+    if h.prog != program::REMOTE {
+        return;
+    }
+    events!(h.proc_, payload;
+        DomainEventLifecycle, DomainEventReboot, NetworkEventLifecycle,
+        DomainEventCallbackLifecycle, DomainEventCallbackReboot,
+        DomainEventCallbackDeviceRemoved, DomainEventCallbackDeviceAdded,
+        ConnectEventConnectionClosed, StoragePoolEventLifecycle, StoragePoolEventRefresh,
+        DomainEventCallbackMetadataChange,
+    );
+    by_procedure!(h.proc_, payload;
+        ConnectOpen, ConnectClose, ConnectGetType, ConnectGetVersion, ConnectGetMaxVcpus,
+        NodeGetInfo, ConnectGetCapabilities, DomainAttachDevice, DomainCreate, DomainCreateXml,
+        DomainDefineXml, DomainDestroy, DomainDetachDevice, DomainGetXmlDesc,
+        DomainGetAutostart, DomainGetInfo, DomainGetMaxMemory, DomainGetMaxVcpus,
+        DomainGetOsType, DomainGetVcpus, ConnectListDefinedDomains, DomainLookupById,
+        DomainLookupByName, DomainLookupByUuid, ConnectNumOfDefinedDomains, DomainReboot,
+        DomainResume, DomainSetAutostart, DomainSetMaxMemory, DomainSetMemory, DomainSetVcpus,
+        DomainShutdown, DomainSuspend, DomainUndefine, ConnectListDefinedNetworks,
+        ConnectListDomains, ConnectListNetworks, NetworkCreate, NetworkCreateXml,
+        NetworkDefineXml, NetworkDestroy, NetworkGetXmlDesc, NetworkGetAutostart,
+        NetworkGetBridgeName, NetworkLookupByName, NetworkLookupByUuid, NetworkSetAutostart,
+        NetworkUndefine, ConnectNumOfDefinedNetworks, ConnectNumOfDomains,
+        ConnectNumOfNetworks, DomainCoreDump, DomainRestore, DomainSave,
+        DomainGetSchedulerType, ConnectGetHostname, ConnectSupportsFeature, DomainBlockStats,
+        DomainInterfaceStats, AuthList, AuthSaslInit, AuthSaslStart, AuthSaslStep, AuthPolkit,
+        ConnectNumOfStoragePools, ConnectListStoragePools, ConnectNumOfDefinedStoragePools,
+        ConnectListDefinedStoragePools, ConnectFindStoragePoolSources, StoragePoolCreateXml,
+        StoragePoolDefineXml, StoragePoolCreate, StoragePoolBuild, StoragePoolDestroy,
+        StoragePoolDelete, StoragePoolUndefine, StoragePoolRefresh, StoragePoolLookupByName,
+        StoragePoolLookupByUuid, StoragePoolLookupByVolume, StoragePoolGetInfo,
+        StoragePoolGetXmlDesc, StoragePoolGetAutostart, StoragePoolSetAutostart,
+        StoragePoolNumOfVolumes, StoragePoolListVolumes, StorageVolCreateXml, StorageVolDelete,
+        StorageVolLookupByName, StorageVolLookupByKey, StorageVolLookupByPath,
+        StorageVolGetInfo, StorageVolGetXmlDesc, StorageVolGetPath, NodeGetCellsFreeMemory,
+        NodeGetFreeMemory, ConnectDomainEventRegister, ConnectDomainEventDeregister,
+        ConnectGetUri, NodeNumOfDevices, NodeListDevices, NodeDeviceLookupByName,
+        NodeDeviceGetXmlDesc, NodeDeviceGetParent, NodeDeviceNumOfCaps, NodeDeviceListCaps,
+        DomainGetSecurityLabel, NodeGetSecurityModel, StorageVolCreateXmlFrom,
+        ConnectNumOfInterfaces, ConnectListInterfaces, InterfaceLookupByName,
+        InterfaceLookupByMacString, InterfaceGetXmlDesc, InterfaceDefineXml, InterfaceUndefine,
+        InterfaceCreate, InterfaceDestroy, ConnectNumOfDefinedInterfaces,
+        ConnectListDefinedInterfaces, ConnectIsSecure, DomainIsActive, DomainIsPersistent,
+        NetworkIsActive, NetworkIsPersistent, StoragePoolIsActive, StoragePoolIsPersistent,
+        InterfaceIsActive, ConnectGetLibVersion, DomainMemoryStats, DomainAttachDeviceFlags,
+        DomainDetachDeviceFlags, DomainGetJobInfo, StorageVolWipe,
+        ConnectDomainEventRegisterAny, ConnectDomainEventDeregisterAny,
+        DomainUpdateDeviceFlags, DomainManagedSave, DomainHasManagedSaveImage,
+        DomainManagedSaveRemove, DomainSnapshotCreateXml, DomainSnapshotGetXmlDesc,
+        DomainSnapshotNum, DomainSnapshotListNames, DomainSnapshotLookupByName,
+        DomainHasCurrentSnapshot, DomainSnapshotCurrent, DomainRevertToSnapshot,
+        DomainSnapshotDelete, DomainCreateWithFlags, DomainSetVcpusFlags, DomainGetVcpusFlags,
+        DomainOpenConsole, DomainIsUpdated, ConnectGetSysinfo, DomainSetMemoryFlags,
+        StorageVolUpload, StorageVolDownload, DomainGetState, InterfaceChangeBegin,
+        InterfaceChangeCommit, InterfaceChangeRollback, NodeGetCpuStats, NodeGetMemoryStats,
+        DomainUndefineFlags, DomainSaveFlags, DomainRestoreFlags, DomainDestroyFlags,
+        DomainSaveImageGetXmlDesc, DomainSaveImageDefineXml, DomainReset, DomainShutdownFlags,
+        StorageVolWipePattern, StorageVolResize, DomainGetCpuStats, DomainSetMetadata,
+        DomainGetMetadata, ConnectListAllDomains, DomainListAllSnapshots, DomainGetHostname,
+        ConnectListAllStoragePools, StoragePoolListAllVolumes, ConnectListAllNetworks,
+        ConnectListAllInterfaces, ConnectListAllNodeDevices, ConnectListAllNwfilters,
+        ConnectListAllSecrets, ConnectNetworkEventRegisterAny,
+        ConnectNetworkEventDeregisterAny, ConnectDomainEventCallbackRegisterAny,
+        ConnectDomainEventCallbackDeregisterAny, ConnectGetDomainCapabilities,
+        ConnectGetAllDomainStats, DomainDefineXmlFlags, DomainInterfaceAddresses,
+        ConnectRegisterCloseCallback, ConnectUnregisterCloseCallback,
+        ConnectStoragePoolEventRegisterAny, ConnectStoragePoolEventDeregisterAny,
+        ConnectNodeDeviceEventRegisterAny, ConnectNodeDeviceEventDeregisterAny,
+        ConnectSecretEventRegisterAny, ConnectSecretEventDeregisterAny, DomainGetMessages,
+        NetworkDefineXmlFlags, NetworkCreateXmlFlags,
+    );
+});
