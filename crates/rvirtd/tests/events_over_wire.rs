@@ -43,8 +43,19 @@ impl Drop for Watcher {
 
 /// Runs the watchers and the actions against one daemon; returns each watcher's
 /// `(stdout, stderr, status)` and the actor's output.
-fn observe(uri: &str, sock: &Path, scratch: &Path) -> (Vec<(String, String, i32)>, String) {
+fn observe(
+    uri: &str,
+    sock: &Path,
+    daemon_pid: Option<u32>,
+    scratch: &Path,
+) -> (Vec<(String, String, i32)>, String) {
     let files = files_dir();
+    let fds = |pid: u32| {
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let base = daemon_pid.map(fds);
     let mut watchers = Vec::new();
     for (i, args) in WATCHERS.iter().enumerate() {
         let out = scratch.join(format!("w{i}.out"));
@@ -59,9 +70,17 @@ fn observe(uri: &str, sock: &Path, scratch: &Path) -> (Vec<(String, String, i32)
             .unwrap_or_else(|e| panic!("cannot run virsh: {e}"));
         watchers.push(Watcher { child, out, err });
     }
-    // The watchers are registered once the daemon has three clients with callbacks; there
-    // is no outside sign of that, so give them time (virsh needs a few tens of ms).
-    std::thread::sleep(Duration::from_millis(800));
+    // The watchers register their callbacks right after connecting: wait until the daemon
+    // holds their three connections, then give them a moment more.
+    if let (Some(pid), Some(base)) = (daemon_pid, base) {
+        let start = Instant::now();
+        while fds(pid) < base + WATCHERS.len() && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    } else {
+        std::thread::sleep(Duration::from_millis(1500));
+    }
     let mut actor = virsh_cmd(&files, scratch);
     actor.arg("-c").arg(uri).arg(ACTIONS);
     let acted = common::run(actor, None, Duration::from_secs(20));
@@ -111,7 +130,7 @@ fn virsh_event_sees_other_clients_changes() {
     let t = Instant::now();
     let mut rv = Rvirtd::start("events");
     let scratch = TempDir::new("events-rv");
-    let (got, got_actor) = observe(&rv.uri(), &rv.sock, scratch.path());
+    let (got, got_actor) = observe(&rv.uri(), &rv.sock, Some(rv.pid()), scratch.path());
     rv.assert_healthy();
     eprintln!("rvirtd watchers:");
     for (out, err, rc) in &got {
@@ -133,7 +152,7 @@ fn virsh_event_sees_other_clients_changes() {
         }
     };
     let scratch = TempDir::new("events-lv");
-    let (want, want_actor) = observe(&lv.uri(), &lv.sock, scratch.path());
+    let (want, want_actor) = observe(&lv.uri(), &lv.sock, lv.pid(), scratch.path());
     drop(lv);
     let mut report = String::new();
     if want_actor != got_actor {
