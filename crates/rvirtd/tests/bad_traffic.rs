@@ -140,6 +140,7 @@ impl Raw {
     }
 
     /// Sends a packet with the given header fields and waits for what comes back.
+    #[allow(clippy::too_many_arguments)] // one per header field, as on the wire
     fn exchange(
         &mut self,
         prog: u32,
