@@ -1,12 +1,14 @@
 //! `bench`: measures rvirt beside real libvirt 9.0 in the same run and prints ratios.
 //!
 //! ```sh
-//! cargo build --release -p rvirsh -p rvirt-bench
-//! ./target/release/bench all          # or: xml | list | scale
+//! cargo build --release -p rvirsh -p rvirtd -p rvirt-bench
+//! ./target/release/bench all          # or: xml | list | scale | daemon
 //! ```
 //!
 //! Real libvirt is driven through its own tools (`virsh`, `/usr/bin/python3` with
 //! python3-libvirt), so the comparison is what a user would see.
+
+mod daemon;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -41,9 +43,14 @@ fn time_cmd(n: usize, prog: &str, args: &[&str], cwd: &Path) -> Result<Duration,
     Ok(median(times))
 }
 
-fn rvirsh() -> PathBuf {
+/// A binary built beside this one (`rvirsh`, `rvirtd`).
+fn sibling(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
-    exe.with_file_name("rvirsh")
+    exe.with_file_name(name)
+}
+
+fn rvirsh() -> PathBuf {
+    sibling("rvirsh")
 }
 
 fn ms(d: Duration) -> String {
@@ -207,6 +214,7 @@ fn main() {
         ("xml", bench_xml),
         ("list", bench_list),
         ("scale", bench_scale),
+        ("daemon", daemon::bench_daemon),
     ];
     let mut failed = false;
     for (name, f) in run {

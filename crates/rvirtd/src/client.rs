@@ -325,6 +325,13 @@ pub async fn serve<S>(
             }
             continue;
         }
+        if table.runs_inline(h.prog, h.proc_) {
+            let reply = dispatch_guarded(&table, &ctx, &h, &payload);
+            if !write_or_killed(&wr, &reply, &mut killed).await {
+                break;
+            }
+            continue;
+        }
         let permit = tokio::select! {
             p = in_flight.clone().acquire_owned() => match p {
                 Ok(p) => p,

@@ -13,6 +13,7 @@ pub struct Layout {
     /// Persistent configuration (`/etc/rvirt` or `~/.config/rvirt`).
     pub config_dir: PathBuf,
     /// Persistent driver state (`/var/lib/rvirt` or `~/.local/share/rvirt`).
+    #[allow(dead_code)] // for the stateful drivers the daemon will host (QEMU, storage)
     pub state_dir: PathBuf,
     /// Logs (`/var/log/rvirt` or `~/.cache/rvirt/log`).
     pub log_dir: PathBuf,
@@ -162,6 +163,21 @@ impl DaemonSettings {
         };
         let count =
             |key: &str, default: i64| -> Result<i64, String> { Ok(s.int(key)?.unwrap_or(default)) };
+        let ca_file = s.string("ca_file")?.map(PathBuf::from).unwrap_or(pki.0);
+        // Like libvirt, the CRL beside the CA certificate is used when it exists.
+        let crl_file = match s.string("crl_file")? {
+            Some(p) => Some(PathBuf::from(p)),
+            None => crl_beside(&ca_file),
+        };
+        for key in ["tls_allowed_dn_list", "sasl_allowed_username_list"] {
+            // Silently ignoring an access list would let in clients it is meant to keep out.
+            if s.list(key)?.is_some_and(|l| !l.is_empty()) {
+                return Err(format!(
+                    "'{key}' is not supported by rvirtd yet; remove it, or restrict clients \
+                     with the CA instead"
+                ));
+            }
+        }
         Ok(DaemonSettings {
             unix_sock_dir: s
                 .string("unix_sock_dir")?
@@ -194,10 +210,10 @@ impl DaemonSettings {
             listen_addr: s
                 .string("listen_addr")?
                 .unwrap_or_else(|| "127.0.0.1".to_string()),
-            ca_file: s.string("ca_file")?.map(PathBuf::from).unwrap_or(pki.0),
+            ca_file,
             cert_file: s.string("cert_file")?.map(PathBuf::from).unwrap_or(pki.1),
             key_file: s.string("key_file")?.map(PathBuf::from).unwrap_or(pki.2),
-            crl_file: s.string("crl_file")?.map(PathBuf::from),
+            crl_file,
             tls_no_verify_certificate: s.bool("tls_no_verify_certificate")?.unwrap_or(false),
             max_clients: count("max_clients", 5000)?.max(1) as usize,
             max_workers: count("max_workers", 20)?.max(1) as usize,
@@ -210,4 +226,10 @@ impl DaemonSettings {
             layout,
         })
     }
+}
+
+/// `cacrl.pem` in the CA certificate's directory, if there is one.
+fn crl_beside(ca_file: &Path) -> Option<PathBuf> {
+    let p = ca_file.parent()?.join("cacrl.pem");
+    p.exists().then_some(p)
 }

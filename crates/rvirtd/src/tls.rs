@@ -3,7 +3,7 @@
 //! and confirms a verified client with one byte, as libvirt's server does.
 
 use crate::settings::DaemonSettings;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 use std::io::BufReader;
@@ -29,6 +29,14 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
         .ok_or_else(|| format!("no private key in '{}'", path.display()))
 }
 
+fn read_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, String> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| format!("cannot read revocation list '{}': {e}", path.display()))?;
+    rustls_pemfile::crls(&mut BufReader::new(f))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("cannot parse revocation list '{}': {e}", path.display()))
+}
+
 /// Builds the server side TLS configuration from the daemon's settings.
 pub fn server_config(s: &DaemonSettings) -> Result<Arc<ServerConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -41,7 +49,10 @@ pub fn server_config(s: &DaemonSettings) -> Result<Arc<ServerConfig>, String> {
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+    let mut verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+    if let Some(crl) = &s.crl_file {
+        verifier = verifier.with_crls(read_crls(crl)?);
+    }
     let verifier = if s.tls_no_verify_certificate {
         verifier.allow_unauthenticated().build()
     } else {

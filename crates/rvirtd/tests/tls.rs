@@ -7,11 +7,21 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn have(cmd: &str) -> bool {
-    Command::new(cmd).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    Command::new(cmd)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
-    let st = Command::new("openssl").args(args).current_dir(dir).stderr(Stdio::null()).status().expect("openssl runs");
+    let st = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
     assert!(st.success(), "openssl {args:?}");
 }
 
@@ -19,9 +29,28 @@ fn openssl(dir: &Path, args: &[&str]) {
 /// file names libvirt expects under a `pkipath`.
 fn make_pki(dir: &Path) {
     std::fs::create_dir_all(dir).expect("pki dir");
-    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "cakey.pem", "-out", "cacert.pem",
-        "-days", "2", "-subj", "/CN=rvirt test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "cakey.pem",
+            "-out",
+            "cacert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=rvirt test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
     std::fs::write(dir.join("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n").expect("ext");
     std::fs::write(dir.join("client.ext"), "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n").expect("ext");
     for (who, cn) in [("server", "localhost"), ("client", "client")] {
@@ -29,14 +58,49 @@ fn make_pki(dir: &Path) {
         let csr = format!("{who}.csr");
         let cert = format!("{who}cert.pem");
         let ext = format!("{who}.ext");
-        openssl(dir, &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &format!("/CN={cn}")]);
-        openssl(dir, &["x509", "-req", "-in", &csr, "-CA", "cacert.pem", "-CAkey", "cakey.pem", "-CAcreateserial",
-            "-out", &cert, "-days", "2", "-extfile", &ext]);
+        openssl(
+            dir,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &key,
+                "-out",
+                &csr,
+                "-subj",
+                &format!("/CN={cn}"),
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "cacert.pem",
+                "-CAkey",
+                "cakey.pem",
+                "-CAcreateserial",
+                "-out",
+                &cert,
+                "-days",
+                "2",
+                "-extfile",
+                &ext,
+            ],
+        );
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
 }
 
 struct Daemon(Child);
@@ -49,7 +113,11 @@ impl Drop for Daemon {
 }
 
 fn virsh(uri: &str, cmd: &str) -> (String, String, i32) {
-    let out = Command::new("virsh").env("LC_ALL", "C").args(["-c", uri, cmd]).output().expect("virsh runs");
+    let out = Command::new("virsh")
+        .env("LC_ALL", "C")
+        .args(["-c", uri, cmd])
+        .output()
+        .expect("virsh runs");
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -78,26 +146,47 @@ fn real_virsh_over_tls_with_client_certificate() {
     .expect("conf");
     let daemon = Daemon(
         Command::new(env!("CARGO_BIN_EXE_rvirtd"))
-            .args(["--root", &base.join("root").to_string_lossy(), "--listen", "-f", &conf.to_string_lossy()])
+            .args([
+                "--root",
+                &base.join("root").to_string_lossy(),
+                "--listen",
+                "-f",
+                &conf.to_string_lossy(),
+            ])
             .stderr(Stdio::null())
             .spawn()
             .expect("rvirtd starts"),
     );
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(10), "rvirtd did not listen");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "rvirtd did not listen"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let uri = format!("test+tls://127.0.0.1:{port}/default?pkipath={}", pki.display());
+    let uri = format!(
+        "test+tls://127.0.0.1:{port}/default?pkipath={}",
+        pki.display()
+    );
     let (out, err, rc) = virsh(&uri, "list --all");
     assert_eq!(rc, 0, "{err}");
-    assert_eq!(out, " Id   Name   State\n----------------------\n 1    test   running\n\n");
+    assert_eq!(
+        out,
+        " Id   Name   State\n----------------------\n 1    test   running\n\n"
+    );
 
     // A client with the CA but no certificate of its own is turned away.
     let bare = base.join("bare");
     std::fs::create_dir_all(&bare).expect("dir");
     std::fs::copy(pki.join("cacert.pem"), bare.join("cacert.pem")).expect("copy");
-    let (_, err, rc) = virsh(&format!("test+tls://127.0.0.1:{port}/default?pkipath={}", bare.display()), "list");
+    let (_, err, rc) = virsh(
+        &format!(
+            "test+tls://127.0.0.1:{port}/default?pkipath={}",
+            bare.display()
+        ),
+        "list",
+    );
     assert_eq!(rc, 1);
     assert!(err.contains("failed to connect to the hypervisor"), "{err}");
     drop(daemon);

@@ -23,13 +23,15 @@ fn open(ctx: &Arc<ClientCtx>, a: ConnectOpenArgs) -> rvirt::Result<()> {
             "connection already open",
         ));
     }
-    let name = a.name.filter(|n| !n.is_empty()).ok_or_else(|| {
-        rvirt::Error::new(
-            rvirt::ErrorDomain::NONE,
-            rvirt::ErrorCode::NO_CONNECT,
-            Some("<null>".to_string()),
-        )
-    })?;
+    // A client with no URI of its own leaves the choice to the daemon, like libvirtd's
+    // probing: the QEMU driver of the daemon's own mode.
+    let name = a.name.filter(|n| !n.is_empty()).unwrap_or_else(|| {
+        if rustix::process::geteuid().is_root() {
+            "qemu:///system".to_string()
+        } else {
+            "qemu:///session".to_string()
+        }
+    });
     let uri = rvirt::ConnectUri::parse(&name)?;
     if !uri.is_local() {
         // The daemon serves local drivers only; relaying to another host is the client's job.

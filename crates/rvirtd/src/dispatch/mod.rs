@@ -16,11 +16,20 @@ use crate::client::{error_reply, rpc_error, ClientCtx};
 use rvirt_rpc::packet::{encode_packet, Header, Status};
 use rvirt_rpc::protocol::Procedure;
 use rvirt_rpc::xdr;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 type Handler = Box<dyn Fn(&Arc<ClientCtx>, &[u8]) -> rvirt::Result<Vec<u8>> + Send + Sync>;
+
+/// Queries that libvirt marks low priority only because its QEMU driver may ask the guest's
+/// monitor for them; rvirt's drivers answer them from memory (see `rvirt_core::driver`).
+const INLINE_QUERIES: [i32; 3] = [
+    7,  // CONNECT_GET_CAPABILITIES
+    14, // DOMAIN_GET_XML_DESC
+    16, // DOMAIN_GET_INFO
+];
+
 
 /// Procedures a client may call before it has authenticated.
 const AUTH_PROCS: [i32; 5] = [66, 67, 68, 69, 70];
@@ -29,6 +38,8 @@ const AUTH_PROCS: [i32; 5] = [66, 67, 68, 69, 70];
 #[derive(Default)]
 pub struct Table {
     handlers: HashMap<(u32, i32), Handler>,
+    /// Procedures answered on the client's own task (see [`Table::runs_inline`]).
+    inline: HashSet<(u32, i32)>,
 }
 
 impl Table {
@@ -62,6 +73,25 @@ impl Table {
             Ok(xdr::to_bytes(&ret))
         });
         self.handlers.insert((P::PROG, P::NUM), h);
+        // CONNECT_OPEN is high priority in libvirt but may initialise a driver here.
+        let inline = P::PROG == rvirt_rpc::packet::program::REMOTE
+            && P::NUM != 1
+            && (P::HIGH_PRIORITY || INLINE_QUERIES.contains(&P::NUM));
+        if inline {
+            self.inline.insert((P::PROG, P::NUM));
+        } else {
+            self.inline.remove(&(P::PROG, P::NUM));
+        }
+    }
+
+    /// Where a call runs: answered at once on the client's own task, or queued to the
+    /// worker pool because it may wait (a guest starting, a monitor command, disk I/O).
+    ///
+    /// Answering cheap calls in place saves two thread hand-offs per call, which is most of
+    /// a call's cost; anything that may block goes to the pool so other clients never wait
+    /// on it.
+    pub fn runs_inline(&self, prog: u32, proc_: i32) -> bool {
+        self.inline.contains(&(prog, proc_))
     }
 
     /// Runs one call and returns the reply packet.
@@ -70,11 +100,89 @@ impl Table {
             return error_reply(h, &rpc_error("authentication required"));
         }
         let Some(f) = self.handlers.get(&(h.prog, h.proc_)) else {
-            return error_reply(h, &rpc_error(format!("unknown procedure: {}", h.proc_)));
+            return error_reply(h, &unserved(h.prog, h.proc_));
         };
         match f(ctx, payload) {
             Ok(body) => encode_packet(&h.reply(Status::Ok), &body),
             Err(e) => error_reply(h, &e),
+        }
+    }
+}
+
+/// The answer for a procedure no handler serves: libvirt's "not supported" naming the public
+/// function when the number is a REMOTE call libvirt knows (so clients see what a driver
+/// without that entry point says), otherwise libvirt's "unknown procedure".
+fn unserved(prog: u32, proc_: i32) -> rvirt::Error {
+    let name = (prog == rvirt_rpc::packet::program::REMOTE)
+        .then(|| rvirt_rpc::names::remote_procedure_name(proc_))
+        .flatten()
+        // Event messages travel only from daemon to client.
+        .filter(|n| n.starts_with("CONNECT_") || !n.contains("_EVENT_"));
+    let Some(name) = name else {
+        return rpc_error(format!("unknown procedure: {proc_}"));
+    };
+    let mut e = rvirt::Error::no_support(&public_function(name));
+    e.domain = family_domain(name);
+    e
+}
+
+/// `DOMAIN_GET_XML_DESC` -> `virDomainGetXMLDesc`: the public function behind a procedure.
+pub fn public_function(proc_name: &str) -> String {
+    let mut out = String::from("vir");
+    for word in proc_name.split('_') {
+        match word {
+            "CPU" | "UUID" | "XML" | "ID" | "URI" | "SEV" | "FS" | "DHCP" | "FD" | "MAC"
+            | "WWN" | "SCSI" | "HMP" => out.push_str(word),
+            "IOTHREAD" => out.push_str("IOThread"),
+            "IOTHREADS" => out.push_str("IOThreads"),
+            "NWFILTER" => out.push_str("NWFilter"),
+            _ => {
+                let mut cs = word.chars();
+                if let Some(c) = cs.next() {
+                    out.push(c);
+                    out.extend(cs.map(|c| c.to_ascii_lowercase()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The error domain of the public API file a procedure's function lives in.
+fn family_domain(proc_name: &str) -> rvirt::ErrorDomain {
+    use rvirt::ErrorDomain as D;
+    let prefixes = [
+        ("DOMAIN_SNAPSHOT_", D::DOMAIN_SNAPSHOT),
+        ("DOMAIN_", D::DOMAIN),
+        ("NETWORK_", D::NETWORK),
+        ("STORAGE_", D::STORAGE),
+        ("NODE_DEVICE_", D::NODEDEV),
+        ("INTERFACE_", D::INTERFACE),
+        ("SECRET_", D::SECRET),
+        ("NWFILTER_", D::NWFILTER),
+    ];
+    prefixes
+        .iter()
+        .find(|(p, _)| proc_name.starts_with(p))
+        .map(|(_, d)| *d)
+        .unwrap_or(D::NONE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_function;
+
+    #[test]
+    fn public_function_names_follow_libvirt_spelling() {
+        for (p, f) in [
+            ("DOMAIN_GET_XML_DESC", "virDomainGetXMLDesc"),
+            ("DOMAIN_GET_VCPUS", "virDomainGetVcpus"),
+            ("DOMAIN_PIN_IOTHREAD", "virDomainPinIOThread"),
+            ("NODE_GET_CPU_STATS", "virNodeGetCPUStats"),
+            ("NWFILTER_BINDING_CREATE_XML", "virNWFilterBindingCreateXML"),
+            ("CONNECT_GET_URI", "virConnectGetURI"),
+        ] {
+            assert_eq!(public_function(p), f);
         }
     }
 }

@@ -1,0 +1,264 @@
+//! Daemon benchmarks: rvirtd beside the real libvirtd 9.0, both serving the test driver,
+//! started by this run and measured with the same clients.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The two daemons under test, stopped when dropped.
+struct Daemons {
+    rvirtd: Child,
+    rv_root: PathBuf,
+    lv_run: PathBuf,
+    /// Whether this run started libvirtd (and so must stop it).
+    own_libvirtd: bool,
+}
+
+impl Daemons {
+    fn start() -> Result<Daemons, String> {
+        let base = std::env::temp_dir().join(format!("rvirt-bench-{}", std::process::id()));
+        let rv_root = base.join("rvirtd");
+        std::fs::create_dir_all(&rv_root).map_err(|e| e.to_string())?;
+        let exe = super::sibling("rvirtd");
+        let rvirtd = Command::new(&exe)
+            .arg("--root")
+            .arg(&rv_root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", exe.display()))?;
+        // An already running oracle can be reused (only one system-mode libvirtd fits on a
+        // machine, because of its drivers' pid files).
+        let (lv_run, own_libvirtd) = match std::env::var_os("RVIRT_BENCH_LIBVIRTD_RUN") {
+            Some(dir) => (PathBuf::from(dir), false),
+            None => {
+                let dir = base.join("libvirtd");
+                let script = super::repo().join("scripts/oracle/start-libvirtd.sh");
+                let st = Command::new(&script)
+                    .arg(&dir)
+                    .stdout(Stdio::null())
+                    .status()
+                    .map_err(|e| format!("{}: {e}", script.display()))?;
+                if !st.success() {
+                    return Err(format!(
+                        "could not start libvirtd ({st}); if one already runs, point \
+                         RVIRT_BENCH_LIBVIRTD_RUN at its run directory"
+                    ));
+                }
+                (dir, true)
+            }
+        };
+        let d = Daemons {
+            rvirtd,
+            rv_root,
+            lv_run,
+            own_libvirtd,
+        };
+        for sock in [d.rv_sock(), d.lv_sock()] {
+            let t = Instant::now();
+            while !sock.exists() {
+                if t.elapsed() > Duration::from_secs(10) {
+                    return Err(format!("{} did not appear", sock.display()));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Ok(d)
+    }
+
+    fn rv_sock(&self) -> PathBuf {
+        self.rv_root.join("run/rvirt/rvirt-sock")
+    }
+
+    fn lv_sock(&self) -> PathBuf {
+        self.lv_run.join("libvirt-sock")
+    }
+
+    fn uris(&self) -> [(&'static str, String); 2] {
+        [
+            ("rvirtd", uri(&self.rv_sock())),
+            ("libvirtd", uri(&self.lv_sock())),
+        ]
+    }
+
+    fn rv_pid(&self) -> u32 {
+        self.rvirtd.id()
+    }
+
+    fn lv_pid(&self) -> Result<u32, String> {
+        let p = self.lv_run.join("libvirtd.pid");
+        std::fs::read_to_string(&p)
+            .map_err(|e| format!("{}: {e}", p.display()))?
+            .trim()
+            .parse()
+            .map_err(|e| format!("{}: {e}", p.display()))
+    }
+}
+
+impl Drop for Daemons {
+    fn drop(&mut self) {
+        let _ = self.rvirtd.kill();
+        let _ = self.rvirtd.wait();
+        if self.own_libvirtd {
+            let _ = Command::new(super::repo().join("scripts/oracle/stop-libvirtd.sh"))
+                .arg(&self.lv_run)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        if let Some(base) = self.rv_root.parent() {
+            let _ = std::fs::remove_dir_all(base);
+        }
+    }
+}
+
+fn uri(sock: &Path) -> String {
+    format!("test+unix:///default?socket={}", sock.display())
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// python3-libvirt's calls per second against `uri` with `clients` processes.
+fn py_calls(uri: &str, clients: usize) -> Result<f64, String> {
+    let script = super::repo().join("crates/rvirt-bench/py/calls.py");
+    let out = Command::new("/usr/bin/python3")
+        .arg(&script)
+        .arg(uri)
+        .arg("3")
+        .arg(clients.to_string())
+        .output()
+        .map_err(|e| format!("python3: {e}"))?;
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|_| {
+            format!(
+                "calls.py failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+        })
+}
+
+/// rvirt's own client API over one connection: lookup + get-info, two calls per round.
+fn rust_calls(uri: &str) -> Result<f64, String> {
+    let conn = rvirt::Connect::open(Some(uri)).map_err(|e| e.to_string())?;
+    let end = Instant::now() + Duration::from_secs(3);
+    let t = Instant::now();
+    let mut n = 0u64;
+    while Instant::now() < end {
+        for _ in 0..50 {
+            let d = conn.domain_lookup_by_name("test").map_err(|e| e.to_string())?;
+            std::hint::black_box(d.info().map_err(|e| e.to_string())?);
+        }
+        n += 100;
+    }
+    Ok(n as f64 / t.elapsed().as_secs_f64())
+}
+
+/// Resident memory of the daemon `pid` with `clients` open connections held by one
+/// python3-libvirt process.
+fn rss_with_clients(pid: u32, uri: &str, clients: usize) -> Result<u64, String> {
+    let py = format!(
+        "import libvirt, sys\nc = [libvirt.open({uri:?}) for _ in range({clients})]\n\
+         [x.getVersion() for x in c]\nprint('ready', flush=True)\nsys.stdin.read()\n"
+    );
+    let mut child = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(py)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("python3: {e}"))?;
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = BufReader::new(out).read_line(&mut line);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let rss = rss_kib(pid);
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"");
+    }
+    let _ = child.wait();
+    if line.trim() != "ready" {
+        return Err(format!("{clients} clients could not connect to {uri}"));
+    }
+    Ok(rss)
+}
+
+fn ratio_line(what: &str, unit: &str, rv: f64, lv: f64, higher_is_better: bool) {
+    let verdict = if higher_is_better {
+        format!("{:.2}x libvirtd", rv / lv)
+    } else {
+        format!("{:.2} of libvirtd's", rv / lv)
+    };
+    println!("daemon: {what}: rvirtd {rv:.0} {unit} vs libvirtd {lv:.0} {unit} -> {verdict}");
+}
+
+/// Calls per second, memory and `virsh list --all` time, rvirtd against libvirtd.
+pub fn bench_daemon() -> Result<(), String> {
+    let d = Daemons::start()?;
+    let [(_, rv), (_, lv)] = d.uris();
+    for clients in [1, 8] {
+        // Warm both up once so neither pays for first-connection set-up.
+        py_calls(&rv, 1)?;
+        py_calls(&lv, 1)?;
+        let a = py_calls(&rv, clients)?;
+        let b = py_calls(&lv, clients)?;
+        ratio_line(
+            &format!("python3-libvirt lookup+get-info, {clients} client(s)"),
+            "calls/s",
+            a,
+            b,
+            true,
+        );
+    }
+    match (rust_calls(&rv), rust_calls(&lv)) {
+        (Ok(a), Ok(b)) => println!(
+            "daemon: rvirt Rust API lookup+get-info, 1 connection: to rvirtd {a:.0} calls/s, \
+             to libvirtd {b:.0} calls/s"
+        ),
+        (a, b) => println!("daemon: rvirt Rust API over the wire unavailable: {a:?} / {b:?}"),
+    }
+    let (rvp, lvp) = (d.rv_pid(), d.lv_pid()?);
+    ratio_line(
+        "idle RSS",
+        "KiB",
+        rss_kib(rvp) as f64,
+        rss_kib(lvp) as f64,
+        false,
+    );
+    let a = rss_with_clients(rvp, &rv, 200)?;
+    let b = rss_with_clients(lvp, &lv, 200)?;
+    ratio_line("RSS with 200 clients", "KiB", a as f64, b as f64, false);
+    let cwd = super::repo();
+    let ta = super::time_cmd(31, "virsh", &["-c", &rv, "list", "--all"], &cwd)?;
+    let tb = super::time_cmd(31, "virsh", &["-c", &lv, "list", "--all"], &cwd)?;
+    println!(
+        "daemon: `virsh list --all` whole process (median of 31): against rvirtd {} vs libvirtd {} -> {:.2} of libvirtd's time",
+        super::ms(ta),
+        super::ms(tb),
+        ta.as_secs_f64() / tb.as_secs_f64()
+    );
+    let rvirsh = super::sibling("rvirsh");
+    let rvirsh = rvirsh.to_str().unwrap_or("rvirsh");
+    match super::time_cmd(31, rvirsh, &["-c", &rv, "list", "--all"], &cwd) {
+        Ok(tc) => println!(
+            "daemon: `rvirsh list --all` against rvirtd: {} -> {:.2} of virsh+libvirtd's time",
+            super::ms(tc),
+            tc.as_secs_f64() / tb.as_secs_f64()
+        ),
+        Err(e) => println!("daemon: rvirsh over the wire unavailable: {e}"),
+    }
+    Ok(())
+}
