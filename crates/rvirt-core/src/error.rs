@@ -193,10 +193,14 @@ impl Error {
     /// `VIR_ERR_INVALID_ARG` "unsupported flags (0x..) in function ...", libvirt's answer to
     /// flag bits a call does not know (`function` is the driver entry point's name).
     pub fn unsupported_flags(domain: ErrorDomain, flags: u32, function: &str) -> Error {
-        Error::invalid_arg(
+        let mut e = Error::invalid_arg(
             domain,
             format!("unsupported flags (0x{flags:x}) in function {function}"),
-        )
+        );
+        // libvirt's invalid-argument record names the function and the argument.
+        e.str1 = Some(function.to_string());
+        e.str2 = Some("flags".to_string());
+        e
     }
 
     /// `VIR_ERR_OPERATION_INVALID`, for a call that does not apply in the object's state.

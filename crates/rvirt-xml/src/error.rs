@@ -16,11 +16,10 @@ pub enum XmlError {
 impl From<XmlError> for Error {
     fn from(e: XmlError) -> Error {
         match e {
-            XmlError::Malformed { message, line, col } => {
-                let mut err = Error::raw(ErrorDomain::XML, ErrorCode::XML_DETAIL, message);
-                err.int1 = line as i32;
-                err.int2 = col as i32;
-                err
+            // libvirt's record leaves the numeric fields unset (-1); the position is in
+            // the message.
+            XmlError::Malformed { message, .. } => {
+                Error::raw(ErrorDomain::XML, ErrorCode::XML_DETAIL, message)
             }
         }
     }

@@ -454,6 +454,18 @@ fn locate(
                     _ => {}
                 }
             }
+            if quote.is_none() {
+                // The tag just never closes: libxml2 names it and the line it began on.
+                let name: String = text[(at + 1).min(text.len())..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, '/' | '>'))
+                    .collect();
+                let (line, _) = line_col(text, at);
+                return (
+                    text.len(),
+                    format!("Couldn't find end of Start Tag {name} line {line}"),
+                );
+            }
             (text.len(), describe(e, open))
         }
         _ => (at, describe(e, open)),

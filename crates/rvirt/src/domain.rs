@@ -295,11 +295,21 @@ impl Domain {
     }
 
     pub fn set_vcpus_flags(&self, count: u32, flags: u32) -> Result<()> {
-        w(&self.conn, "virDomainSetVcpusFlags")?;
+        self.set_vcpus_as("virDomainSetVcpusFlags", count, flags)
+    }
+
+    /// The older call: the running guest only. Kept apart from [`Domain::set_vcpus_flags`]
+    /// because errors name the function the caller used.
+    pub fn set_vcpus(&self, count: u32) -> Result<()> {
+        self.set_vcpus_as("virDomainSetVcpus", count, flags::affect::LIVE)
+    }
+
+    fn set_vcpus_as(&self, function: &str, count: u32, flags: u32) -> Result<()> {
+        w(&self.conn, function)?;
         if count == 0 {
             return Err(Error::invalid_arg(
                 ErrorDomain::DOMAIN,
-                "nvcpus in virDomainSetVcpusFlags must not be zero",
+                format!("nvcpus in {function} must not be zero"),
             ));
         }
         self.conn.hv().domain_set_vcpus(&self.r, count, flags)

@@ -18,6 +18,9 @@ const FEATURE_REMOTE_CLOSE_CALLBACK: i32 = 15;
 
 fn open(ctx: &Arc<ClientCtx>, a: ConnectOpenArgs) -> rvirt::Result<()> {
     if ctx.has_conn() {
+        // As libvirtd does, the connection already open does not survive a second open.
+        ctx.drop_registrations();
+        ctx.set_conn(None);
         return Err(rvirt::Error::internal(
             rvirt::ErrorDomain::RPC,
             "connection already open",

@@ -209,9 +209,7 @@ fn register_info(t: &mut Table) {
     t.add::<DomainSetMemory>(|c, a| dom_in(c, &a.dom)?.set_memory(a.memory));
     t.add::<DomainSetMaxMemory>(|c, a| dom_in(c, &a.dom)?.set_max_memory(a.memory));
     t.add::<DomainSetMemoryFlags>(|c, a| dom_in(c, &a.dom)?.set_memory_flags(a.memory, a.flags));
-    t.add::<DomainSetVcpus>(|c, a| {
-        dom_in(c, &a.dom)?.set_vcpus_flags(a.nvcpus, rvirt::flags::affect::LIVE)
-    });
+    t.add::<DomainSetVcpus>(|c, a| dom_in(c, &a.dom)?.set_vcpus(a.nvcpus));
     t.add::<DomainSetVcpusFlags>(|c, a| dom_in(c, &a.dom)?.set_vcpus_flags(a.nvcpus, a.flags));
     t.add::<DomainGetVcpusFlags>(|c, a| {
         Ok(DomainGetVcpusFlagsRet {

@@ -64,10 +64,9 @@ impl Table {
     ) {
         let h: Handler = Box::new(move |ctx, payload| {
             let args: P::Args = xdr::from_bytes(payload).map_err(|e| {
-                rpc_error(format!(
-                    "Unable to decode arguments of procedure {}: {e}",
-                    P::NAME
-                ))
+                // libvirt's words for the client; the detail goes to the log.
+                tracing::debug!(client = ctx.id, "arguments of {}: {e}", P::NAME);
+                rpc_error("Unable to decode message payload")
             })?;
             let ret = f(ctx, args)?;
             Ok(xdr::to_bytes(&ret))
