@@ -395,7 +395,7 @@ impl Client {
             Some(Status::Ok) => Ok(reply.payload),
             Some(Status::Error) => {
                 let e: RemoteError = xdr::from_bytes(&reply.payload)
-                    .map_err(|e| rpc(format!("Unable to decode message payload: {e}")))?;
+                    .map_err(|_| rpc("Unable to decode message payload"))?;
                 Err(e.into())
             }
             _ => Err(rpc(format!(
@@ -412,7 +412,7 @@ impl Client {
 
     fn call_limited<P: Procedure>(&self, args: P::Args, limit: Option<Duration>) -> Result<P::Ret> {
         let reply = self.call_raw(P::PROG, P::NUM, xdr::to_bytes(&args), limit)?;
-        xdr::from_bytes(&reply).map_err(|e| rpc(format!("Unable to decode message payload: {e}")))
+        xdr::from_bytes(&reply).map_err(|_| rpc("Unable to decode message payload"))
     }
 }
 

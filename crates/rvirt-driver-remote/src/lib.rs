@@ -83,7 +83,7 @@ pub mod target;
 pub mod tls;
 pub mod transport;
 
-pub use driver::Remote;
+pub use driver::{Options, Remote};
 
 use rvirt_core::driver::{ConnectDriver, DriverSet};
 use rvirt_core::{ConnectUri, Result};
@@ -111,7 +111,9 @@ fn local_routing() -> bool {
 
 /// The registry entry of the remote driver.
 #[derive(Default)]
-pub struct RemoteConnectDriver;
+pub struct RemoteConnectDriver {
+    pub options: Options,
+}
 
 impl ConnectDriver for RemoteConnectDriver {
     fn name(&self) -> &'static str {
@@ -128,6 +130,6 @@ impl ConnectDriver for RemoteConnectDriver {
     }
 
     fn open(&self, uri: &ConnectUri, flags: u32) -> Result<DriverSet> {
-        Ok(Remote::open(uri, flags)?.into_driver_set())
+        Ok(Remote::open(uri, flags, &self.options)?.into_driver_set())
     }
 }

@@ -6,7 +6,7 @@
 use rvirt_core::driver::ConnectDriver;
 use rvirt_core::event::{Event, EventCallback};
 use rvirt_core::{ConnectUri, DomainRef};
-use rvirt_driver_remote::RemoteConnectDriver;
+use rvirt_driver_remote::{Options, RemoteConnectDriver};
 use rvirt_rpc::packet::{
     body_len, encode_packet, keepalive, program, Header, MsgType, Packet, Status,
 };
@@ -35,7 +35,9 @@ fn reply(s: &mut UnixStream, h: &Header, body: Vec<u8>) {
 /// What the server saw: `(program, procedure)` of each packet.
 type Seen = Arc<Mutex<Vec<(u32, i32)>>>;
 
-fn serve(mut s: UnixStream, seen: Seen) {
+/// Serves one client; with `keepalive`, claims keepalive support and then never answers a
+/// ping.
+fn serve(mut s: UnixStream, seen: Seen, keepalive: bool) {
     let mut held: Vec<(Header, String)> = Vec::new();
     while let Some(p) = read_packet(&mut s) {
         let h = p.header;
@@ -48,11 +50,15 @@ fn serve(mut s: UnixStream, seen: Seen) {
         match h.proc_ {
             AuthList::NUM => reply(&mut s, &h, to_bytes(&AuthListRet { types: vec![0] })),
             // No keepalive, no callback-style events: the legacy paths are exercised.
-            ConnectSupportsFeature::NUM => reply(
-                &mut s,
-                &h,
-                to_bytes(&ConnectSupportsFeatureRet { supported: 0 }),
-            ),
+            ConnectSupportsFeature::NUM => {
+                let a: ConnectSupportsFeatureArgs = from_bytes(&p.payload).expect("args");
+                let supported = (keepalive && a.feature == 10) as i32;
+                reply(
+                    &mut s,
+                    &h,
+                    to_bytes(&ConnectSupportsFeatureRet { supported }),
+                )
+            }
             ConnectOpen::NUM | ConnectClose::NUM | ConnectDomainEventDeregisterAny::NUM => {
                 reply(&mut s, &h, Vec::new())
             }
@@ -127,12 +133,12 @@ fn scripted_server() {
     let server_seen = seen.clone();
     let server = std::thread::spawn(move || {
         let (s, _) = listener.accept().expect("accept");
-        serve(s, server_seen);
+        serve(s, server_seen, false);
     });
 
     let uri =
         ConnectUri::parse(&format!("test+unix:///default?socket={}", sock.display())).expect("uri");
-    let d = RemoteConnectDriver.open(&uri, 0).expect("open");
+    let d = RemoteConnectDriver::default().open(&uri, 0).expect("open");
 
     // Two concurrent lookups, answered in reverse order: each gets its own reply.
     let hv = d.hypervisor.clone();
@@ -224,5 +230,54 @@ fn scripted_server() {
             ConnectClose::NUM,
         ]
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn client_gives_up_on_a_silent_server() {
+    let dir = std::env::temp_dir().join(format!("rvirt-remote-silent-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let sock = dir.join("sock");
+    let listener = UnixListener::bind(&sock).expect("bind");
+    let seen: Seen = Arc::default();
+    let server_seen = seen.clone();
+    let server = std::thread::spawn(move || {
+        let (s, _) = listener.accept().expect("accept");
+        serve(s, server_seen, true);
+    });
+    let uri =
+        ConnectUri::parse(&format!("test+unix:///default?socket={}", sock.display())).expect("uri");
+    let driver = RemoteConnectDriver {
+        options: Options {
+            keepalive_interval: Duration::from_millis(100),
+            keepalive_count: 2,
+        },
+    };
+    let d = driver.open(&uri, 0).expect("open");
+    std::thread::sleep(Duration::from_millis(1000));
+    let e = d
+        .hypervisor
+        .domain_lookup_by_name("x")
+        .expect_err("given up");
+    assert_eq!(
+        (e.code.0, e.domain.0, e.message.as_str()),
+        (
+            1,
+            7,
+            "internal error: connection closed due to keepalive timeout"
+        )
+    );
+    let e = d.hypervisor.domain_lookup_by_name("x").expect_err("closed");
+    assert_eq!(e.message, "internal error: client socket is closed");
+    drop(d);
+    server.join().expect("server");
+    let pings = seen
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|p| **p == (program::KEEPALIVE, keepalive::PING))
+        .count();
+    assert_eq!(pings, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }

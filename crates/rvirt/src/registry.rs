@@ -21,7 +21,7 @@ fn builtin() -> Vec<Arc<dyn ConnectDriver>> {
         // In-process drivers.
         Arc::new(rvirt_driver_test::TestConnectDriver::default()),
         // Everything else goes to a daemon.
-        Arc::new(rvirt_driver_remote::RemoteConnectDriver),
+        Arc::new(rvirt_driver_remote::RemoteConnectDriver::default()),
     ]
 }
 

@@ -15,6 +15,7 @@ use rvirt_core::{ConnectUri, Error, ErrorCode, ErrorDomain, Result};
 use rvirt_rpc::protocol::remote::*;
 use rvirt_rpc::protocol::Procedure;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// `virDrvFeature` numbers the handshake asks about.
 const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
@@ -25,6 +26,26 @@ const FEATURE_REMOTE_CLOSE_CALLBACK: i32 = 15;
 const AUTH_NONE: i32 = 0;
 const AUTH_SASL: i32 = 1;
 const AUTH_POLKIT: i32 = 2;
+
+/// Client-side settings of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Ping the server after this long without traffic; zero turns keepalive off (as
+    /// virsh's `-k 0`).
+    pub keepalive_interval: Duration,
+    /// Give the connection up after this many unanswered pings.
+    pub keepalive_count: u32,
+}
+
+impl Default for Options {
+    /// virsh's defaults: 5 seconds, 6 pings.
+    fn default() -> Options {
+        Options {
+            keepalive_interval: KEEPALIVE_INTERVAL,
+            keepalive_count: KEEPALIVE_COUNT,
+        }
+    }
+}
 
 /// One open connection to a daemon, implementing every driver family.
 pub struct Remote {
@@ -41,21 +62,24 @@ impl Remote {
     /// Connects, authenticates and opens `uri` on the daemon, as libvirt's client does:
     /// `AUTH_LIST`, the keepalive feature check, `CONNECT_OPEN`, then the event-callback
     /// and close-callback feature checks.
-    pub fn open(uri: &ConnectUri, flags: u32) -> Result<Remote> {
+    pub fn open(uri: &ConnectUri, flags: u32, options: &Options) -> Result<Remote> {
         let t = target::resolve(uri, flags, &Env::current())?;
         let transport = t.transport;
         let name = t.name.clone();
         let client = Client::connect(t)?;
         let auth = client.call::<AuthList>(())?;
         check_auth(&auth.types)?;
-        let keepalive = client
-            .call::<ConnectSupportsFeature>(ConnectSupportsFeatureArgs {
-                feature: FEATURE_PROGRAM_KEEPALIVE,
-            })
-            .map(|r| r.supported != 0)
-            .unwrap_or(false);
-        if keepalive {
-            client.start_keepalive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)?;
+        // Asked only when keepalive is wanted, as libvirt's client does.
+        if !options.keepalive_interval.is_zero() {
+            let keepalive = client
+                .call::<ConnectSupportsFeature>(ConnectSupportsFeatureArgs {
+                    feature: FEATURE_PROGRAM_KEEPALIVE,
+                })
+                .map(|r| r.supported != 0)
+                .unwrap_or(false);
+            if keepalive {
+                client.start_keepalive(options.keepalive_interval, options.keepalive_count)?;
+            }
         }
         client.call::<ConnectOpen>(ConnectOpenArgs {
             name: (!name.is_empty()).then_some(name),
