@@ -548,6 +548,17 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Whether the openssl program runs (it has `version`, not `--version`).
+fn have_openssl() -> bool {
+    Command::new("openssl")
+        .arg("version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
 fn openssl(dir: &Path, args: &[&str]) -> bool {
     Command::new("openssl")
         .args(args)
@@ -678,7 +689,7 @@ while True:
 fn transports_tcp_tls_ssh_ext() {
     let name = "transports_tcp_tls_ssh_ext";
     let pki_dir = TempDir::new("pki");
-    let tls = have("openssl") && make_pki(pki_dir.path());
+    let tls = have_openssl() && make_pki(pki_dir.path());
     if !tls {
         skip(name, "openssl missing or failed: TLS part not run");
     }
@@ -931,4 +942,64 @@ fn answers_the_servers_keepalive() {
     let d = open(&rv.uri()).expect("open");
     std::thread::sleep(Duration::from_secs(4));
     assert!(d.hypervisor.domain_lookup_by_name("test").is_ok());
+}
+
+#[test]
+fn tcp_and_tls_against_real_libvirtd() {
+    let name = "tcp_and_tls_against_real_libvirtd";
+    if !have_openssl() {
+        return skip(name, "openssl is not installed");
+    }
+    let pki_dir = TempDir::new("lvpki");
+    if !make_pki(pki_dir.path()) {
+        return skip(name, "openssl could not make the certificates");
+    }
+    let (tcp_port, tls_port) = (free_port(), free_port());
+    let p = pki_dir.path().display();
+    let conf = [
+        "listen_tcp = 1".to_string(),
+        "listen_tls = 1".to_string(),
+        "auth_tcp = \"none\"".to_string(),
+        "auth_tls = \"none\"".to_string(),
+        "listen_addr = \"127.0.0.1\"".to_string(),
+        format!("tcp_port = \"{tcp_port}\""),
+        format!("tls_port = \"{tls_port}\""),
+        format!("ca_file = \"{p}/cacert.pem\""),
+        format!("cert_file = \"{p}/servercert.pem\""),
+        format!("key_file = \"{p}/serverkey.pem\""),
+    ];
+    let _lv = match Libvirtd::start_with("listen", &conf) {
+        Ok(d) => d,
+        Err(why) => return skip(name, &why),
+    };
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_err() {
+        if start.elapsed() > Duration::from_secs(10) {
+            return skip(name, "libvirtd did not listen on TLS");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let test = vec!["test".to_string()];
+    let r = probe(&format!("test+tcp://127.0.0.1:{tcp_port}/default")).expect("tcp");
+    assert_eq!(r, (test.clone(), false, false));
+    for host in ["127.0.0.1", "localhost"] {
+        let uri = format!("test+tls://{host}:{tls_port}/default?pkipath={p}");
+        assert_eq!(probe(&uri).expect("tls"), (test.clone(), true, true));
+    }
+    // GnuTLS's server turns a client without a certificate away after the handshake.
+    let bare = TempDir::new("lvbare");
+    std::fs::copy(
+        pki_dir.path().join("cacert.pem"),
+        bare.path().join("cacert.pem"),
+    )
+    .expect("copy");
+    let e = probe(&format!(
+        "test+tls://127.0.0.1:{tls_port}/default?pkipath={}",
+        bare.path().display()
+    ))
+    .expect_err("refused");
+    assert_eq!(
+        e.message,
+        "Unable to read TLS confirmation: Input/output error"
+    );
 }

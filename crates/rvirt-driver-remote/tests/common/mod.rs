@@ -219,6 +219,12 @@ pub struct Libvirtd {
 
 impl Libvirtd {
     pub fn start(tag: &str) -> Result<Libvirtd, String> {
+        Libvirtd::start_with(tag, &[])
+    }
+
+    /// Starts one with extra `libvirtd.conf` lines; with any, it also listens on TCP/TLS
+    /// as they configure (`--listen`).
+    pub fn start_with(tag: &str, extra_conf: &[String]) -> Result<Libvirtd, String> {
         if !is_root() {
             return Err("not running as root".into());
         }
@@ -229,15 +235,28 @@ impl Libvirtd {
             return Err("virsh is not installed (the start script uses it)".into());
         }
         let dir = TempDir::new(&format!("libvirtd-{tag}"));
+        let extra = dir.path().join("extra.conf");
+        std::fs::write(&extra, extra_conf.join("\n") + "\n")
+            .map_err(|e| format!("{}: {e}", extra.display()))?;
+        let listen = if extra_conf.is_empty() {
+            ""
+        } else {
+            "--listen"
+        };
         let wrapper = dir.path().join("libvirtd-fg");
         std::fs::write(
             &wrapper,
-            "#!/bin/bash\n\
-             # Runs libvirtd in the foreground of this process, in /.\n\
-             cd / || exit 1\n\
-             args=()\n\
-             for a in \"$@\"; do [ \"$a\" = -d ] || args+=(\"$a\"); done\n\
-             exec /usr/sbin/libvirtd \"${args[@]}\"\n",
+            format!(
+                "#!/bin/bash\n\
+                 # Runs libvirtd in the foreground of this process, in /, with the extra\n\
+                 # configuration appended to the file the start script wrote.\n\
+                 cd / || exit 1\n\
+                 args=(); conf=; prev=\n\
+                 for a in \"$@\"; do [ \"$a\" = -d ] || args+=(\"$a\"); [ \"$prev\" = -f ] && conf=$a; prev=$a; done\n\
+                 [ -n \"$conf\" ] && cat {} >> \"$conf\"\n\
+                 exec /usr/sbin/libvirtd {listen} \"${{args[@]}}\"\n",
+                extra.display()
+            ),
         )
         .map_err(|e| format!("{}: {e}", wrapper.display()))?;
         use std::os::unix::fs::PermissionsExt;
