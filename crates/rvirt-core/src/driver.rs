@@ -48,6 +48,13 @@ pub struct DriverSet {
 }
 
 /// Domains and the host: libvirt's `virHypervisorDriver`.
+///
+/// Blocking contract: lookups, lists, `domain_get_info`, `domain_get_state`,
+/// `domain_get_xml_desc`, capabilities and every other call libvirt marks high priority must
+/// answer from the driver's memory, never wait on a guest, its monitor or a long job of the
+/// same domain (cache what the monitor reports instead). The daemon answers those calls on
+/// the client's own task to save thread hand-offs; anything else may block and runs on the
+/// worker pool.
 #[allow(unused_variables)]
 pub trait HypervisorDriver: Send + Sync {
     // ---- connection and host ----

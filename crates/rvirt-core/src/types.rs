@@ -399,3 +399,139 @@ pub mod event {
         pub const DELETED: i32 = 5;
     }
 }
+
+/// `virVcpuState`.
+pub mod vcpu_state {
+    pub const OFFLINE: i32 = 0;
+    pub const RUNNING: i32 = 1;
+    pub const BLOCKED: i32 = 2;
+}
+
+/// `virVcpuInfo`: one virtual CPU of a running domain. CPU time in nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct VcpuInfo {
+    pub number: u32,
+    pub state: i32,
+    pub cpu_time: u64,
+    /// The host CPU it runs on (-1 when unknown).
+    pub cpu: i32,
+}
+
+/// `virDomainGetVcpus` results: one record per vCPU asked for, and their affinity maps
+/// (`maplen` bytes each, one bit per host CPU, in the same order).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DomainVcpus {
+    pub info: Vec<VcpuInfo>,
+    pub cpumaps: Vec<u8>,
+}
+
+/// `virDomainMemoryStatTags`.
+pub mod memory_stat {
+    pub const SWAP_IN: i32 = 0;
+    pub const SWAP_OUT: i32 = 1;
+    pub const MAJOR_FAULT: i32 = 2;
+    pub const MINOR_FAULT: i32 = 3;
+    pub const UNUSED: i32 = 4;
+    pub const AVAILABLE: i32 = 5;
+    pub const ACTUAL_BALLOON: i32 = 6;
+    pub const RSS: i32 = 7;
+    pub const USABLE: i32 = 8;
+    pub const LAST_UPDATE: i32 = 9;
+    pub const DISK_CACHES: i32 = 10;
+    pub const HUGETLB_PGALLOC: i32 = 11;
+    pub const HUGETLB_PGFAIL: i32 = 12;
+    /// How many tags libvirt 9.0 knows.
+    pub const NR: u32 = 13;
+}
+
+/// `virDomainMemoryStatStruct`: one tagged value (KiB for sizes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct MemoryStat {
+    pub tag: i32,
+    pub val: u64,
+}
+
+/// `virNodeCPUStats` / `virNodeMemoryStats`: one named counter of the host.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct NodeStat {
+    pub field: String,
+    pub value: u64,
+}
+
+/// `virNodeGetCPUMap` results.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct NodeCpuMap {
+    /// How many CPUs the host has (the return value of the call).
+    pub cpus: i32,
+    /// One bit per CPU, set for online ones.
+    pub map: Vec<u8>,
+    pub online: u32,
+}
+
+/// The value of a typed parameter (`virTypedParameterType` and its union).
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypedValue {
+    Int(i32),
+    UInt(u32),
+    LLong(i64),
+    ULLong(u64),
+    Double(f64),
+    Boolean(bool),
+    String(String),
+}
+
+impl TypedValue {
+    /// libvirt's number for the type (`VIR_TYPED_PARAM_INT` = 1 ... `STRING` = 7).
+    pub fn type_number(&self) -> i32 {
+        match self {
+            TypedValue::Int(_) => 1,
+            TypedValue::UInt(_) => 2,
+            TypedValue::LLong(_) => 3,
+            TypedValue::ULLong(_) => 4,
+            TypedValue::Double(_) => 5,
+            TypedValue::Boolean(_) => 6,
+            TypedValue::String(_) => 7,
+        }
+    }
+
+    /// The type's name as libvirt's messages spell it (`uint`, `ullong`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            TypedValue::Int(_) => "int",
+            TypedValue::UInt(_) => "uint",
+            TypedValue::LLong(_) => "llong",
+            TypedValue::ULLong(_) => "ullong",
+            TypedValue::Double(_) => "double",
+            TypedValue::Boolean(_) => "boolean",
+            TypedValue::String(_) => "string",
+        }
+    }
+}
+
+/// `virTypedParameter`: a named value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypedParam {
+    pub field: String,
+    pub value: TypedValue,
+}
+
+/// Typed-parameter names and flags.
+pub mod typed_param {
+    /// `VIR_TYPED_PARAM_FIELD_LENGTH`: room for a name, including its terminating NUL.
+    pub const FIELD_LENGTH: usize = 80;
+    /// `VIR_TYPED_PARAM_STRING_OKAY`: the caller accepts string values.
+    pub const STRING_OKAY: u32 = 1 << 2;
+    /// `VIR_DOMAIN_SCHEDULER_WEIGHT`.
+    pub const SCHEDULER_WEIGHT: &str = "weight";
+    /// `VIR_DRV_FEATURE_TYPED_PARAM_STRING`.
+    pub const FEATURE_STRING: i32 = 7;
+}
+
+/// Flags of the host and statistics calls.
+pub mod stats_flags {
+    /// `VIR_NODE_CPU_STATS_ALL_CPUS` / `VIR_NODE_MEMORY_STATS_ALL_CELLS`.
+    pub const ALL: i32 = -1;
+    /// `virDomainGetHostnameFlags`.
+    pub const HOSTNAME_LEASE: u32 = 1 << 0;
+    pub const HOSTNAME_AGENT: u32 = 1 << 1;
+}

@@ -71,8 +71,7 @@
 //! Registered after the in-process drivers, the remote driver also takes local URIs no
 //! in-process driver serves (`qemu:///system`) and sends them to the local daemon, as
 //! libvirt does. Inside the daemon that would loop back to the daemon itself, so it is
-//! switched off there: with [`set_local_routing`], and automatically in a process whose
-//! executable is named `rvirtd`.
+//! switched off there with [`set_local_routing`] (rvirtd calls it at start-up).
 
 pub mod client;
 mod convert;
@@ -87,26 +86,20 @@ pub use driver::{Options, Remote};
 
 use rvirt_core::driver::{ConnectDriver, DriverSet};
 use rvirt_core::{ConnectUri, Result};
-use std::sync::atomic::{AtomicU8, Ordering};
-
-/// 0: decide from the executable's name; 1: route local URIs; 2: do not.
-static LOCAL_ROUTING: AtomicU8 = AtomicU8::new(0);
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether local URIs (no transport, no host) that no in-process driver serves go to the
-/// local daemon. A daemon turns this off so it never connects to itself.
+/// local daemon: true in every client, false in the daemon itself.
+static LOCAL_ROUTING: AtomicBool = AtomicBool::new(true);
+
+/// Turns routing of local URIs to the local daemon on or off. A daemon turns it off at
+/// start-up so it never connects to itself.
 pub fn set_local_routing(on: bool) {
-    LOCAL_ROUTING.store(if on { 1 } else { 2 }, Ordering::Relaxed);
+    LOCAL_ROUTING.store(on, Ordering::Relaxed);
 }
 
 fn local_routing() -> bool {
-    match LOCAL_ROUTING.load(Ordering::Relaxed) {
-        1 => true,
-        2 => false,
-        _ => std::env::current_exe()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .is_none_or(|n| n != "rvirtd"),
-    }
+    LOCAL_ROUTING.load(Ordering::Relaxed)
 }
 
 /// The registry entry of the remote driver.

@@ -521,6 +521,91 @@ impl HypervisorDriver for TestConn {
     fn domain_snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
         self.shared.lock().snapshot_delete(snap, flags)
     }
+    fn node_get_cpu_map(&self, flags: u32) -> Result<rvirt_core::types::NodeCpuMap> {
+        crate::stats::node_cpu_map(flags)
+    }
+    fn node_get_cpu_stats(
+        &self,
+        cpu_num: i32,
+        flags: u32,
+    ) -> Result<Vec<rvirt_core::types::NodeStat>> {
+        crate::stats::node_cpu_stats(cpu_num, flags)
+    }
+    fn domain_get_vcpus(
+        &self,
+        dom: &DomainRef,
+        maxinfo: i32,
+        maplen: i32,
+    ) -> Result<rvirt_core::types::DomainVcpus> {
+        self.shared.lock().vcpus(dom, maxinfo, maplen)
+    }
+    fn domain_get_vcpu_pin_info(
+        &self,
+        dom: &DomainRef,
+        ncpumaps: i32,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(i32, Vec<u8>)> {
+        self.shared
+            .lock()
+            .vcpu_pin_info(dom, ncpumaps, maplen, flags)
+    }
+    fn domain_memory_stats(
+        &self,
+        dom: &DomainRef,
+        nr_stats: u32,
+        flags: u32,
+    ) -> Result<Vec<rvirt_core::types::MemoryStat>> {
+        self.shared.lock().memory_stats(dom, nr_stats, flags)
+    }
+    fn domain_set_memory_stats_period(
+        &self,
+        dom: &DomainRef,
+        period: i32,
+        flags: u32,
+    ) -> Result<()> {
+        self.shared
+            .lock()
+            .set_memory_stats_period(dom, period, flags)
+    }
+    fn domain_get_scheduler_type(&self, _dom: &DomainRef) -> Result<(String, i32)> {
+        Ok(crate::stats::scheduler_type())
+    }
+    fn domain_get_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        _nparams: i32,
+    ) -> Result<Vec<rvirt_core::types::TypedParam>> {
+        self.shared.lock().scheduler_parameters(dom, 0)
+    }
+    fn domain_get_scheduler_parameters_flags(
+        &self,
+        dom: &DomainRef,
+        _nparams: i32,
+        flags: u32,
+    ) -> Result<Vec<rvirt_core::types::TypedParam>> {
+        self.shared.lock().scheduler_parameters(dom, flags)
+    }
+    fn domain_set_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[rvirt_core::types::TypedParam],
+    ) -> Result<()> {
+        self.shared.lock().set_scheduler_parameters(dom, params, 0)
+    }
+    fn domain_set_scheduler_parameters_flags(
+        &self,
+        dom: &DomainRef,
+        params: &[rvirt_core::types::TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        self.shared
+            .lock()
+            .set_scheduler_parameters(dom, params, flags)
+    }
+    fn domain_get_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        self.shared.lock().hostname(dom, flags)
+    }
     fn domain_event_register_any(
         &self,
         dom: Option<&DomainRef>,

@@ -492,7 +492,7 @@ impl DriverState {
     }
 
     /// Picks the definition a setter with `affect` flags changes: `(is_live, index)`.
-    fn one_def(&self, i: usize, affect: u32) -> Result<bool> {
+    pub(crate) fn one_def(&self, i: usize, affect: u32) -> Result<bool> {
         let d = &self.domains[i];
         let live = affect & flags::affect::LIVE != 0;
         let config = affect & flags::affect::CONFIG != 0;
@@ -517,7 +517,7 @@ impl DriverState {
         Ok(live || (!config && d.is_active()))
     }
 
-    fn def_mut(&mut self, i: usize, live: bool) -> &mut DomainDef {
+    pub(crate) fn def_mut(&mut self, i: usize, live: bool) -> &mut DomainDef {
         let d = &mut self.domains[i];
         if live || !d.is_active() {
             &mut d.def

@@ -15,6 +15,7 @@ mod misc;
 mod network;
 mod snapshot;
 mod state;
+mod stats;
 mod storage;
 
 use rvirt_core::driver::{ConnectDriver, DriverSet};

@@ -22,6 +22,7 @@ mod network;
 mod other;
 pub mod registry;
 mod snapshot;
+mod stats;
 mod storage;
 
 pub use connect::Connect;

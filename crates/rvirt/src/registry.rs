@@ -38,8 +38,7 @@ pub fn drivers() -> Vec<Arc<dyn ConnectDriver>> {
 
 /// Declares that this process is the daemon: local URIs that no in-process driver serves
 /// must then fail instead of being routed to the local daemon, which would be this process
-/// itself. (A process whose executable is named `rvirtd` is treated so without calling
-/// this.)
+/// itself.
 pub fn set_daemon_mode() {
     rvirt_driver_remote::set_local_routing(false);
 }

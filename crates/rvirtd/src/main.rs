@@ -92,6 +92,8 @@ fn daemonize(layout: &Layout, sock_dir: &std::path::Path) -> Result<(), String> 
 }
 
 fn run(args: Args) -> Result<(), String> {
+    // Local URIs this daemon cannot serve must fail, not loop back to the daemon itself.
+    rvirt::registry::set_daemon_mode();
     let privileged = rustix::process::geteuid().is_root();
     let layout = Layout::new(privileged, args.root.as_deref());
     let conf_path = args

@@ -701,6 +701,88 @@ xdr_struct! {
 }
 
 xdr_struct! {
+    pub struct DomainGetSchedulerParametersArgs {
+        pub dom: Dom,
+        pub nparams: i32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainGetSchedulerParametersRet {
+        pub params: Vec<TypedParam>,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainSetSchedulerParametersArgs {
+        pub dom: Dom,
+        pub params: Vec<TypedParam>,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainGetSchedulerParametersFlagsArgs {
+        pub dom: Dom,
+        pub nparams: i32,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainGetSchedulerParametersFlagsRet {
+        pub params: Vec<TypedParam>,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainSetSchedulerParametersFlagsArgs {
+        pub dom: Dom,
+        pub params: Vec<TypedParam>,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainGetVcpuPinInfoArgs {
+        pub dom: Dom,
+        pub ncpumaps: i32,
+        pub maplen: i32,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainGetVcpuPinInfoRet {
+        pub cpumaps: Opaque,
+        pub num: i32,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeGetCpuMapArgs {
+        pub need_map: i32,
+        pub need_online: i32,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeGetCpuMapRet {
+        pub cpumap: Opaque,
+        pub online: u32,
+        pub ret: i32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainSetMemoryStatsPeriodArgs {
+        pub dom: Dom,
+        pub period: i32,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
     pub struct DomainBlockStatsArgs {
         pub dom: Dom,
         pub path: String,
@@ -2210,6 +2292,8 @@ super::procedures! {
     DomainRestore = 54, DomainRestoreArgs => (), low;
     DomainSave = 55, DomainSaveArgs => (), low;
     DomainGetSchedulerType = 56, DomainGetSchedulerTypeArgs => DomainGetSchedulerTypeRet, low;
+    DomainGetSchedulerParameters = 57, DomainGetSchedulerParametersArgs => DomainGetSchedulerParametersRet, low;
+    DomainSetSchedulerParameters = 58, DomainSetSchedulerParametersArgs => (), low;
     ConnectGetHostname = 59, () => ConnectGetHostnameRet, high;
     ConnectSupportsFeature = 60, ConnectSupportsFeatureArgs => ConnectSupportsFeatureRet, high;
     DomainBlockStats = 64, DomainBlockStatsArgs => DomainBlockStatsRet, low;
@@ -2314,11 +2398,14 @@ super::procedures! {
     StorageVolUpload = 208, StorageVolUploadArgs => (), low;
     StorageVolDownload = 209, StorageVolDownloadArgs => (), low;
     DomainGetState = 212, DomainGetStateArgs => DomainGetStateRet, high;
+    DomainSetSchedulerParametersFlags = 219, DomainSetSchedulerParametersFlagsArgs => (), low;
     InterfaceChangeBegin = 220, InterfaceChangeBeginArgs => (), low;
     InterfaceChangeCommit = 221, InterfaceChangeCommitArgs => (), low;
     InterfaceChangeRollback = 222, InterfaceChangeRollbackArgs => (), low;
+    DomainGetSchedulerParametersFlags = 223, DomainGetSchedulerParametersFlagsArgs => DomainGetSchedulerParametersFlagsRet, low;
     NodeGetCpuStats = 227, NodeGetCpuStatsArgs => NodeGetCpuStatsRet, high;
     NodeGetMemoryStats = 228, NodeGetMemoryStatsArgs => NodeGetMemoryStatsRet, high;
+    DomainGetVcpuPinInfo = 230, DomainGetVcpuPinInfoArgs => DomainGetVcpuPinInfoRet, low;
     DomainUndefineFlags = 231, DomainUndefineFlagsArgs => (), high;
     DomainSaveFlags = 232, DomainSaveFlagsArgs => (), low;
     DomainRestoreFlags = 233, DomainRestoreFlagsArgs => (), low;
@@ -2342,6 +2429,8 @@ super::procedures! {
     ConnectListAllNodeDevices = 285, ConnectListAllNodeDevicesArgs => ConnectListAllNodeDevicesRet, high;
     ConnectListAllNwfilters = 286, ConnectListAllNwfiltersArgs => ConnectListAllNwfiltersRet, high;
     ConnectListAllSecrets = 287, ConnectListAllSecretsArgs => ConnectListAllSecretsRet, high;
+    NodeGetCpuMap = 293, NodeGetCpuMapArgs => NodeGetCpuMapRet, low;
+    DomainSetMemoryStatsPeriod = 308, DomainSetMemoryStatsPeriodArgs => (), low;
     ConnectNetworkEventRegisterAny = 313, ConnectNetworkEventRegisterAnyArgs => ConnectNetworkEventRegisterAnyRet, high;
     ConnectNetworkEventDeregisterAny = 314, ConnectNetworkEventDeregisterAnyArgs => (), high;
     ConnectDomainEventCallbackRegisterAny = 316, ConnectDomainEventCallbackRegisterAnyArgs => ConnectDomainEventCallbackRegisterAnyRet, high;

@@ -388,3 +388,39 @@ xdr_struct! {
         pub flags: u32,
     }
 }
+
+impl From<&rvirt_core::types::TypedParam> for TypedParam {
+    fn from(p: &rvirt_core::types::TypedParam) -> TypedParam {
+        use rvirt_core::types::TypedValue as V;
+        TypedParam {
+            field: p.field.clone(),
+            value: match &p.value {
+                V::Int(v) => TypedValue::Int(*v),
+                V::UInt(v) => TypedValue::UInt(*v),
+                V::LLong(v) => TypedValue::LLong(*v),
+                V::ULLong(v) => TypedValue::ULLong(*v),
+                V::Double(v) => TypedValue::Double(*v),
+                V::Boolean(v) => TypedValue::Boolean(*v),
+                V::String(v) => TypedValue::String(v.clone()),
+            },
+        }
+    }
+}
+
+impl From<&TypedParam> for rvirt_core::types::TypedParam {
+    fn from(p: &TypedParam) -> rvirt_core::types::TypedParam {
+        use rvirt_core::types::TypedValue as V;
+        rvirt_core::types::TypedParam {
+            field: p.field.clone(),
+            value: match &p.value {
+                TypedValue::Int(v) => V::Int(*v),
+                TypedValue::UInt(v) => V::UInt(*v),
+                TypedValue::LLong(v) => V::LLong(*v),
+                TypedValue::ULLong(v) => V::ULLong(*v),
+                TypedValue::Double(v) => V::Double(*v),
+                TypedValue::Boolean(v) => V::Boolean(*v),
+                TypedValue::String(v) => V::String(v.clone()),
+            },
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod iface;
 pub mod legacy;
 pub mod network;
 pub mod nodedev;
+pub mod stats;
 pub mod storage;
 
 use crate::client::{error_reply, rpc_error, ClientCtx};
@@ -54,6 +55,7 @@ impl Table {
         nodedev::register(&mut t);
         iface::register(&mut t);
         legacy::register(&mut t);
+        stats::register(&mut t);
         t
     }
 
