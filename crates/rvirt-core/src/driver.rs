@@ -300,6 +300,99 @@ pub trait HypervisorDriver: Send + Sync {
         unsupported!("virDomainSnapshotDelete")
     }
 
+    // ---- statistics and host resources ----
+    /// `virNodeGetCPUMap`: the host's CPU count, online map and online count.
+    fn node_get_cpu_map(&self, flags: u32) -> Result<NodeCpuMap> {
+        unsupported!("virNodeGetCPUMap")
+    }
+    /// `virNodeGetCPUStats`: every counter the driver has for `cpu_num` (-1: all CPUs).
+    fn node_get_cpu_stats(&self, cpu_num: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        unsupported!("virNodeGetCPUStats")
+    }
+    /// `virNodeGetMemoryStats`: every counter the driver has for `cell_num` (-1: all).
+    fn node_get_memory_stats(&self, cell_num: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        unsupported!("virNodeGetMemoryStats")
+    }
+    fn connect_get_domain_capabilities(
+        &self,
+        emulatorbin: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        unsupported!("virConnectGetDomainCapabilities")
+    }
+    /// `virDomainGetVcpus`: up to `maxinfo` records and, when `maplen` > 0, as many
+    /// affinity maps of `maplen` bytes.
+    fn domain_get_vcpus(&self, dom: &DomainRef, maxinfo: i32, maplen: i32) -> Result<DomainVcpus> {
+        unsupported!("virDomainGetVcpus")
+    }
+    /// `virDomainGetVcpuPinInfo`: `(count, maps)`, the maps `maplen` bytes each.
+    fn domain_get_vcpu_pin_info(
+        &self,
+        dom: &DomainRef,
+        ncpumaps: i32,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(i32, Vec<u8>)> {
+        unsupported!("virDomainGetVcpuPinInfo")
+    }
+    fn domain_memory_stats(
+        &self,
+        dom: &DomainRef,
+        nr_stats: u32,
+        flags: u32,
+    ) -> Result<Vec<MemoryStat>> {
+        unsupported!("virDomainMemoryStats")
+    }
+    fn domain_set_memory_stats_period(
+        &self,
+        dom: &DomainRef,
+        period: i32,
+        flags: u32,
+    ) -> Result<()> {
+        unsupported!("virDomainSetMemoryStatsPeriod")
+    }
+    /// `(scheduler name, number of parameters)`.
+    fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
+        unsupported!("virDomainGetSchedulerType")
+    }
+    /// The older call without flags (libvirt keeps both entry points apart).
+    fn domain_get_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+    ) -> Result<Vec<TypedParam>> {
+        unsupported!("virDomainGetSchedulerParameters")
+    }
+    fn domain_get_scheduler_parameters_flags(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        unsupported!("virDomainGetSchedulerParametersFlags")
+    }
+    fn domain_set_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+    ) -> Result<()> {
+        unsupported!("virDomainSetSchedulerParameters")
+    }
+    fn domain_set_scheduler_parameters_flags(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        unsupported!("virDomainSetSchedulerParametersFlags")
+    }
+    fn domain_get_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        unsupported!("virDomainGetHostname")
+    }
+
     // ---- events ----
     /// Registers for domain event `event_id`, optionally for one domain only; returns the
     /// callback id.
