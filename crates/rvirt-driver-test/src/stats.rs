@@ -291,9 +291,10 @@ impl DriverState {
 pub fn validate_params(params: &[TypedParam], known: &[(&str, &str)]) -> Result<()> {
     for (n, p) in params.iter().enumerate() {
         if p.field.len() >= typed_param::FIELD_LENGTH {
-            return Err(Error::invalid_arg(
+            return Err(Error::new(
                 ErrorDomain::NONE,
-                format!("parameter name '{}' too long", p.field),
+                ErrorCode::INVALID_ARG,
+                Some(format!("parameter name '{}' too long", p.field)),
             ));
         }
         let Some((_, want)) = known.iter().find(|(f, _)| *f == p.field) else {
@@ -304,20 +305,22 @@ pub fn validate_params(params: &[TypedParam], known: &[(&str, &str)]) -> Result<
             ));
         };
         if p.value.type_name() != *want {
-            return Err(Error::invalid_arg(
+            return Err(Error::new(
                 ErrorDomain::NONE,
-                format!(
+                ErrorCode::INVALID_ARG,
+                Some(format!(
                     "invalid type '{}' for parameter '{}', expected '{}'",
                     p.value.type_name(),
                     p.field,
                     want
-                ),
+                )),
             ));
         }
         if params[..n].iter().any(|q| q.field == p.field) {
-            return Err(Error::invalid_arg(
+            return Err(Error::new(
                 ErrorDomain::NONE,
-                format!("parameter '{}' occurs multiple times", p.field),
+                ErrorCode::INVALID_ARG,
+                Some(format!("parameter '{}' occurs multiple times", p.field)),
             ));
         }
     }

@@ -93,6 +93,13 @@ impl Cmd {
         }
     }
 
+    /// A signed 32-bit integer, read as `strtol` reads it.
+    pub fn int(&self, ctl: &mut Ctl, name: &str) -> Result<Option<i32>, ()> {
+        self.numeric(ctl, name, |s| {
+            parse_c_long(s).and_then(|v| i32::try_from(v).ok())
+        })
+    }
+
     /// An unsigned 32-bit integer; negative numbers are rejected.
     pub fn uint(&self, ctl: &mut Ctl, name: &str) -> Result<Option<u32>, ()> {
         self.numeric(ctl, name, |s| {

@@ -15,6 +15,18 @@ pub static COMMANDS: &[CmdDef] = &[
         "Prints the capabilities of the hypervisor and host as XML.",
     ),
     cmd(
+        "domcapabilities",
+        &[
+            opt_string("virttype", 0, "virtualization type (domain type)"),
+            opt_string("emulatorbin", 0, "path of the emulator binary"),
+            opt_string("arch", 0, "guest architecture"),
+            opt_string("machine", 0, "machine type"),
+        ],
+        cmd_domcapabilities,
+        "show what domains of one emulator can use",
+        "Prints, as XML, the domain features an emulator supports on this host.",
+    ),
+    cmd(
         "hostname",
         &[],
         cmd_hostname,
@@ -22,11 +34,35 @@ pub static COMMANDS: &[CmdDef] = &[
         "",
     ),
     cmd(
+        "nodecpumap",
+        &[opt_bool("pretty", "print CPU ranges instead of a y/- map")],
+        cmd_nodecpumap,
+        "show the host's CPUs and which are online",
+        "Prints how many CPUs the host has, how many are online, and which.",
+    ),
+    cmd(
+        "nodecpustats",
+        &[
+            opt_int("cpu", 0, "one CPU only"),
+            opt_bool("percent", "show shares of time measured over one second"),
+        ],
+        cmd_nodecpustats,
+        "show the host's CPU time counters",
+        "Prints the host's CPU time counters in nanoseconds.",
+    ),
+    cmd(
         "nodeinfo",
         &[],
         cmd_nodeinfo,
         "show CPU and memory facts of the host",
         "Prints the host's CPU model, CPU topology and memory size.",
+    ),
+    cmd(
+        "nodememstats",
+        &[opt_int("cell", 0, "one NUMA cell only")],
+        cmd_nodememstats,
+        "show the host's memory counters",
+        "Prints the host's memory counters in KiB.",
     ),
     cmd(
         "sysinfo",
@@ -179,5 +215,206 @@ fn cmd_version(ctl: &mut Ctl, cmd: &Cmd) -> bool {
             }
         }
     }
+    true
+}
+
+fn cmd_domcapabilities(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let mut opts = [None; 4];
+    for (slot, name) in opts
+        .iter_mut()
+        .zip(["virttype", "emulatorbin", "arch", "machine"])
+    {
+        match cmd.string(ctl, name) {
+            Ok(v) => *slot = v,
+            Err(()) => return false,
+        }
+    }
+    let [virttype, emulatorbin, arch, machine] = opts;
+    let Some(c) = conn(ctl) else { return false };
+    match c.domain_capabilities(emulatorbin, arch, machine, virttype, 0) {
+        Ok(caps) => {
+            ctl.print(&format!("{caps}\n"));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error("failed to get emulator capabilities");
+            false
+        }
+    }
+}
+
+/// Whether bit `i` is set in a CPU map.
+fn cpu_used(map: &[u8], i: usize) -> bool {
+    map.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0)
+}
+
+fn cmd_nodecpumap(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some(c) = conn(ctl) else { return false };
+    let m = match c.node_cpu_map(0) {
+        Ok(m) => m,
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error("Unable to get cpu map");
+            return false;
+        }
+    };
+    let mut s = format!("{:<15} {}\n", "CPUs present:", m.cpus);
+    s.push_str(&format!("{:<15} {}\n", "CPUs online:", m.online));
+    s.push_str(&format!("{:<15} ", "CPU map:"));
+    let n = m.cpus.max(0) as usize;
+    if cmd.flag("pretty") {
+        let mut set = rvirt_xml::bitmap::Bitmap::new();
+        for i in 0..n.div_ceil(8) * 8 {
+            if cpu_used(&m.map, i) {
+                set.insert(i as u32);
+            }
+        }
+        s.push_str(&set.to_string());
+    } else {
+        for i in 0..n {
+            s.push(if cpu_used(&m.map, i) { 'y' } else { '-' });
+        }
+    }
+    s.push('\n');
+    ctl.print(&s);
+    true
+}
+
+/// C's `%W.1f` of a double, with C's spelling of NaN and infinities.
+fn c_percent(x: f64) -> String {
+    let body = if x.is_nan() {
+        if x.is_sign_negative() { "-nan" } else { "nan" }.to_string()
+    } else if x.is_infinite() {
+        if x < 0.0 { "-inf" } else { "inf" }.to_string()
+    } else {
+        format!("{x:.1}")
+    };
+    format!("{body:>5}%")
+}
+
+/// The counters `nodecpustats` shows, in its order, by the names drivers report them.
+const CPU_FIELDS: [(&str, &str); 6] = [
+    ("user", "user:"),
+    ("kernel", "system:"),
+    ("idle", "idle:"),
+    ("iowait", "iowait:"),
+    ("intr", "intr:"),
+    ("utilization", "usage:"),
+];
+const USAGE: usize = 5;
+
+fn cmd_nodecpustats(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let percent = cmd.flag("percent");
+    let Ok(cpu) = cmd.int(ctl, "cpu") else {
+        return false;
+    };
+    let cpu = cpu.unwrap_or(rvirt::stats_flags::ALL);
+    let Some(c) = conn(ctl) else { return false };
+    let count = match c.node_cpu_stats(cpu, 0) {
+        Ok(v) => v.len(),
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error("Unable to get number of cpu stats");
+            return false;
+        }
+    };
+    if count == 0 {
+        return true;
+    }
+    let mut stats = [0u64; 6];
+    let mut present = [false; 6];
+    for round in 0..2 {
+        let params = match c.node_cpu_stats(cpu, 0) {
+            Ok(v) => v,
+            Err(e) => {
+                ctl.set_error(e);
+                ctl.error("Unable to get node cpu stats");
+                return false;
+            }
+        };
+        for p in params.iter().take(count) {
+            let Some(i) = CPU_FIELDS.iter().position(|(f, _)| *f == p.field) else {
+                continue;
+            };
+            if round == 0 {
+                stats[i] = p.value;
+                present[i] = true;
+            } else if present[i] {
+                stats[i] = p.value.wrapping_sub(stats[i]);
+            }
+        }
+        if present[USAGE] || !percent {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    let mut s = String::new();
+    if !percent {
+        for i in 0..USAGE {
+            if present[i] {
+                s.push_str(&format!("{:<15} {:>20}\n", CPU_FIELDS[i].1, stats[i]));
+            }
+        }
+    } else if present[USAGE] {
+        s.push_str(&format!("{:<15} {:>5}%\n", "usage:", stats[USAGE]));
+        s.push_str(&format!(
+            "{:<15} {:>5}%\n",
+            "idle:",
+            100u64.wrapping_sub(stats[USAGE])
+        ));
+    } else {
+        let total: f64 = stats[..USAGE].iter().map(|&v| v as f64).sum();
+        let total = std::hint::black_box(total);
+        let busy = stats[0].wrapping_add(stats[1]) as f64;
+        s.push_str(&format!(
+            "{:<15} {}\n",
+            "usage:",
+            c_percent(busy / total * 100.0)
+        ));
+        for i in 0..USAGE {
+            if present[i] {
+                s.push_str(&format!(
+                    "{:<15} {}\n",
+                    CPU_FIELDS[i].1,
+                    c_percent(stats[i] as f64 / total * 100.0)
+                ));
+            }
+        }
+    }
+    ctl.print(&s);
+    true
+}
+
+fn cmd_nodememstats(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Ok(cell) = cmd.int(ctl, "cell") else {
+        return false;
+    };
+    let cell = cell.unwrap_or(rvirt::stats_flags::ALL);
+    let Some(c) = conn(ctl) else { return false };
+    let count = match c.node_memory_stats(cell, 0) {
+        Ok(v) => v.len(),
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error("Unable to get number of memory stats");
+            return false;
+        }
+    };
+    if count == 0 {
+        return true;
+    }
+    let params = match c.node_memory_stats(cell, 0) {
+        Ok(v) => v,
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error("Unable to get memory stats");
+            return false;
+        }
+    };
+    let mut s = String::new();
+    for p in params.iter().take(count) {
+        s.push_str(&format!("{:<7}: {:>20} KiB\n", p.field, p.value));
+    }
+    ctl.print(&s);
     true
 }

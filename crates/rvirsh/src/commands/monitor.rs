@@ -23,6 +23,26 @@ pub static COMMANDS: &[CmdDef] = &[
         "Prints the id, name, UUID, state, CPU, memory and security facts of a domain.",
     ),
     cmd(
+        "dommemstat",
+        &[
+            DOMAIN_OPT,
+            opt_int(
+                "period",
+                REQ_OPT,
+                "set the balloon's statistics period, in seconds",
+            ),
+            opt_bool("config", "change the configuration for the next start"),
+            opt_bool("live", "change the running domain"),
+            opt_bool(
+                "current",
+                "change the running domain if active, else the configuration",
+            ),
+        ],
+        super::domain::cmd_dommemstat,
+        "show the memory statistics of a domain",
+        "Prints the balloon statistics of a running domain.",
+    ),
+    cmd(
         "domstate",
         &[
             DOMAIN_OPT,

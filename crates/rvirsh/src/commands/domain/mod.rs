@@ -9,6 +9,8 @@ use lifecycle::{
 };
 use metadata::{cmd_desc, cmd_metadata};
 use save::{cmd_managedsave, cmd_managedsave_remove, cmd_restore, cmd_save};
+pub(crate) use stats::cmd_dommemstat;
+use stats::{cmd_domhostname, cmd_schedinfo, cmd_vcpuinfo};
 use tuning::{cmd_setmaxmem, cmd_setmem, cmd_setvcpus, cmd_vcpucount};
 use xml::{cmd_domxml_to_native, cmd_dumpxml, cmd_edit};
 
@@ -17,6 +19,7 @@ mod ident;
 mod lifecycle;
 mod metadata;
 mod save;
+mod stats;
 mod tuning;
 mod xml;
 
@@ -103,6 +106,16 @@ pub static COMMANDS: &[CmdDef] = &[
         cmd_destroy,
         "stop a domain immediately",
         "Stops a running domain at once, like pulling the power plug.",
+    ),
+    cmd(
+        "domhostname",
+        &[
+            DOMAIN_OPT,
+            opt_string("source", 0, "where to look: 'lease' or 'agent'"),
+        ],
+        cmd_domhostname,
+        "print the host name a guest uses",
+        "",
     ),
     cmd(
         "domid",
@@ -252,6 +265,24 @@ pub static COMMANDS: &[CmdDef] = &[
         "Saves a running domain's state to a file and stops the domain.",
     ),
     cmd(
+        "schedinfo",
+        &[
+            DOMAIN_OPT,
+            opt_int("weight", REQ_OPT, "weight (Xen credit scheduler)"),
+            opt_int("cap", REQ_OPT, "cap (Xen credit scheduler)"),
+            opt_bool(
+                "current",
+                "the running domain if active, else the configuration",
+            ),
+            opt_bool("config", "the configuration for the next start"),
+            opt_bool("live", "the running domain"),
+            opt_argv("set", 0, "name=value"),
+        ],
+        cmd_schedinfo,
+        "show or change scheduler parameters",
+        "Prints a domain's scheduler and its parameters, or changes them.",
+    ),
+    cmd(
         "setmaxmem",
         &[
             DOMAIN_OPT,
@@ -385,5 +416,15 @@ pub static COMMANDS: &[CmdDef] = &[
         cmd_vcpucount,
         "show the numbers of virtual CPUs",
         "Prints the maximum and current numbers of virtual CPUs of a domain.",
+    ),
+    cmd(
+        "vcpuinfo",
+        &[
+            DOMAIN_OPT,
+            opt_bool("pretty", "print CPU ranges instead of a y/- map"),
+        ],
+        cmd_vcpuinfo,
+        "show the state and placement of each virtual CPU",
+        "Prints the host CPU, state, CPU time and affinity of each virtual CPU of a domain.",
     ),
 ];
