@@ -69,7 +69,7 @@ fn security_model(ctx: &Arc<ClientCtx>) -> rvirt::Result<NodeGetSecurityModelRet
 }
 
 pub fn register(t: &mut Table) {
-    t.add::<ConnectOpen>(|c, a| open(c, a));
+    t.add::<ConnectOpen>(open);
     t.add::<ConnectClose>(|c, ()| {
         c.drop_registrations();
         c.set_conn(None);
