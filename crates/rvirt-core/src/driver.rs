@@ -16,9 +16,15 @@ use crate::types::*;
 use crate::uri::ConnectUri;
 use std::sync::Arc;
 
+/// The "not supported" answer of a missing entry point. The error domain is that of the
+/// public API file the function lives in: `libvirt-domain.c` and `libvirt-host.c` report
+/// `VIR_FROM_DOMAIN` (the one-argument form), the other families their own.
 macro_rules! unsupported {
     ($f:literal) => {
         Err(Error::no_support($f))
+    };
+    ($domain:ident, $f:literal) => {
+        Err(Error::no_support_in(crate::error::ErrorDomain::$domain, $f))
     };
 }
 
@@ -264,17 +270,17 @@ pub trait HypervisorDriver: Send + Sync {
         xml: &str,
         flags: u32,
     ) -> Result<DomainSnapshotRef> {
-        unsupported!("virDomainSnapshotCreateXML")
+        unsupported!(DOMAIN_SNAPSHOT, "virDomainSnapshotCreateXML")
     }
     fn domain_snapshot_num(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
-        unsupported!("virDomainSnapshotNum")
+        unsupported!(DOMAIN_SNAPSHOT, "virDomainSnapshotNum")
     }
     fn domain_list_all_snapshots(
         &self,
         dom: &DomainRef,
         flags: u32,
     ) -> Result<Vec<DomainSnapshotRef>> {
-        unsupported!("virDomainListAllSnapshots")
+        unsupported!(DOMAIN_SNAPSHOT, "virDomainListAllSnapshots")
     }
     fn domain_snapshot_lookup_by_name(
         &self,
@@ -282,22 +288,22 @@ pub trait HypervisorDriver: Send + Sync {
         name: &str,
         flags: u32,
     ) -> Result<DomainSnapshotRef> {
-        unsupported!("virDomainSnapshotLookupByName")
+        unsupported!(DOMAIN_SNAPSHOT, "virDomainSnapshotLookupByName")
     }
     fn domain_has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
-        unsupported!("virDomainHasCurrentSnapshot")
+        unsupported!(DOMAIN_SNAPSHOT, "virDomainHasCurrentSnapshot")
     }
     fn domain_snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<DomainSnapshotRef> {
-        unsupported!("virDomainSnapshotCurrent")
+        unsupported!(DOMAIN_SNAPSHOT, "virDomainSnapshotCurrent")
     }
     fn domain_snapshot_get_xml_desc(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<String> {
-        unsupported!("virDomainSnapshotGetXMLDesc")
+        unsupported!(DOMAIN_SNAPSHOT, "virDomainSnapshotGetXMLDesc")
     }
     fn domain_revert_to_snapshot(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
-        unsupported!("virDomainRevertToSnapshot")
+        unsupported!(DOMAIN_SNAPSHOT, "virDomainRevertToSnapshot")
     }
     fn domain_snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
-        unsupported!("virDomainSnapshotDelete")
+        unsupported!(DOMAIN_SNAPSHOT, "virDomainSnapshotDelete")
     }
 
     // ---- statistics and host resources ----
@@ -413,46 +419,46 @@ pub trait HypervisorDriver: Send + Sync {
 #[allow(unused_variables)]
 pub trait NetworkDriver: Send + Sync {
     fn connect_list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
-        unsupported!("virConnectListAllNetworks")
+        unsupported!(NETWORK, "virConnectListAllNetworks")
     }
     fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
-        unsupported!("virNetworkLookupByName")
+        unsupported!(NETWORK, "virNetworkLookupByName")
     }
     fn network_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<NetworkRef> {
-        unsupported!("virNetworkLookupByUUID")
+        unsupported!(NETWORK, "virNetworkLookupByUUID")
     }
     fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
-        unsupported!("virNetworkDefineXML")
+        unsupported!(NETWORK, "virNetworkDefineXML")
     }
     fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
-        unsupported!("virNetworkCreateXML")
+        unsupported!(NETWORK, "virNetworkCreateXML")
     }
     fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
-        unsupported!("virNetworkUndefine")
+        unsupported!(NETWORK, "virNetworkUndefine")
     }
     fn network_create(&self, net: &NetworkRef) -> Result<()> {
-        unsupported!("virNetworkCreate")
+        unsupported!(NETWORK, "virNetworkCreate")
     }
     fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
-        unsupported!("virNetworkDestroy")
+        unsupported!(NETWORK, "virNetworkDestroy")
     }
     fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
-        unsupported!("virNetworkGetXMLDesc")
+        unsupported!(NETWORK, "virNetworkGetXMLDesc")
     }
     fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
-        unsupported!("virNetworkGetBridgeName")
+        unsupported!(NETWORK, "virNetworkGetBridgeName")
     }
     fn network_is_active(&self, net: &NetworkRef) -> Result<bool> {
-        unsupported!("virNetworkIsActive")
+        unsupported!(NETWORK, "virNetworkIsActive")
     }
     fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
-        unsupported!("virNetworkIsPersistent")
+        unsupported!(NETWORK, "virNetworkIsPersistent")
     }
     fn network_get_autostart(&self, net: &NetworkRef) -> Result<bool> {
-        unsupported!("virNetworkGetAutostart")
+        unsupported!(NETWORK, "virNetworkGetAutostart")
     }
     fn network_set_autostart(&self, net: &NetworkRef, autostart: bool) -> Result<()> {
-        unsupported!("virNetworkSetAutostart")
+        unsupported!(NETWORK, "virNetworkSetAutostart")
     }
     fn network_event_register_any(
         &self,
@@ -460,10 +466,10 @@ pub trait NetworkDriver: Send + Sync {
         event_id: i32,
         callback: EventCallback,
     ) -> Result<i32> {
-        unsupported!("virConnectNetworkEventRegisterAny")
+        unsupported!(NETWORK, "virConnectNetworkEventRegisterAny")
     }
     fn network_event_deregister_any(&self, callback_id: i32) -> Result<()> {
-        unsupported!("virConnectNetworkEventDeregisterAny")
+        unsupported!(NETWORK, "virConnectNetworkEventDeregisterAny")
     }
     /// `command` and `section` arrive in libvirt's corrected order
     /// (`VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER`).
@@ -476,7 +482,7 @@ pub trait NetworkDriver: Send + Sync {
         xml: &str,
         flags: u32,
     ) -> Result<()> {
-        unsupported!("virNetworkUpdate")
+        unsupported!(NETWORK, "virNetworkUpdate")
     }
 }
 
@@ -484,81 +490,81 @@ pub trait NetworkDriver: Send + Sync {
 #[allow(unused_variables)]
 pub trait StorageDriver: Send + Sync {
     fn connect_list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePoolRef>> {
-        unsupported!("virConnectListAllStoragePools")
+        unsupported!(STORAGE, "virConnectListAllStoragePools")
     }
     fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePoolRef> {
-        unsupported!("virStoragePoolLookupByName")
+        unsupported!(STORAGE, "virStoragePoolLookupByName")
     }
     fn storage_pool_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<StoragePoolRef> {
-        unsupported!("virStoragePoolLookupByUUID")
+        unsupported!(STORAGE, "virStoragePoolLookupByUUID")
     }
     fn storage_pool_lookup_by_volume(&self, vol: &StorageVolRef) -> Result<StoragePoolRef> {
-        unsupported!("virStoragePoolLookupByVolume")
+        unsupported!(STORAGE, "virStoragePoolLookupByVolume")
     }
     fn storage_pool_define_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
-        unsupported!("virStoragePoolDefineXML")
+        unsupported!(STORAGE, "virStoragePoolDefineXML")
     }
     fn storage_pool_create_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
-        unsupported!("virStoragePoolCreateXML")
+        unsupported!(STORAGE, "virStoragePoolCreateXML")
     }
     fn storage_pool_undefine(&self, pool: &StoragePoolRef) -> Result<()> {
-        unsupported!("virStoragePoolUndefine")
+        unsupported!(STORAGE, "virStoragePoolUndefine")
     }
     fn storage_pool_create(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
-        unsupported!("virStoragePoolCreate")
+        unsupported!(STORAGE, "virStoragePoolCreate")
     }
     fn storage_pool_build(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
-        unsupported!("virStoragePoolBuild")
+        unsupported!(STORAGE, "virStoragePoolBuild")
     }
     fn storage_pool_destroy(&self, pool: &StoragePoolRef) -> Result<()> {
-        unsupported!("virStoragePoolDestroy")
+        unsupported!(STORAGE, "virStoragePoolDestroy")
     }
     fn storage_pool_delete(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
-        unsupported!("virStoragePoolDelete")
+        unsupported!(STORAGE, "virStoragePoolDelete")
     }
     fn storage_pool_refresh(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
-        unsupported!("virStoragePoolRefresh")
+        unsupported!(STORAGE, "virStoragePoolRefresh")
     }
     fn storage_pool_get_info(&self, pool: &StoragePoolRef) -> Result<StoragePoolInfo> {
-        unsupported!("virStoragePoolGetInfo")
+        unsupported!(STORAGE, "virStoragePoolGetInfo")
     }
     fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: u32) -> Result<String> {
-        unsupported!("virStoragePoolGetXMLDesc")
+        unsupported!(STORAGE, "virStoragePoolGetXMLDesc")
     }
     fn storage_pool_get_autostart(&self, pool: &StoragePoolRef) -> Result<bool> {
-        unsupported!("virStoragePoolGetAutostart")
+        unsupported!(STORAGE, "virStoragePoolGetAutostart")
     }
     fn storage_pool_set_autostart(&self, pool: &StoragePoolRef, autostart: bool) -> Result<()> {
-        unsupported!("virStoragePoolSetAutostart")
+        unsupported!(STORAGE, "virStoragePoolSetAutostart")
     }
     fn storage_pool_is_active(&self, pool: &StoragePoolRef) -> Result<bool> {
-        unsupported!("virStoragePoolIsActive")
+        unsupported!(STORAGE, "virStoragePoolIsActive")
     }
     fn storage_pool_is_persistent(&self, pool: &StoragePoolRef) -> Result<bool> {
-        unsupported!("virStoragePoolIsPersistent")
+        unsupported!(STORAGE, "virStoragePoolIsPersistent")
     }
     fn storage_pool_num_of_volumes(&self, pool: &StoragePoolRef) -> Result<i32> {
-        unsupported!("virStoragePoolNumOfVolumes")
+        unsupported!(STORAGE, "virStoragePoolNumOfVolumes")
     }
     fn storage_pool_list_all_volumes(
         &self,
         pool: &StoragePoolRef,
         flags: u32,
     ) -> Result<Vec<StorageVolRef>> {
-        unsupported!("virStoragePoolListAllVolumes")
+        unsupported!(STORAGE, "virStoragePoolListAllVolumes")
     }
     fn storage_vol_lookup_by_name(
         &self,
         pool: &StoragePoolRef,
         name: &str,
     ) -> Result<StorageVolRef> {
-        unsupported!("virStorageVolLookupByName")
+        unsupported!(STORAGE, "virStorageVolLookupByName")
     }
     fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVolRef> {
-        unsupported!("virStorageVolLookupByKey")
+        unsupported!(STORAGE, "virStorageVolLookupByKey")
     }
     fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVolRef> {
-        unsupported!("virStorageVolLookupByPath")
+        unsupported!(STORAGE, "virStorageVolLookupByPath")
     }
     fn storage_vol_create_xml(
         &self,
@@ -566,7 +572,7 @@ pub trait StorageDriver: Send + Sync {
         xml: &str,
         flags: u32,
     ) -> Result<StorageVolRef> {
-        unsupported!("virStorageVolCreateXML")
+        unsupported!(STORAGE, "virStorageVolCreateXML")
     }
     fn storage_vol_create_xml_from(
         &self,
@@ -575,22 +581,22 @@ pub trait StorageDriver: Send + Sync {
         clone_of: &StorageVolRef,
         flags: u32,
     ) -> Result<StorageVolRef> {
-        unsupported!("virStorageVolCreateXMLFrom")
+        unsupported!(STORAGE, "virStorageVolCreateXMLFrom")
     }
     fn storage_vol_delete(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
-        unsupported!("virStorageVolDelete")
+        unsupported!(STORAGE, "virStorageVolDelete")
     }
     fn storage_vol_get_info(&self, vol: &StorageVolRef) -> Result<StorageVolInfo> {
-        unsupported!("virStorageVolGetInfo")
+        unsupported!(STORAGE, "virStorageVolGetInfo")
     }
     fn storage_vol_get_xml_desc(&self, vol: &StorageVolRef, flags: u32) -> Result<String> {
-        unsupported!("virStorageVolGetXMLDesc")
+        unsupported!(STORAGE, "virStorageVolGetXMLDesc")
     }
     fn storage_vol_get_path(&self, vol: &StorageVolRef) -> Result<String> {
-        unsupported!("virStorageVolGetPath")
+        unsupported!(STORAGE, "virStorageVolGetPath")
     }
     fn storage_vol_resize(&self, vol: &StorageVolRef, capacity: u64, flags: u32) -> Result<()> {
-        unsupported!("virStorageVolResize")
+        unsupported!(STORAGE, "virStorageVolResize")
     }
     fn storage_pool_event_register_any(
         &self,
@@ -598,10 +604,10 @@ pub trait StorageDriver: Send + Sync {
         event_id: i32,
         callback: EventCallback,
     ) -> Result<i32> {
-        unsupported!("virConnectStoragePoolEventRegisterAny")
+        unsupported!(STORAGE, "virConnectStoragePoolEventRegisterAny")
     }
     fn storage_pool_event_deregister_any(&self, callback_id: i32) -> Result<()> {
-        unsupported!("virConnectStoragePoolEventDeregisterAny")
+        unsupported!(STORAGE, "virConnectStoragePoolEventDeregisterAny")
     }
     fn connect_find_storage_pool_sources(
         &self,
@@ -609,10 +615,10 @@ pub trait StorageDriver: Send + Sync {
         src_spec: Option<&str>,
         flags: u32,
     ) -> Result<String> {
-        unsupported!("virConnectFindStoragePoolSources")
+        unsupported!(STORAGE, "virConnectFindStoragePoolSources")
     }
     fn storage_vol_wipe(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
-        unsupported!("virStorageVolWipe")
+        unsupported!(STORAGE, "virStorageVolWipe")
     }
     fn storage_vol_wipe_pattern(
         &self,
@@ -620,14 +626,14 @@ pub trait StorageDriver: Send + Sync {
         algorithm: u32,
         flags: u32,
     ) -> Result<()> {
-        unsupported!("virStorageVolWipePattern")
+        unsupported!(STORAGE, "virStorageVolWipePattern")
     }
     fn storage_vol_get_info_flags(
         &self,
         vol: &StorageVolRef,
         flags: u32,
     ) -> Result<StorageVolInfo> {
-        unsupported!("virStorageVolGetInfoFlags")
+        unsupported!(STORAGE, "virStorageVolGetInfoFlags")
     }
 }
 
@@ -635,40 +641,40 @@ pub trait StorageDriver: Send + Sync {
 #[allow(unused_variables)]
 pub trait InterfaceDriver: Send + Sync {
     fn connect_list_all_interfaces(&self, flags: u32) -> Result<Vec<InterfaceRef>> {
-        unsupported!("virConnectListAllInterfaces")
+        unsupported!(INTERFACE, "virConnectListAllInterfaces")
     }
     fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
-        unsupported!("virInterfaceLookupByName")
+        unsupported!(INTERFACE, "virInterfaceLookupByName")
     }
     fn interface_lookup_by_mac_string(&self, mac: &str) -> Result<InterfaceRef> {
-        unsupported!("virInterfaceLookupByMACString")
+        unsupported!(INTERFACE, "virInterfaceLookupByMACString")
     }
     fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
-        unsupported!("virInterfaceGetXMLDesc")
+        unsupported!(INTERFACE, "virInterfaceGetXMLDesc")
     }
     fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
-        unsupported!("virInterfaceIsActive")
+        unsupported!(INTERFACE, "virInterfaceIsActive")
     }
     fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {
-        unsupported!("virInterfaceDefineXML")
+        unsupported!(INTERFACE, "virInterfaceDefineXML")
     }
     fn interface_undefine(&self, iface: &InterfaceRef) -> Result<()> {
-        unsupported!("virInterfaceUndefine")
+        unsupported!(INTERFACE, "virInterfaceUndefine")
     }
     fn interface_create(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
-        unsupported!("virInterfaceCreate")
+        unsupported!(INTERFACE, "virInterfaceCreate")
     }
     fn interface_destroy(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
-        unsupported!("virInterfaceDestroy")
+        unsupported!(INTERFACE, "virInterfaceDestroy")
     }
     fn interface_change_begin(&self, flags: u32) -> Result<()> {
-        unsupported!("virInterfaceChangeBegin")
+        unsupported!(INTERFACE, "virInterfaceChangeBegin")
     }
     fn interface_change_commit(&self, flags: u32) -> Result<()> {
-        unsupported!("virInterfaceChangeCommit")
+        unsupported!(INTERFACE, "virInterfaceChangeCommit")
     }
     fn interface_change_rollback(&self, flags: u32) -> Result<()> {
-        unsupported!("virInterfaceChangeRollback")
+        unsupported!(INTERFACE, "virInterfaceChangeRollback")
     }
 }
 
@@ -676,25 +682,42 @@ pub trait InterfaceDriver: Send + Sync {
 #[allow(unused_variables)]
 pub trait NodeDeviceDriver: Send + Sync {
     fn connect_list_all_node_devices(&self, flags: u32) -> Result<Vec<NodeDeviceRef>> {
-        unsupported!("virConnectListAllNodeDevices")
+        unsupported!(NODEDEV, "virConnectListAllNodeDevices")
     }
     fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
-        unsupported!("virNodeDeviceLookupByName")
+        unsupported!(NODEDEV, "virNodeDeviceLookupByName")
     }
     fn node_device_get_xml_desc(&self, dev: &NodeDeviceRef, flags: u32) -> Result<String> {
-        unsupported!("virNodeDeviceGetXMLDesc")
+        unsupported!(NODEDEV, "virNodeDeviceGetXMLDesc")
     }
     fn node_device_get_parent(&self, dev: &NodeDeviceRef) -> Result<Option<String>> {
-        unsupported!("virNodeDeviceGetParent")
+        unsupported!(NODEDEV, "virNodeDeviceGetParent")
     }
     fn node_device_list_caps(&self, dev: &NodeDeviceRef) -> Result<Vec<String>> {
-        unsupported!("virNodeDeviceListCaps")
+        unsupported!(NODEDEV, "virNodeDeviceListCaps")
     }
     fn node_device_create_xml(&self, xml: &str, flags: u32) -> Result<NodeDeviceRef> {
-        unsupported!("virNodeDeviceCreateXML")
+        unsupported!(NODEDEV, "virNodeDeviceCreateXML")
     }
     fn node_device_destroy(&self, dev: &NodeDeviceRef) -> Result<()> {
-        unsupported!("virNodeDeviceDestroy")
+        unsupported!(NODEDEV, "virNodeDeviceDestroy")
+    }
+    fn node_device_lookup_scsi_host_by_wwn(
+        &self,
+        wwnn: &str,
+        wwpn: &str,
+        flags: u32,
+    ) -> Result<NodeDeviceRef> {
+        unsupported!(NODEDEV, "virNodeDeviceLookupSCSIHostByWWN")
+    }
+    fn node_device_is_active(&self, dev: &NodeDeviceRef) -> Result<bool> {
+        unsupported!(NODEDEV, "virNodeDeviceIsActive")
+    }
+    fn node_device_is_persistent(&self, dev: &NodeDeviceRef) -> Result<bool> {
+        unsupported!(NODEDEV, "virNodeDeviceIsPersistent")
+    }
+    fn node_device_get_autostart(&self, dev: &NodeDeviceRef) -> Result<bool> {
+        unsupported!(NODEDEV, "virNodeDeviceGetAutostart")
     }
 }
 
@@ -702,13 +725,13 @@ pub trait NodeDeviceDriver: Send + Sync {
 #[allow(unused_variables)]
 pub trait SecretDriver: Send + Sync {
     fn connect_list_all_secrets(&self, flags: u32) -> Result<Vec<SecretRef>> {
-        unsupported!("virConnectListAllSecrets")
+        unsupported!(SECRET, "virConnectListAllSecrets")
     }
     fn secret_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<SecretRef> {
-        unsupported!("virSecretLookupByUUID")
+        unsupported!(SECRET, "virSecretLookupByUUID")
     }
     fn secret_define_xml(&self, xml: &str, flags: u32) -> Result<SecretRef> {
-        unsupported!("virSecretDefineXML")
+        unsupported!(SECRET, "virSecretDefineXML")
     }
 }
 
@@ -716,15 +739,15 @@ pub trait SecretDriver: Send + Sync {
 #[allow(unused_variables)]
 pub trait NWFilterDriver: Send + Sync {
     fn connect_list_all_nwfilters(&self, flags: u32) -> Result<Vec<NWFilterRef>> {
-        unsupported!("virConnectListAllNWFilters")
+        unsupported!(NWFILTER, "virConnectListAllNWFilters")
     }
     fn nwfilter_lookup_by_name(&self, name: &str) -> Result<NWFilterRef> {
-        unsupported!("virNWFilterLookupByName")
+        unsupported!(NWFILTER, "virNWFilterLookupByName")
     }
     fn nwfilter_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<NWFilterRef> {
-        unsupported!("virNWFilterLookupByUUID")
+        unsupported!(NWFILTER, "virNWFilterLookupByUUID")
     }
     fn nwfilter_define_xml(&self, xml: &str, flags: u32) -> Result<NWFilterRef> {
-        unsupported!("virNWFilterDefineXML")
+        unsupported!(NWFILTER, "virNWFilterDefineXML")
     }
 }

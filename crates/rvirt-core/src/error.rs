@@ -173,6 +173,14 @@ impl Error {
         )
     }
 
+    /// `VIR_ERR_NO_SUPPORT` raised by the public API file of another object family (each
+    /// of libvirt's `libvirt-*.c` files reports with its own `VIR_FROM_THIS`).
+    pub fn no_support_in(domain: ErrorDomain, function: &str) -> Error {
+        let mut e = Error::no_support(function);
+        e.domain = domain;
+        e
+    }
+
     /// `VIR_ERR_OPERATION_DENIED` for a mutating call on a read-only connection.
     pub fn read_only(function: &str) -> Error {
         Error::new(
@@ -201,6 +209,21 @@ impl Error {
         e.str1 = Some(function.to_string());
         e.str2 = Some("flags".to_string());
         e
+    }
+
+    /// libvirt's `virCheckFlags`: fails with [`Error::unsupported_flags`] naming only the
+    /// bits of `flags` outside `allowed`.
+    pub fn check_flags(
+        domain: ErrorDomain,
+        flags: u32,
+        allowed: u32,
+        function: &str,
+    ) -> Result<()> {
+        let rejected = flags & !allowed;
+        if rejected != 0 {
+            return Err(Error::unsupported_flags(domain, rejected, function));
+        }
+        Ok(())
     }
 
     /// `VIR_ERR_OPERATION_INVALID`, for a call that does not apply in the object's state.

@@ -134,13 +134,7 @@ impl HypervisorDriver for TestConn {
         Ok(crate::caps::capabilities(self.shared.lock().cells))
     }
     fn connect_get_sysinfo(&self, flags: u32) -> Result<String> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testConnectGetSysinfo",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testConnectGetSysinfo")?;
         Ok(crate::caps::sysinfo())
     }
     fn connect_get_max_vcpus(&self, _kind: Option<&str>) -> Result<i32> {
@@ -178,13 +172,12 @@ impl HypervisorDriver for TestConn {
     }
 
     fn connect_list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
-        if flags & !0xFFFF != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testConnectListAllDomains",
-            ));
-        }
+        Error::check_flags(
+            ErrorDomain::TEST,
+            flags,
+            0xFFFF,
+            "testConnectListAllDomains",
+        )?;
         let st = self.shared.lock();
         Ok(st
             .domains
@@ -276,13 +269,7 @@ impl HypervisorDriver for TestConn {
         self.with_events(|st| Ok(((), st.reboot(dom)?)))
     }
     fn domain_reset(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainReset",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testDomainReset")?;
         self.shared.lock().reset(dom)
     }
     fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
@@ -298,13 +285,12 @@ impl HypervisorDriver for TestConn {
         self.with_events(|st| Ok(((), st.restore(from, dxml, flags)?)))
     }
     fn domain_save_image_get_xml_desc(&self, file: &str, flags: u32) -> Result<String> {
-        if flags & !flags::domain_xml::SECURE != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainSaveImageGetXMLDesc",
-            ));
-        }
+        Error::check_flags(
+            ErrorDomain::TEST,
+            flags,
+            flags::domain_xml::SECURE,
+            "testDomainSaveImageGetXMLDesc",
+        )?;
         let xml = crate::domain::read_save_file(file)?;
         let def = crate::domain::parse_def(&xml)?;
         Ok(def.format(&FormatCtx {
@@ -317,23 +303,11 @@ impl HypervisorDriver for TestConn {
         self.with_events(|st| Ok(((), st.managed_save(dom, flags)?)))
     }
     fn domain_has_managed_save_image(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainHasManagedSaveImage",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testDomainHasManagedSaveImage")?;
         self.read(dom, |d| d.has_managed_save)
     }
     fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainManagedSaveRemove",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testDomainManagedSaveRemove")?;
         let mut st = self.shared.lock();
         let i = st.dom_index(dom)?;
         st.domains[i].has_managed_save = false;
@@ -344,13 +318,7 @@ impl HypervisorDriver for TestConn {
         // The test driver has no host CPU to update from: UPDATE_CPU is refused.
         let all =
             flags::domain_xml::SECURE | flags::domain_xml::INACTIVE | flags::domain_xml::MIGRATABLE;
-        if flags & !all != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainGetXMLDesc",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, all, "testDomainGetXMLDesc")?;
         let inactive = flags & flags::domain_xml::INACTIVE != 0;
         self.read(dom, |d| {
             let def = if inactive { d.persistent_def() } else { &d.def };
@@ -375,13 +343,7 @@ impl HypervisorDriver for TestConn {
         })
     }
     fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainGetState",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testDomainGetState")?;
         self.read(dom, |d| (d.state, d.reason))
     }
     fn domain_get_os_type(&self, dom: &DomainRef) -> Result<String> {
@@ -429,13 +391,7 @@ impl HypervisorDriver for TestConn {
         })
     }
     fn domain_get_messages(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
-        if flags & !3 != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainGetMessages",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 3, "testDomainGetMessages")?;
         self.read(dom, |_| Vec::new())
     }
     fn domain_set_memory(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
@@ -491,13 +447,12 @@ impl HypervisorDriver for TestConn {
         name: &str,
         flags: u32,
     ) -> Result<DomainSnapshotRef> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainSnapshotLookupByName",
-            ));
-        }
+        Error::check_flags(
+            ErrorDomain::TEST,
+            flags,
+            0,
+            "testDomainSnapshotLookupByName",
+        )?;
         self.shared.lock().snapshot_lookup(dom, name)
     }
     fn domain_has_current_snapshot(&self, dom: &DomainRef, _flags: u32) -> Result<bool> {
@@ -626,13 +581,7 @@ impl HypervisorDriver for TestConn {
 
 impl NetworkDriver for TestConn {
     fn connect_list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
-        if flags & !0x3f != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testConnectListAllNetworks",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0x3f, "testConnectListAllNetworks")?;
         let st = self.shared.lock();
         Ok(st
             .networks
@@ -702,17 +651,29 @@ impl NetworkDriver for TestConn {
     fn network_event_deregister_any(&self, callback_id: i32) -> Result<()> {
         self.deregister(callback_id)
     }
+    fn network_update(
+        &self,
+        net: &NetworkRef,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+        flags: u32,
+    ) -> Result<()> {
+        self.shared
+            .lock()
+            .net_update(net, command, section, parent_index, xml, flags)
+    }
 }
 
 impl StorageDriver for TestConn {
     fn connect_list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePoolRef>> {
-        if flags & !0xFFFFF != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testConnectListAllStoragePools",
-            ));
-        }
+        Error::check_flags(
+            ErrorDomain::TEST,
+            flags,
+            0xFFFFF,
+            "testConnectListAllStoragePools",
+        )?;
         let st = self.shared.lock();
         Ok(st
             .pools
@@ -788,13 +749,7 @@ impl StorageDriver for TestConn {
         pool: &StoragePoolRef,
         flags: u32,
     ) -> Result<Vec<StorageVolRef>> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testStoragePoolListAllVolumes",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testStoragePoolListAllVolumes")?;
         self.shared.lock().pool_volumes(pool)
     }
     fn storage_vol_lookup_by_name(
@@ -857,6 +812,14 @@ impl StorageDriver for TestConn {
     fn storage_pool_event_deregister_any(&self, callback_id: i32) -> Result<()> {
         self.deregister(callback_id)
     }
+    fn connect_find_storage_pool_sources(
+        &self,
+        kind: &str,
+        src_spec: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        crate::storage::find_pool_sources(kind, src_spec, flags)
+    }
 }
 
 impl InterfaceDriver for TestConn {
@@ -875,6 +838,27 @@ impl InterfaceDriver for TestConn {
     fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
         self.shared.lock().iface_active(iface)
     }
+    fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {
+        self.shared.lock().iface_define(xml, flags)
+    }
+    fn interface_undefine(&self, iface: &InterfaceRef) -> Result<()> {
+        self.shared.lock().iface_undefine(iface)
+    }
+    fn interface_create(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        self.shared.lock().iface_set_active(iface, flags, true)
+    }
+    fn interface_destroy(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        self.shared.lock().iface_set_active(iface, flags, false)
+    }
+    fn interface_change_begin(&self, flags: u32) -> Result<()> {
+        self.shared.lock().iface_change_begin(flags)
+    }
+    fn interface_change_commit(&self, flags: u32) -> Result<()> {
+        self.shared.lock().iface_change_commit(flags)
+    }
+    fn interface_change_rollback(&self, flags: u32) -> Result<()> {
+        self.shared.lock().iface_change_rollback(flags)
+    }
 }
 
 impl NodeDeviceDriver for TestConn {
@@ -892,5 +876,11 @@ impl NodeDeviceDriver for TestConn {
     }
     fn node_device_list_caps(&self, dev: &NodeDeviceRef) -> Result<Vec<String>> {
         self.shared.lock().nodedev_caps(dev)
+    }
+    fn node_device_create_xml(&self, xml: &str, flags: u32) -> Result<NodeDeviceRef> {
+        self.shared.lock().nodedev_create(xml, flags)
+    }
+    fn node_device_destroy(&self, dev: &NodeDeviceRef) -> Result<()> {
+        self.shared.lock().nodedev_destroy(dev)
     }
 }

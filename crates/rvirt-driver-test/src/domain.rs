@@ -165,13 +165,12 @@ impl DriverState {
     }
 
     pub fn define(&mut self, xml: &str, flags: u32) -> Result<(DomainRef, Events)> {
-        if flags & !flags::define::VALIDATE != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainDefineXMLFlags",
-            ));
-        }
+        Error::check_flags(
+            ErrorDomain::TEST,
+            flags,
+            flags::define::VALIDATE,
+            "testDomainDefineXMLFlags",
+        )?;
         let def = parse_def(xml)?;
         let existing = self.check_conflicts(&def)?;
         let (i, detail) = match existing {
@@ -206,13 +205,12 @@ impl DriverState {
     }
 
     pub fn create_xml(&mut self, xml: &str, flags: u32) -> Result<(DomainRef, Events)> {
-        if flags & !flags::create::VALIDATE != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainCreateXML",
-            ));
-        }
+        Error::check_flags(
+            ErrorDomain::TEST,
+            flags,
+            flags::create::VALIDATE,
+            "testDomainCreateXML",
+        )?;
         let def = parse_def(xml)?;
         let i = self.add_for_start(def)?;
         self.start_obj(i, reason::running::BOOTED);
@@ -224,13 +222,7 @@ impl DriverState {
     }
 
     pub fn start(&mut self, r: &DomainRef, flags: u32) -> Result<(DomainRef, Events)> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainCreateWithFlags",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testDomainCreateWithFlags")?;
         let i = self.dom_index(r)?;
         if self.domains[i].state != DomainState::Shutoff {
             return Err(Error::internal(
@@ -257,13 +249,12 @@ impl DriverState {
     }
 
     pub fn destroy(&mut self, r: &DomainRef, flags: u32) -> Result<Events> {
-        if flags & !flags::destroy::GRACEFUL != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainDestroyFlags",
-            ));
-        }
+        Error::check_flags(
+            ErrorDomain::TEST,
+            flags,
+            flags::destroy::GRACEFUL,
+            "testDomainDestroyFlags",
+        )?;
         let i = self.dom_index(r)?;
         self.require_active(i)?;
         let before = self.stop_obj(i, reason::shutoff::DESTROYED);
@@ -303,13 +294,7 @@ impl DriverState {
     }
 
     pub fn shutdown(&mut self, r: &DomainRef, flags: u32) -> Result<Events> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainShutdownFlags",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testDomainShutdownFlags")?;
         let i = self.dom_index(r)?;
         if self.domains[i].state == DomainState::Shutoff {
             return Err(Error::internal(
@@ -365,13 +350,7 @@ impl DriverState {
 
     pub fn undefine(&mut self, r: &DomainRef, flags: u32) -> Result<Events> {
         let allowed = flags::undefine::MANAGED_SAVE | flags::undefine::SNAPSHOTS_METADATA;
-        if flags & !allowed != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainUndefineFlags",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, allowed, "testDomainUndefineFlags")?;
         let i = self.dom_index(r)?;
         let d = &mut self.domains[i];
         if d.has_managed_save && flags & flags::undefine::MANAGED_SAVE == 0 {
@@ -406,13 +385,7 @@ impl DriverState {
         dxml: Option<&str>,
         flags: u32,
     ) -> Result<Events> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainSaveFlags",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testDomainSaveFlags")?;
         if dxml.is_some() {
             return Err(Error::new(
                 ErrorDomain::TEST,
@@ -444,13 +417,7 @@ impl DriverState {
     }
 
     pub fn restore(&mut self, path: &str, dxml: Option<&str>, flags: u32) -> Result<Events> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainRestoreFlags",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testDomainRestoreFlags")?;
         if dxml.is_some() {
             return Err(Error::new(
                 ErrorDomain::TEST,
@@ -471,13 +438,7 @@ impl DriverState {
 
     pub fn managed_save(&mut self, r: &DomainRef, flags: u32) -> Result<Events> {
         let allowed = flags::save::BYPASS_CACHE | flags::save::RUNNING | flags::save::PAUSED;
-        if flags & !allowed != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainManagedSave",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, allowed, "testDomainManagedSave")?;
         let i = self.dom_index(r)?;
         self.require_active(i)?;
         if !self.domains[i].persistent {
@@ -531,13 +492,7 @@ impl DriverState {
 
     pub fn set_memory(&mut self, r: &DomainRef, kib: u64, fl: u32) -> Result<()> {
         let allowed = flags::affect::LIVE | flags::affect::CONFIG | flags::memory::MAXIMUM;
-        if fl & !allowed != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                fl,
-                "testDomainSetMemoryFlags",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, fl, allowed, "testDomainSetMemoryFlags")?;
         let i = self.dom_index(r)?;
         let live = self.one_def(i, fl)?;
         let def = self.def_mut(i, live);
@@ -577,13 +532,7 @@ impl DriverState {
 
     pub fn set_vcpus(&mut self, r: &DomainRef, n: u32, fl: u32) -> Result<()> {
         let allowed = flags::affect::LIVE | flags::affect::CONFIG | flags::vcpu::MAXIMUM;
-        if fl & !allowed != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                fl,
-                "testDomainSetVcpusFlags",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, fl, allowed, "testDomainSetVcpusFlags")?;
         if fl & flags::vcpu::MAXIMUM != 0 && fl & flags::affect::CONFIG == 0 {
             return Err(Error::invalid_arg(
                 ErrorDomain::DOMAIN,
@@ -668,13 +617,7 @@ impl DriverState {
 
     pub fn get_vcpus_flags(&self, r: &DomainRef, fl: u32) -> Result<i32> {
         let allowed = flags::affect::LIVE | flags::affect::CONFIG | flags::vcpu::MAXIMUM;
-        if fl & !allowed != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                fl,
-                "testDomainGetVcpusFlags",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, fl, allowed, "testDomainGetVcpusFlags")?;
         let i = self.dom_index(r)?;
         let live = self.one_def(i, fl & (flags::affect::LIVE | flags::affect::CONFIG))?;
         let d = &self.domains[i];

@@ -40,13 +40,12 @@ impl ConnectDriver for TestConnectDriver {
     }
 
     fn open(&self, uri: &ConnectUri, flags: u32) -> Result<DriverSet> {
-        if flags & !rvirt_core::types::flags::connect::RO != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testConnectOpen",
-            ));
-        }
+        Error::check_flags(
+            ErrorDomain::TEST,
+            flags,
+            rvirt_core::types::flags::connect::RO,
+            "testConnectOpen",
+        )?;
         let path = uri.path.as_str();
         if path.is_empty() || path == "/" {
             return Err(Error::new(

@@ -105,13 +105,7 @@ impl DriverState {
     }
 
     pub fn net_define(&mut self, xml: &str, flags: u32) -> Result<(NetworkRef, Events)> {
-        if flags & !1 != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testNetworkDefineXMLFlags",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 1, "testNetworkDefineXMLFlags")?;
         let def = NetworkDef::parse(xml)?;
         let i = match self.net_conflicts(&def)? {
             Some(i) => {
@@ -140,13 +134,7 @@ impl DriverState {
     }
 
     pub fn net_create_xml(&mut self, xml: &str, flags: u32) -> Result<(NetworkRef, Events)> {
-        if flags & !1 != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testNetworkCreateXMLFlags",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 1, "testNetworkCreateXMLFlags")?;
         let def = NetworkDef::parse(xml)?;
         let i = match self.net_conflicts(&def)? {
             Some(i) => {
@@ -218,13 +206,7 @@ impl DriverState {
     }
 
     pub fn net_xml(&self, r: &NetworkRef, flags: u32) -> Result<String> {
-        if flags != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testNetworkGetXMLDesc",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testNetworkGetXMLDesc")?;
         let i = self.net_index(r)?;
         let n = &self.networks[i];
         Ok(n.def.format(!n.active))
@@ -239,5 +221,84 @@ impl DriverState {
                 format!("network '{}' does not have a bridge name.", n.def.name),
             )
         })
+    }
+}
+
+impl DriverState {
+    /// `virNetworkUpdate`: applies the change to copies of the live and/or persistent
+    /// definitions, checks that each copy still reads back, then keeps them.
+    pub fn net_update(
+        &mut self,
+        r: &NetworkRef,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+        flags: u32,
+    ) -> Result<()> {
+        const LIVE: u32 = 1;
+        const CONFIG: u32 = 2;
+        Error::check_flags(ErrorDomain::TEST, flags, LIVE | CONFIG, "testNetworkUpdate")?;
+        let i = self
+            .networks
+            .iter()
+            .position(|n| n.def.uuid == r.uuid)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorDomain::TEST,
+                    ErrorCode::NO_NETWORK,
+                    Some(format!(
+                        "no network with matching uuid '{}'",
+                        r.uuid.hyphenated()
+                    )),
+                )
+            })?;
+        let n = &self.networks[i];
+        let mut flags = flags;
+        if flags & (LIVE | CONFIG) == 0 {
+            flags |= if n.active { LIVE } else { CONFIG };
+        }
+        if !n.active && flags & LIVE != 0 {
+            return Err(Error::operation_invalid(
+                ErrorDomain::NETWORK,
+                "network is not running",
+            ));
+        }
+        if flags & CONFIG != 0 && !n.persistent {
+            return Err(Error::operation_invalid(
+                ErrorDomain::NETWORK,
+                "cannot change persistent config of a transient network",
+            ));
+        }
+        let changed = |base: &NetworkDef, inactive: bool| -> Result<NetworkDef> {
+            let mut def = base.clone();
+            def.update_section(command, section, parent_index, xml)?;
+            // libvirt copies definitions by formatting and parsing them again, which
+            // rejects changes that make the whole definition invalid.
+            NetworkDef::parse(&def.format(inactive))?;
+            Ok(def)
+        };
+        let live = if flags & LIVE != 0 {
+            Some(changed(&n.def, false)?)
+        } else {
+            None
+        };
+        let config = if flags & CONFIG != 0 {
+            Some(changed(n.new_def.as_ref().unwrap_or(&n.def), true)?)
+        } else {
+            None
+        };
+        let n = &mut self.networks[i];
+        if let Some(c) = config {
+            if n.active {
+                n.new_def = Some(c);
+            } else {
+                n.def = c;
+            }
+        }
+        if let Some(l) = live {
+            n.def = l;
+        }
+        Ok(())
     }
 }

@@ -50,13 +50,12 @@ impl DriverState {
             | C::VALIDATE
             | C::ATOMIC
             | C::QUIESCE;
-        if flags & !allowed != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainSnapshotCreateXML",
-            ));
-        }
+        Error::check_flags(
+            ErrorDomain::TEST,
+            flags,
+            allowed,
+            "testDomainSnapshotCreateXML",
+        )?;
         let i = self.dom_index(r)?;
         let mut def = SnapshotDef::parse_request(xml)?;
         let now = std::time::SystemTime::now()
@@ -175,13 +174,12 @@ impl DriverState {
     /// Puts the domain back into the snapshot's state with the snapshot's definition.
     pub fn snapshot_revert(&mut self, s: &DomainSnapshotRef, flags: u32) -> Result<Events> {
         let allowed = R::RUNNING | R::PAUSED | R::FORCE;
-        if flags & !allowed != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainRevertToSnapshot",
-            ));
-        }
+        Error::check_flags(
+            ErrorDomain::TEST,
+            flags,
+            allowed,
+            "testDomainRevertToSnapshot",
+        )?;
         let (i, j) = self.snap_index(s)?;
         let snap = self.domains[i].snapshots[j].clone();
         let mut events = Vec::new();
@@ -239,13 +237,7 @@ impl DriverState {
     }
 
     pub fn snapshot_delete(&mut self, s: &DomainSnapshotRef, flags: u32) -> Result<()> {
-        if flags & !7 != 0 {
-            return Err(Error::unsupported_flags(
-                ErrorDomain::TEST,
-                flags,
-                "testDomainSnapshotDelete",
-            ));
-        }
+        Error::check_flags(ErrorDomain::TEST, flags, 7, "testDomainSnapshotDelete")?;
         let (i, j) = self.snap_index(s)?;
         let d = &mut self.domains[i];
         let removed = d.snapshots.remove(j);

@@ -162,6 +162,8 @@ pub struct DriverState {
     pub networks: Vec<NetworkObj>,
     pub pools: Vec<PoolObj>,
     pub interfaces: Vec<IfaceObj>,
+    /// The interfaces as they were at `virInterfaceChangeBegin`, while a transaction runs.
+    pub iface_backup: Option<Vec<IfaceObj>>,
     pub node_devices: Vec<rvirt_xml::nodedev::NodeDeviceDef>,
     pub next_id: i32,
     pub node: NodeInfo,

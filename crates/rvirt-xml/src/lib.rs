@@ -22,6 +22,7 @@ pub mod capabilities;
 pub mod domain;
 pub mod host_interface;
 pub mod network;
+pub mod network_update;
 pub mod nodedev;
 pub mod secret;
 pub mod snapshot;

@@ -1078,6 +1078,77 @@ fn check_line_breaks(record: &str, field: &str, v: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// A DNS `<host>` record: its address and host names. With `partial` (the form used to
+/// find a record), either may be missing but not both.
+pub(crate) fn parse_dns_host(
+    h: &Element,
+    network: &str,
+    partial: bool,
+) -> Result<(Option<IpAddr>, Vec<String>)> {
+    let names: Vec<String> = h.children_named("hostname").map(Element::text).collect();
+    if names.iter().any(String::is_empty) || (names.is_empty() && !partial) {
+        return Err(detail_err(format!(
+            "Missing hostname in network '{network}' DNS HOST record"
+        )));
+    }
+    let ip = match h.attr("ip") {
+        None if !partial => {
+            return Err(detail_err(format!(
+                "Missing IP address in network '{network}' DNS HOST record"
+            )))
+        }
+        None if names.is_empty() => {
+            return Err(detail_err(format!(
+                "Missing ip and hostname in network '{network}' DNS HOST record"
+            )))
+        }
+        None => None,
+        Some(ip) => Some(parse_ip(ip, None).ok_or_else(|| {
+            detail_err(format!(
+                "Invalid IP address in network '{network}' DNS HOST record"
+            ))
+        })?),
+    };
+    Ok((ip, names))
+}
+
+/// A DNS `<txt>` record's name and value; with `partial` the value may be missing.
+pub(crate) fn parse_dns_txt(
+    t: &Element,
+    network: &str,
+    partial: bool,
+) -> Result<(String, Option<String>)> {
+    let name = t.string_attr("name").ok_or_else(|| {
+        detail_err(format!(
+            "missing required name attribute in DNS TXT record of network {network}"
+        ))
+    })?;
+    if name.contains([' ', ',']) {
+        return Err(detail_err(format!(
+            "prohibited character in DNS TXT record name '{name}' of network {network}"
+        )));
+    }
+    let value = t.string_attr("value");
+    if value.is_none() && !partial {
+        return Err(detail_err(format!(
+            "missing required value attribute in DNS TXT record named '{name}' of network {network}"
+        )));
+    }
+    check_line_breaks("TXT", "value", value.as_deref())?;
+    Ok((name, value))
+}
+
+/// The fields of a DNS `<srv>` record; with `partial` service and protocol may be missing.
+pub(crate) struct SrvFields {
+    pub service: Option<String>,
+    pub protocol: Option<String>,
+    pub domain: Option<String>,
+    pub target: Option<String>,
+    pub port: u32,
+    pub priority: u32,
+    pub weight: u32,
+}
+
 impl Dns {
     fn parse(el: &Element, network: &str) -> Result<Dns> {
         let mut dns = Dns {
@@ -1103,50 +1174,20 @@ impl Dns {
             dns.forwarders.push(DnsForwarder { domain, addr });
         }
         for h in el.children_named("host") {
-            let names: Vec<String> = h.children_named("hostname").map(Element::text).collect();
-            if names.is_empty() || names.iter().any(String::is_empty) {
-                return Err(detail_err(format!(
-                    "Missing hostname in network '{network}' DNS HOST record"
-                )));
+            let (ip, hostnames) = parse_dns_host(h, network, false)?;
+            if let Some(ip) = ip {
+                dns.hosts.push(DnsHost { ip, hostnames });
             }
-            let ip = match h.attr("ip") {
-                None => {
-                    return Err(detail_err(format!(
-                        "Missing IP address in network '{network}' DNS HOST record"
-                    )))
-                }
-                Some(ip) => parse_ip(ip, None).ok_or_else(|| {
-                    detail_err(format!(
-                        "Invalid IP address in network '{network}' DNS HOST record"
-                    ))
-                })?,
-            };
-            dns.hosts.push(DnsHost {
-                ip,
-                hostnames: names,
-            });
         }
         for s in el.children_named("srv") {
             dns.srvs.push(DnsSrv::parse(s, network)?);
         }
         for t in el.children_named("txt") {
-            let name = t.string_attr("name").ok_or_else(|| {
-                detail_err(format!(
-                    "missing required name attribute in DNS TXT record of network {network}"
-                ))
-            })?;
-            if name.contains([' ', ',']) {
-                return Err(detail_err(format!(
-                    "prohibited character in DNS TXT record name '{name}' of network {network}"
-                )));
-            }
-            let value = t.string_attr("value").ok_or_else(|| {
-                detail_err(format!(
-                    "missing required value attribute in DNS TXT record named '{name}' of network {network}"
-                ))
-            })?;
-            check_line_breaks("TXT", "value", Some(&value))?;
-            dns.txts.push(DnsTxt { name, value });
+            let (name, value) = parse_dns_txt(t, network, false)?;
+            dns.txts.push(DnsTxt {
+                name,
+                value: value.unwrap_or_default(),
+            });
         }
         if dns.enable == Some(false)
             && !(dns.forwarders.is_empty()
@@ -1215,30 +1256,51 @@ impl Dns {
 
 impl DnsSrv {
     fn parse(el: &Element, network: &str) -> Result<DnsSrv> {
-        let service = el.string_attr("service").ok_or_else(|| {
-            detail_err(format!(
+        let f = DnsSrv::parse_fields(el, network, false)?;
+        Ok(DnsSrv {
+            service: f.service.unwrap_or_default(),
+            protocol: f.protocol.unwrap_or_default(),
+            domain: f.domain,
+            target: f.target,
+            port: f.port,
+            priority: f.priority,
+            weight: f.weight,
+        })
+    }
+
+    pub(crate) fn parse_fields(el: &Element, network: &str, partial: bool) -> Result<SrvFields> {
+        let service_opt = el.string_attr("service");
+        if service_opt.is_none() && !partial {
+            return Err(detail_err(format!(
                 "missing required service attribute in DNS SRV record of network '{network}'"
-            ))
-        })?;
-        if service.len() > DNS_RECORD_LENGTH_SRV {
-            return Err(detail_err(format!(
-                "service attribute '{service}' in network '{network}' is too long, limit is {DNS_RECORD_LENGTH_SRV} bytes"
             )));
         }
-        if !service.chars().all(service_char) {
-            return Err(detail_err(format!(
-                "invalid character in service attribute '{service}' in DNS SRV record of network '{network}'"
-            )));
+        if let Some(service) = &service_opt {
+            if service.len() > DNS_RECORD_LENGTH_SRV {
+                return Err(detail_err(format!(
+                    "service attribute '{service}' in network '{network}' is too long, limit is {DNS_RECORD_LENGTH_SRV} bytes"
+                )));
+            }
+            if !service.chars().all(service_char) {
+                return Err(detail_err(format!(
+                    "invalid character in service attribute '{service}' in DNS SRV record of network '{network}'"
+                )));
+            }
         }
-        let protocol = el.string_attr("protocol").ok_or_else(|| {
-            detail_err(format!(
+        // Messages print a missing service the way C's printf prints NULL.
+        let service = service_opt.clone().unwrap_or_else(|| "(null)".to_string());
+        let protocol = el.string_attr("protocol");
+        if protocol.is_none() && !partial {
+            return Err(detail_err(format!(
                 "missing required protocol attribute in DNS SRV record '{service}' of network '{network}'"
-            ))
-        })?;
-        if !protocol.chars().all(protocol_char) {
-            return Err(detail_err(format!(
-                "invalid character in protocol attribute '{protocol}' in DNS SRV record of network '{network}'"
             )));
+        }
+        if let Some(protocol) = &protocol {
+            if !protocol.chars().all(protocol_char) {
+                return Err(detail_err(format!(
+                    "invalid character in protocol attribute '{protocol}' in DNS SRV record of network '{network}'"
+                )));
+            }
         }
         let domain = el.string_attr("domain");
         let target = el.string_attr("target");
@@ -1265,8 +1327,8 @@ impl DnsSrv {
         let port = num("port", 65535, "invalid DNS SRV port attribute")?;
         let priority = num("priority", 65535, "Invalid DNS SRV priority attribute")?;
         let weight = num("weight", 65535, "invalid DNS SRV weight attribute")?;
-        Ok(DnsSrv {
-            service,
+        Ok(SrvFields {
+            service: service_opt,
             protocol,
             domain,
             target,
@@ -1427,29 +1489,12 @@ impl NetworkIp {
     }
 
     fn parse_dhcp(&mut self, dhcp: &Element, network: &str) -> Result<()> {
-        let prefix = self.effective_prefix();
         for r in dhcp.children_named("range") {
-            let start_s = r.attr("start").ok_or_else(|| {
-                xml_err(format!(
-                    "Missing 'start' attribute in dhcp range for network '{network}'"
-                ))
-            })?;
-            let start = sock_addr(start_s, None)?;
-            let end_s = r.attr("end").ok_or_else(|| {
-                xml_err(format!(
-                    "Missing 'end' attribute in dhcp range for network '{network}'"
-                ))
-            })?;
-            let end = sock_addr(end_s, None)?;
-            check_range(&start, &end, Some((&self.address, prefix)))?;
-            let lease = match r.child("lease") {
-                None => None,
-                Some(l) => parse_lease(l)?,
-            };
-            self.ranges.push(DhcpRange { start, end, lease });
+            let range = self.parse_range(r, network)?;
+            self.ranges.push(range);
         }
         for h in dhcp.children_named("host") {
-            let host = self.parse_host(h, network)?;
+            let host = self.parse_host(h, network, false)?;
             self.hosts.push(host);
         }
         if let Some(b) = dhcp.child("bootp") {
@@ -1468,7 +1513,31 @@ impl NetworkIp {
         Ok(())
     }
 
-    fn parse_host(&self, h: &Element, network: &str) -> Result<DhcpHost> {
+    /// A `<range>` of this address's DHCP service.
+    pub(crate) fn parse_range(&self, r: &Element, network: &str) -> Result<DhcpRange> {
+        let start_s = r.attr("start").ok_or_else(|| {
+            xml_err(format!(
+                "Missing 'start' attribute in dhcp range for network '{network}'"
+            ))
+        })?;
+        let start = sock_addr(start_s, None)?;
+        let end_s = r.attr("end").ok_or_else(|| {
+            xml_err(format!(
+                "Missing 'end' attribute in dhcp range for network '{network}'"
+            ))
+        })?;
+        let end = sock_addr(end_s, None)?;
+        check_range(&start, &end, Some((&self.address, self.effective_prefix())))?;
+        let lease = match r.child("lease") {
+            None => None,
+            Some(l) => parse_lease(l)?,
+        };
+        Ok(DhcpRange { start, end, lease })
+    }
+
+    /// A static DHCP `<host>`. With `partial` (the form used to find an entry) any one of
+    /// name, MAC and address is enough.
+    pub(crate) fn parse_host(&self, h: &Element, network: &str, partial: bool) -> Result<DhcpHost> {
         let v6 = self.address.is_ipv6();
         let mac = h.string_attr("mac");
         if let Some(m) = &mac {
@@ -1503,21 +1572,30 @@ impl NetworkIp {
                 ))
             })?),
         };
-        if v6 {
-            if id.is_none() && name.is_none() {
+        if partial {
+            // libvirt 9.0's message ends with a space.
+            if mac.is_none() && name.is_none() && ip.is_none() {
                 return Err(xml_err(format!(
-                    "Static host definition in IPv6 network '{network}' must have id or name attribute"
+                    "At least one of name, mac, or ip attribute must be specified for static host definition in network '{network}' "
                 )));
             }
-        } else if mac.is_none() && name.is_none() {
-            return Err(xml_err(format!(
-                "Static host definition in IPv4 network '{network}' must have mac or name attribute"
-            )));
-        }
-        if ip.is_none() {
-            return Err(xml_err(format!(
-                "Missing IP address in static host definition for network '{network}'"
-            )));
+        } else {
+            if v6 {
+                if id.is_none() && name.is_none() {
+                    return Err(xml_err(format!(
+                        "Static host definition in IPv6 network '{network}' must have id or name attribute"
+                    )));
+                }
+            } else if mac.is_none() && name.is_none() {
+                return Err(xml_err(format!(
+                    "Static host definition in IPv4 network '{network}' must have mac or name attribute"
+                )));
+            }
+            if ip.is_none() {
+                return Err(xml_err(format!(
+                    "Missing IP address in static host definition for network '{network}'"
+                )));
+            }
         }
         let lease = match h.child("lease") {
             None => None,
@@ -1580,7 +1658,7 @@ impl NetworkIp {
 }
 
 impl PortGroup {
-    fn parse(el: &Element) -> Result<PortGroup> {
+    pub(crate) fn parse(el: &Element) -> Result<PortGroup> {
         let name = xpath_string(el.attr("name"))
             .ok_or_else(|| xml_err("Missing required name attribute in portgroup"))?;
         let is_default = el

@@ -504,9 +504,13 @@ impl NodeDeviceDef {
 
     pub fn from_element(root: &Element, mode: ParseMode) -> Result<NodeDeviceDef> {
         if root.name != "device" || root.ns.is_some() {
-            return Err(err(
+            return Err(Error::new(
+                ErrorDomain::XML,
                 ErrorCode::XML_ERROR,
-                format!("unexpected root element <{}> expecting <device>", root.name),
+                Some(format!(
+                    "expecting root element of 'device', not '{}'",
+                    root.name
+                )),
             ));
         }
         let name = match mode {
@@ -714,9 +718,18 @@ fn parse_cap(c: &Element, dev: &str, mode: ParseMode) -> Result<Capability> {
                         s.vport_ops = Some((n("max_vports"), n("vports")));
                     }
                     "fc_host" => {
+                        // libvirt would generate missing WWNs for a hypervisor type, but
+                        // node device parsing names none, so generating always fails.
+                        let wwn = |what: &str, upper: &str| {
+                            text_of(sub, what).ok_or_else(|| {
+                                internal(format!(
+                                    "no {upper} supplied for '{dev}', and auto-generation failed"
+                                ))
+                            })
+                        };
                         s.fc_host = Some(FcHost {
-                            wwnn: text_of(sub, "wwnn"),
-                            wwpn: text_of(sub, "wwpn"),
+                            wwnn: Some(wwn("wwnn", "WWNN")?),
+                            wwpn: Some(wwn("wwpn", "WWPN")?),
                             fabric_wwn: text_of(sub, "fabric_wwn"),
                         })
                     }

@@ -133,3 +133,39 @@ impl NodeDevice {
             .node_device_destroy(&self.r)
     }
 }
+
+/// State queries of node devices (libvirt's test driver answers none of them).
+impl NodeDevice {
+    pub fn is_active(&self) -> Result<bool> {
+        self.conn
+            .nodedev("virNodeDeviceIsActive")?
+            .node_device_is_active(&self.r)
+    }
+
+    pub fn is_persistent(&self) -> Result<bool> {
+        self.conn
+            .nodedev("virNodeDeviceIsPersistent")?
+            .node_device_is_persistent(&self.r)
+    }
+
+    pub fn autostart(&self) -> Result<bool> {
+        self.conn
+            .nodedev("virNodeDeviceGetAutostart")?
+            .node_device_get_autostart(&self.r)
+    }
+}
+
+impl Connect {
+    /// `virNodeDeviceLookupSCSIHostByWWN`: the SCSI host (HBA) with these WWNs.
+    pub fn node_device_lookup_scsi_host_by_wwn(
+        &self,
+        wwnn: &str,
+        wwpn: &str,
+        flags: u32,
+    ) -> Result<NodeDevice> {
+        let r = self
+            .nodedev("virNodeDeviceLookupSCSIHostByWWN")?
+            .node_device_lookup_scsi_host_by_wwn(wwnn, wwpn, flags)?;
+        Ok(NodeDevice::new(self.clone(), r))
+    }
+}

@@ -11,8 +11,10 @@ use rvirt::{Connect, Domain, DomainState, Error};
 
 pub mod domain;
 pub mod host;
+pub mod interface;
 pub mod monitor;
 pub mod network;
+pub mod nodedev;
 pub mod pool;
 pub mod snapshot;
 pub mod virsh;
@@ -36,9 +38,19 @@ pub static GROUPS: &[Group] = &[
         cmds: host::COMMANDS,
     },
     Group {
+        name: "Interface",
+        keyword: "interface",
+        cmds: interface::COMMANDS,
+    },
+    Group {
         name: "Networking",
         keyword: "network",
         cmds: network::COMMANDS,
+    },
+    Group {
+        name: "Node Device",
+        keyword: "nodedev",
+        cmds: nodedev::COMMANDS,
     },
     Group {
         name: "Snapshot",

@@ -111,6 +111,33 @@ pub static COMMANDS: &[CmdDef] = &[
         "Undefines an inactive network, or makes an active one transient.",
     ),
     cmd(
+        "net-update",
+        &[
+            NETWORK_OPT,
+            opt_data(
+                "command",
+                REQ,
+                "add-first, add-last (or add), delete or modify",
+            ),
+            opt_data("section", REQ, "which part of the network to change"),
+            opt_data(
+                "xml",
+                REQ,
+                "the XML element itself (starting with '<'), or a file holding it",
+            ),
+            opt_int("parent-index", 0, "which parent element to change"),
+            opt_bool("config", "change the persistent configuration"),
+            opt_bool("live", "change the running network"),
+            opt_bool(
+                "current",
+                "change the running network if active, else the configuration",
+            ),
+        ],
+        cmd_update,
+        "change part of a network's configuration",
+        "",
+    ),
+    cmd(
         "net-uuid",
         &[opt_data("network", REQ, "network name")],
         cmd_uuid,
@@ -421,4 +448,96 @@ fn cmd_edit(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         }
         EditOutcome::Failed => false,
     }
+}
+
+/// `net-update`: one change to a section of a network's definition.
+fn cmd_update(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    if !super::exclusive_opts(ctl, cmd, "current", "live")
+        || !super::exclusive_opts(ctl, cmd, "current", "config")
+    {
+        return false;
+    }
+    let Some((net, _)) = lookup::network(ctl, cmd, BY_UUID | BY_NAME) else {
+        return false;
+    };
+    let ok = update_network(ctl, cmd, &net);
+    // virsh reports the library error before leaving the command.
+    ctl.report_error();
+    ok
+}
+
+fn update_network(ctl: &mut Ctl, cmd: &Cmd, net: &rvirt::Network) -> bool {
+    use rvirt_xml::network_update::{command, COMMAND_NAMES, SECTION_NAMES};
+    let Ok(command_s) = cmd.string_req(ctl, "command") else {
+        return false;
+    };
+    let command = if command_s == "add" {
+        command::ADD_LAST
+    } else {
+        match COMMAND_NAMES.iter().position(|c| *c == command_s) {
+            Some(i) if i > 0 => i as u32,
+            _ => {
+                ctl.error(&format!("unrecognized command name '{command_s}'"));
+                return false;
+            }
+        }
+    };
+    let Ok(section_s) = cmd.string_req(ctl, "section") else {
+        return false;
+    };
+    let section = match SECTION_NAMES.iter().position(|c| *c == section_s) {
+        Some(i) if i > 0 => i as u32,
+        _ => {
+            ctl.error(&format!("unrecognized section name '{section_s}'"));
+            return false;
+        }
+    };
+    let parent_index = match cmd.raw("parent-index") {
+        None => -1,
+        Some(v) => match crate::cli::values::parse_c_long(v).and_then(|n| i32::try_from(n).ok()) {
+            Some(n) => n,
+            None => {
+                ctl.error(&format!(
+                    "Numeric value '{v}' for <parent-index> option is malformed or out of range"
+                ));
+                return false;
+            }
+        },
+    };
+    let Ok(xml_arg) = cmd.string_req(ctl, "xml") else {
+        return false;
+    };
+    let xml = if xml_arg.starts_with('<') {
+        xml_arg.to_string()
+    } else {
+        match read_file(ctl, xml_arg) {
+            Some(x) => x,
+            None => return false,
+        }
+    };
+    let config = cmd.flag("config");
+    let live = cmd.flag("live");
+    let mut flags = 0;
+    if config {
+        flags |= 2;
+    }
+    if live {
+        flags |= 1;
+    }
+    if let Err(e) = net.update(command, section, parent_index, &xml, flags) {
+        ctl.set_error(e);
+        ctl.error(&format!("Failed to update network {}", net.name()));
+        return false;
+    }
+    let affected = if config && live {
+        "persistent config and live state"
+    } else if config {
+        "persistent config"
+    } else if live || !matches!(net.is_active(), Ok(false)) {
+        "live state"
+    } else {
+        "persistent config"
+    };
+    ctl.print_extra(&format!("Updated network {} {affected}", net.name()));
+    true
 }

@@ -24,6 +24,32 @@ const BUILD_OPTS: [OptDef; 3] = [
 
 pub static COMMANDS: &[CmdDef] = &[
     cmd(
+        "find-storage-pool-sources-as",
+        &[
+            opt_data("type", REQ, "pool type to look for"),
+            opt_string("host", 0, "host to ask"),
+            opt_string("port", 0, "port to ask on"),
+            opt_string("initiator", 0, "initiator IQN to ask with"),
+        ],
+        cmd_find_sources_as,
+        "find storage pool sources of a type, given a host",
+        "Prints a <sources> XML document.",
+    ),
+    cmd(
+        "find-storage-pool-sources",
+        &[
+            opt_data("type", REQ, "pool type to look for"),
+            opt_string(
+                "srcSpec",
+                0,
+                "file with a <source> element to narrow the search",
+            ),
+        ],
+        cmd_find_sources,
+        "find storage pool sources of a type",
+        "Prints a <sources> XML document.",
+    ),
+    cmd(
         "pool-autostart",
         &[POOL_OPT, opt_bool("disable", "turn autostart off instead")],
         cmd_autostart,
@@ -598,4 +624,71 @@ fn cmd_edit(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         }
         EditOutcome::Failed => false,
     }
+}
+
+/// Asks the driver for pool sources and prints its `<sources>` document.
+fn find_sources(ctl: &mut Ctl, kind: &str, spec: Option<&str>) -> bool {
+    let Some(c) = conn(ctl) else { return false };
+    match c.find_storage_pool_sources(kind, spec, 0) {
+        Ok(list) => {
+            ctl.print(&list);
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error(&format!("Failed to find any {kind} pool sources"));
+            false
+        }
+    }
+}
+
+fn cmd_find_sources(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Ok(kind) = cmd.string_req(ctl, "type") else {
+        return false;
+    };
+    let Ok(spec_file) = cmd.string(ctl, "srcSpec") else {
+        return false;
+    };
+    let spec = match spec_file {
+        None => None,
+        Some(f) => match read_file(ctl, f) {
+            Some(x) => Some(x),
+            None => return false,
+        },
+    };
+    find_sources(ctl, kind, spec.as_deref())
+}
+
+/// The `<source>` document virsh builds from `--host`, `--port` and `--initiator` (values
+/// are pasted in as they are, without escaping).
+fn cmd_find_sources_as(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Ok(kind) = cmd.string_req(ctl, "type") else {
+        return false;
+    };
+    let Ok(host) = cmd.string(ctl, "host") else {
+        return false;
+    };
+    let Ok(initiator) = cmd.string(ctl, "initiator") else {
+        return false;
+    };
+    let mut spec = None;
+    if let Some(host) = host {
+        let Ok(port) = cmd.string(ctl, "port") else {
+            ctl.error("missing argument");
+            return false;
+        };
+        let mut x = format!("<source>\n  <host name='{host}'");
+        if let Some(p) = port {
+            x.push_str(&format!(" port='{p}'"));
+        }
+        x.push_str("/>\n");
+        if let Some(i) = initiator {
+            x.push_str(&format!(
+                "  <initiator>\n    <iqn name='{i}'/>\n  </initiator>\n"
+            ));
+        }
+        x.push_str("</source>\n");
+        spec = Some(x);
+    }
+    find_sources(ctl, kind, spec.as_deref())
 }
