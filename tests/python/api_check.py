@@ -247,6 +247,79 @@ def errors():
     return out
 
 
+def statistics():
+    """vCPU placement, balloon statistics, the scheduler, guest host names, the host's CPU
+    map and counters, domain capabilities; vCPU times are left out."""
+    c = libvirt.open(URI)
+    test = c.lookupByName("test")
+    c.defineXML(xml("vcpus.xml"))
+    vc = c.lookupByName("vc")
+    c.defineXML(xml("d1.xml"))
+    d1 = c.lookupByName("d1")
+
+    def vcpus(d):
+        info, maps = d.vcpus()
+        return {"info": [[n, s, cpu] for n, s, _t, cpu in info], "maps": maps}
+
+    cases = {
+        "getCPUMap": lambda: c.getCPUMap(0),
+        "getCPUMap flags": lambda: c.getCPUMap(1),
+        "getCPUStats": lambda: c.getCPUStats(-1),
+        "getCPUStats cpu 3": lambda: c.getCPUStats(3),
+        "getCPUStats -5": lambda: c.getCPUStats(-5),
+        "getCPUStats flags": lambda: c.getCPUStats(-1, 1),
+        "getMemoryStats": lambda: c.getMemoryStats(-1),
+        "getMemoryStats -5": lambda: c.getMemoryStats(-5),
+        "getDomainCapabilities": lambda: c.getDomainCapabilities(),
+        "vcpus running": lambda: vcpus(test),
+        "vcpus inactive": lambda: vcpus(vc),
+        "vcpuPinInfo inactive config": lambda: vc.vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_CONFIG),
+        "vcpuPinInfo running": lambda: test.vcpuPinInfo(0),
+        "vcpuPinInfo live and config": lambda: test.vcpuPinInfo(3),
+        "memoryStats": test.memoryStats,
+        "memoryStats inactive": vc.memoryStats,
+        "setMemoryStatsPeriod": lambda: test.setMemoryStatsPeriod(7, 0),
+        "setMemoryStatsPeriod negative": lambda: test.setMemoryStatsPeriod(-1, 0),
+        "setMemoryStatsPeriod flags": lambda: test.setMemoryStatsPeriod(1, 4),
+        "setMemoryStatsPeriod no balloon": lambda: d1.setMemoryStatsPeriod(1, 0),
+        "balloon period in XML": lambda: "<stats period='7'/>" in test.XMLDesc(0),
+        "schedulerType": test.schedulerType,
+        "schedulerParameters": test.schedulerParameters,
+        "schedulerParametersFlags": lambda: test.schedulerParametersFlags(0),
+        "schedulerParametersFlags live and config": lambda: test.schedulerParametersFlags(3),
+        "setSchedulerParameters": lambda: test.setSchedulerParameters({"weight": 10}),
+        "setSchedulerParametersFlags": lambda: test.setSchedulerParametersFlags({"weight": 10}, 0),
+        "hostname": lambda: test.hostname(0),
+        "hostname flags": lambda: test.hostname(1),
+        "hostname inactive": lambda: vc.hostname(0),
+        "start vc": vc.create,
+        "vcpus pinned": lambda: vcpus(vc),
+        "memoryStats vc": vc.memoryStats,
+        "hostname vc": lambda: vc.hostname(0),
+    }
+    out = {name: attempt(f) for name, f in cases.items()}
+    vc.destroy()
+    vc.undefine()
+    d1.undefine()
+    c.close()
+    ro = libvirt.openReadOnly(RO_URI)
+    rd = ro.lookupByName("test")
+    ro_cases = {
+        "ro hostname": lambda: rd.hostname(0),
+        "ro getDomainCapabilities": lambda: ro.getDomainCapabilities(),
+        "ro setMemoryStatsPeriod": lambda: rd.setMemoryStatsPeriod(3, 0),
+        "ro setSchedulerParameters": lambda: rd.setSchedulerParameters({"weight": 1}),
+        "ro vcpus": lambda: vcpus(rd),
+        "ro memoryStats": rd.memoryStats,
+        "ro schedulerParameters": rd.schedulerParameters,
+        "ro getCPUStats": lambda: ro.getCPUStats(-1),
+        "ro getCPUMap": lambda: ro.getCPUMap(0),
+    }
+    out.update({name: attempt(f) for name, f in ro_cases.items()})
+    ro.close()
+    return out
+
+
 def events():
     """Events seen by one connection while a second one acts."""
     libvirt.virEventRegisterDefaultImpl()
@@ -343,6 +416,7 @@ def main():
         ("lifecycle", lifecycle),
         ("listings", listings),
         ("errors", errors),
+        ("statistics", statistics),
         ("events", events),
     ]:
         try:
