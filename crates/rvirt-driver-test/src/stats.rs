@@ -326,3 +326,73 @@ pub fn validate_params(params: &[TypedParam], known: &[(&str, &str)]) -> Result<
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> (DriverState, DomainRef) {
+        let st = crate::loader::load_default().unwrap_or_else(|e| panic!("{e}"));
+        let r = st.domains[0].reference();
+        (st, r)
+    }
+
+    #[test]
+    fn running_vcpus_sit_on_the_last_host_cpu() {
+        let (st, r) = state();
+        let v = st.vcpus(&r, 8, 3).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(v.info.len(), 2);
+        assert_eq!((v.info[1].number, v.info[1].cpu), (1, 15));
+        assert_eq!(v.info[0].state, vcpu_state::RUNNING);
+        // 16 host CPUs in three bytes per map.
+        assert_eq!(v.cpumaps, vec![0xff, 0xff, 0, 0xff, 0xff, 0]);
+        let (n, maps) = st
+            .vcpu_pin_info(&r, 4, 1, flags::affect::CONFIG)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((n, maps), (2, vec![0xff, 0xff]));
+    }
+
+    #[test]
+    fn balloon_statistics_follow_the_current_memory() {
+        let (st, r) = state();
+        let s = st.memory_stats(&r, 13, 0).unwrap_or_else(|e| panic!("{e}"));
+        let get = |t| s.iter().find(|m| m.tag == t).map(|m| m.val);
+        assert_eq!(s.len(), 13);
+        assert_eq!(get(tag::ACTUAL_BALLOON), Some(2_097_152));
+        assert_eq!(get(tag::DISK_CACHES), Some(262_144));
+        assert_eq!(get(tag::LAST_UPDATE), Some(LAST_UPDATE));
+        assert_eq!(st.memory_stats(&r, 3, 0).map(|v| v.len()).ok(), Some(3));
+        let e = st.memory_stats(&r, 13, 1).err().map(|e| e.message);
+        assert_eq!(
+            e.as_deref(),
+            Some("unsupported flags (0x1) in function testDomainMemoryStats")
+        );
+    }
+
+    #[test]
+    fn parameter_validation_names_the_problem() {
+        let p = |f: &str, v: TypedValue| TypedParam {
+            field: f.to_string(),
+            value: v,
+        };
+        let known = [("weight", "uint")];
+        assert!(validate_params(&[p("weight", TypedValue::UInt(1))], &known).is_ok());
+        let msg = |ps: &[TypedParam]| validate_params(ps, &known).err().map(|e| e.message);
+        assert_eq!(
+            msg(&[p("cap", TypedValue::UInt(1))]).as_deref(),
+            Some("argument unsupported: parameter 'cap' not supported")
+        );
+        assert_eq!(
+            msg(&[p("weight", TypedValue::Int(1))]).as_deref(),
+            Some("invalid argument: invalid type 'int' for parameter 'weight', expected 'uint'")
+        );
+        assert_eq!(
+            msg(&[
+                p("weight", TypedValue::UInt(1)),
+                p("weight", TypedValue::UInt(2))
+            ])
+            .as_deref(),
+            Some("invalid argument: parameter 'weight' occurs multiple times")
+        );
+    }
+}

@@ -481,3 +481,49 @@ pub(super) fn cmd_schedinfo(ctl: &mut Ctl, cmd: &Cmd) -> bool {
     ctl.print(&s);
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsigned_ints_read_as_libvirt_reads_them() {
+        assert_eq!(parse_c_uint(" 12"), Some(12));
+        assert_eq!(parse_c_uint("-1"), Some(u32::MAX));
+        assert_eq!(parse_c_uint("-4294967295"), Some(1));
+        assert_eq!(parse_c_uint("-4294967296"), None);
+        assert_eq!(parse_c_uint("4294967296"), None);
+        assert_eq!(parse_c_uint(""), None);
+        assert_eq!(parse_c_uint("5x"), None);
+    }
+
+    #[test]
+    fn typed_values_keep_the_reported_type() {
+        let v = typed_from_string("weight", &TypedValue::UInt(0), "7").ok();
+        assert_eq!(v, Some(TypedValue::UInt(7)));
+        let e = typed_from_string("weight", &TypedValue::UInt(0), "x").err();
+        assert_eq!(
+            e.map(|e| e.message).as_deref(),
+            Some("invalid argument: Invalid value for field 'weight': expected unsigned int")
+        );
+        let b = typed_from_string("on", &TypedValue::Boolean(false), "TRUE").ok();
+        assert_eq!(b, Some(TypedValue::Boolean(true)));
+        assert_eq!(typed_value_str(&TypedValue::Double(0.5)), "0.500000");
+    }
+
+    #[test]
+    fn affinity_lines() {
+        assert_eq!(
+            affinity_line(&[0x26], 8, false),
+            "CPU Affinity:   -yy--y--\n"
+        );
+        assert_eq!(
+            affinity_line(&[0x26], 8, true),
+            "CPU Affinity:   1-2,5 (out of 8)\n"
+        );
+        assert_eq!(
+            affinity_line(&[0], 8, true),
+            "CPU Affinity:    (out of 8)\n"
+        );
+    }
+}
