@@ -31,7 +31,6 @@ const INLINE_QUERIES: [i32; 3] = [
     16, // DOMAIN_GET_INFO
 ];
 
-
 /// Procedures a client may call before it has authenticated.
 const AUTH_PROCS: [i32; 5] = [66, 67, 68, 69, 70];
 
@@ -149,11 +148,21 @@ pub fn public_function(proc_name: &str) -> String {
     out
 }
 
-/// The error domain of the public API file a procedure's function lives in.
+/// The error domain of the public API file a procedure's function lives in. Connection
+/// and node calls belong to the family they name (`CONNECT_LIST_ALL_SECRETS` is in
+/// `libvirt-secret.c`); the rest are in `libvirt-host.c` or `libvirt-domain.c`, which both
+/// report `VIR_FROM_DOMAIN`.
 fn family_domain(proc_name: &str) -> rvirt::ErrorDomain {
     use rvirt::ErrorDomain as D;
+    // Snapshot and checkpoint calls have files of their own (`virDomainRevertToSnapshot`
+    // and `virDomainListAllCheckpoints` included).
+    if proc_name.contains("SNAPSHOT") {
+        return D::DOMAIN_SNAPSHOT;
+    }
+    if proc_name.contains("CHECKPOINT") {
+        return D::DOMAIN_CHECKPOINT;
+    }
     let prefixes = [
-        ("DOMAIN_SNAPSHOT_", D::DOMAIN_SNAPSHOT),
         ("DOMAIN_", D::DOMAIN),
         ("NETWORK_", D::NETWORK),
         ("STORAGE_", D::STORAGE),
@@ -162,11 +171,24 @@ fn family_domain(proc_name: &str) -> rvirt::ErrorDomain {
         ("SECRET_", D::SECRET),
         ("NWFILTER_", D::NWFILTER),
     ];
-    prefixes
+    if let Some((_, d)) = prefixes.iter().find(|(p, _)| proc_name.starts_with(p)) {
+        return *d;
+    }
+    let families = [
+        ("NWFILTER", D::NWFILTER),
+        ("SECRET", D::SECRET),
+        ("STORAGE", D::STORAGE),
+        ("NODE_DEVICE", D::NODEDEV),
+        ("NODE_NUM_OF_DEVICES", D::NODEDEV),
+        ("NODE_LIST_DEVICES", D::NODEDEV),
+        ("INTERFACE", D::INTERFACE),
+        ("NETWORK", D::NETWORK),
+    ];
+    families
         .iter()
-        .find(|(p, _)| proc_name.starts_with(p))
+        .find(|(k, _)| proc_name.contains(k))
         .map(|(_, d)| *d)
-        .unwrap_or(D::NONE)
+        .unwrap_or(D::DOMAIN)
 }
 
 #[cfg(test)]
