@@ -3,11 +3,12 @@
 //! driven with the real `virsh` (and, for calls virsh makes only as fallbacks, with raw
 //! packets).
 //!
-//! - Every recorded virsh case of `tests/data/virsh` for `net-*`, `pool-*` and `vol-*` is
-//!   run against `rvirtd`; the recordings were made in-process with libvirt's test driver,
-//!   and through a daemon virsh prints the same (checked against a real libvirtd).
-//! - There are no recordings for node devices, host interfaces, secrets and network
-//!   filters, so those cases carry what virsh printed against a real libvirtd 9.0.
+//! - Every recorded virsh case of `tests/data/virsh` for `net-*`, `pool-*`, `vol-*`,
+//!   `iface-*`, `nodedev-*` and `find-storage-pool-sources*` is run against `rvirtd`; the
+//!   recordings were made in-process with libvirt's test driver, and through a daemon
+//!   virsh prints the same (checked against a real libvirtd).
+//! - The cases below carry what virsh printed against a real libvirtd 9.0 for listings
+//!   and calls that need the daemon (secrets, network filters, unserved procedures).
 //! - The count-only form of the list-all calls and the old count/list-names calls are
 //!   checked with raw packets; when a real libvirtd can be started (root), the same probe
 //!   runs against it too, so the expectations stay true to libvirt.
@@ -19,7 +20,7 @@ mod common;
 use common::{diff, run, skip, virsh_cmd, virsh_unavailable, Libvirtd, Rvirtd, TempDir};
 use rvirt_rpc::packet::{encode_packet, program, Header, MsgType, Status, MESSAGE_MAX};
 use rvirt_rpc::protocol::remote::*;
-use rvirt_rpc::protocol::types::{Pool, RemoteError};
+use rvirt_rpc::protocol::types::{Net, Pool, RemoteError};
 use rvirt_rpc::protocol::Procedure;
 use rvirt_rpc::xdr;
 use std::io::{Read, Write};
@@ -96,6 +97,16 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Name prefixes of the recorded cases of the object families.
+const FAMILY_PREFIXES: [&str; 6] = [
+    "net-",
+    "pool-",
+    "vol-",
+    "iface-",
+    "nodedev-",
+    "find-storage-pool-sources",
+];
+
 /// The recorded cases of the object families, by name.
 fn family_cases() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(data_dir())
@@ -103,7 +114,7 @@ fn family_cases() -> Vec<String> {
             rd.filter_map(|e| e.ok())
                 .filter_map(|e| e.file_name().to_str().map(str::to_string))
                 .filter_map(|n| n.strip_suffix(".in").map(str::to_string))
-                .filter(|n| ["net-", "pool-", "vol-"].iter().any(|p| n.starts_with(p)))
+                .filter(|n| FAMILY_PREFIXES.iter().any(|p| n.starts_with(p)))
                 .collect()
         })
         .unwrap_or_default();
@@ -937,6 +948,74 @@ fn probe(sock: &Path) -> String {
         })
         .map(|r| r.ret.to_string()),
     );
+
+    // entry points of the test driver with libvirt's own refusals
+    let a = ConnectListAllNodeDevicesArgs {
+        need_results: 1,
+        flags: (1 << 31) | (1 << 5),
+    };
+    line(
+        "list all active scsi hosts",
+        w.call::<ConnectListAllNodeDevices>(&a)
+            .map(|r| format!("ret={}", r.ret)),
+    );
+    line(
+        "iface commit",
+        w.call::<InterfaceChangeCommit>(&InterfaceChangeCommitArgs { flags: 0 })
+            .map(|_| "ok".into()),
+    );
+    line(
+        "iface begin flags",
+        w.call::<InterfaceChangeBegin>(&InterfaceChangeBeginArgs { flags: 3 })
+            .map(|_| "ok".into()),
+    );
+    for (kind, flags) in [("dir", 0), ("iscsi", 0), ("logical", 5)] {
+        let a = ConnectFindStoragePoolSourcesArgs {
+            r#type: kind.into(),
+            src_spec: None,
+            flags,
+        };
+        line(
+            &format!("find sources {kind} {flags}"),
+            w.call::<ConnectFindStoragePoolSources>(&a)
+                .map(|r| r.xml.lines().count().to_string()),
+        );
+    }
+    // NODE_DEVICE_CREATE_XML { xml_desc, flags }
+    let mut args = xdr::to_bytes(&"<device/>".to_string());
+    args.extend(xdr::to_bytes(&3u32));
+    line(
+        "nodedev create flags",
+        w.call_raw(123, &args).map(|_| "ok".into()),
+    );
+    // NETWORK_UPDATE { net, command, section, parentIndex, xml, flags }
+    let net = Net {
+        name: "default".into(),
+        uuid: uuid::Uuid::parse_str("dd8fe884-6c02-601e-7551-cca97df1c5df").unwrap_or_default(),
+    };
+    for (section, flags) in [(99u32, 0u32), (4, 0xff), (1, 0)] {
+        let mut args = xdr::to_bytes(&net);
+        args.extend(xdr::to_bytes(&3u32));
+        args.extend(xdr::to_bytes(&section));
+        args.extend(xdr::to_bytes(&-1i32));
+        args.extend(xdr::to_bytes(&"<bridge/>".to_string()));
+        args.extend(xdr::to_bytes(&flags));
+        line(
+            &format!("network update section {section} flags {flags:#x}"),
+            w.call_raw(291, &args).map(|_| "ok".into()),
+        );
+    }
+    // procedures no driver serves: "not supported" in the error domain of the API file
+    // (libvirt-host.c reports VIR_FROM_DOMAIN)
+    let mut args = xdr::to_bytes(&"<cpu/>".to_string());
+    args.extend(xdr::to_bytes(&0u32));
+    line("compare cpu", w.call_raw(158, &args).map(|_| "ok".into()));
+    let mut args = xdr::to_bytes(&0i32);
+    args.extend(xdr::to_bytes(&0u32));
+    line(
+        "node memory parameters",
+        w.call_raw(289, &args).map(|_| "ok".into()),
+    );
     let _ = w.call::<ConnectClose>(&());
     out
 }
@@ -1000,6 +1079,18 @@ list all secrets: ERR 3 30 this function is not supported by the connection driv
 num nwfilters: ERR 3 33 this function is not supported by the connection driver: virConnectNumOfNWFilters\n\
 list nwfilters: ERR 3 33 this function is not supported by the connection driver: virConnectListNWFilters\n\
 list all nwfilters: ERR 3 33 this function is not supported by the connection driver: virConnectListAllNWFilters\n\
+list all active scsi hosts: ERR 8 12 unsupported flags (0x80000000) in function testConnectListAllNodeDevices\n\
+iface commit: ERR 55 12 Requested operation is not valid: no transaction running, nothing to be committed.\n\
+iface begin flags: ERR 8 12 unsupported flags (0x3) in function testInterfaceChangeBegin\n\
+find sources dir 0: ERR 1 12 internal error: unknown storage pool type dir\n\
+find sources iscsi 0: ERR 3 12 this function is not supported by the connection driver: pool type 'iscsi' does not support source discovery\n\
+find sources logical 5: ERR 8 12 unsupported flags (0x5) in function testConnectFindStoragePoolSources\n\
+nodedev create flags: ERR 8 12 unsupported flags (0x2) in function testNodeDeviceCreateXML\n\
+network update section 99 flags 0x0: ERR 84 19 Operation not supported: can't update unrecognized section of network\n\
+network update section 4 flags 0xff: ERR 8 12 unsupported flags (0xfc) in function testNetworkUpdate\n\
+network update section 1 flags 0x0: ERR 84 19 Operation not supported: can't update 'bridge' section of network 'default'\n\
+compare cpu: ERR 3 20 this function is not supported by the connection driver: virConnectCompareCPU\n\
+node memory parameters: ERR 3 20 this function is not supported by the connection driver: virNodeGetMemoryParameters\n\
 ";
 
 #[test]
