@@ -1,47 +1,108 @@
-//! The connection core: one stream, a writer task, a reader task that matches replies to
-//! calls by serial, routes events and answers keepalive pings, and a keepalive task that
-//! pings an idle server.
+//! The connection core: one socket, calls that do their own I/O, and a watcher thread for
+//! the time between calls.
 //!
-//! Calls are synchronous for their caller and may come from many threads at once: each
-//! takes the next serial, parks a one-shot channel under it, queues its packet for the
-//! writer and waits. The reader completes whichever call a reply names, in whatever order
-//! replies come. When the connection ends, every waiting call fails with the reason (end of
-//! file, a read or write error, keepalive timeout) and later calls with libvirt's "client
-//! socket is closed".
+//! Calls are synchronous for their caller and may come from many threads at once. A call
+//! takes the next serial, registers a slot for its reply and writes its whole packet
+//! straight to the socket (a write lock keeps packets whole). Then it needs someone to
+//! read: at most one thread at a time holds the *reader role*. A caller that finds the
+//! role free takes it and reads the socket itself, blocking, until its own reply arrives;
+//! on the way it files other callers' replies in their slots (waking them), hands event
+//! messages to the connection's event thread and answers keepalive pings. When it has its
+//! reply it hands the role to one of the callers still waiting, if any. A caller that
+//! finds the role taken sleeps until its reply is filed or the role is handed to it. So a
+//! single thread calling in a loop never involves another thread: each call is one write
+//! and (usually) one read.
+//!
+//! Between calls the *watcher* thread reads: once nobody has held the role for
+//! [`IDLE`], it takes the role and polls the socket together with an eventfd, so events,
+//! the server's keepalive pings and the end of the connection are noticed while the
+//! program makes no calls. A caller that finds the watcher reading pokes the eventfd and
+//! the watcher hands the role over. The watcher also runs the client's keepalive: after
+//! an interval without traffic it pings the server, and gives the connection up when too
+//! many pings go unanswered.
+//!
+//! When the connection ends, every waiting call fails with the reason (end of file, a
+//! read or write error, keepalive timeout) and later calls with libvirt's "client socket
+//! is closed"; a connection that ends while no call is waiting reports the reason to the
+//! next call.
 
 use crate::events::Incoming;
-use crate::runtime;
-use crate::transport::{Conn, Io, Stderr};
+use crate::transport::{spawn_thread, Conn, Stderr};
+use rustix::event::{EventfdFlags, PollFd, PollFlags};
+use rustix::io::Errno;
+use rustix::net::{RecvFlags, SendFlags, Shutdown};
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 use rvirt_rpc::packet::{
-    encode_packet, keepalive, program, Header, MsgType, Packet, Status, LEN_SIZE, MESSAGE_MAX,
+    body_len, encode_packet, keepalive, program, Header, LengthError, MsgType, Packet, Status,
+    HEADER_SIZE, LEN_SIZE, MESSAGE_MAX,
 };
 use rvirt_rpc::protocol::types::RemoteError;
 use rvirt_rpc::protocol::Procedure;
-use rvirt_rpc::transport::{read_packet, write_all, FrameError};
+use rvirt_rpc::transport::FrameError;
 use rvirt_rpc::xdr;
 use std::collections::HashMap;
+use std::os::fd::OwnedFd;
 use std::process::Child;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Sender, SyncSender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncWriteExt, ReadHalf, WriteHalf};
-use tokio::sync::{mpsc, watch};
 
 /// virsh's keepalive defaults: a ping after 5 idle seconds, the connection given up after
-/// 6 unanswered ones.
+/// 6 unanswered pings.
 pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
 pub const KEEPALIVE_COUNT: u32 = 6;
 
 /// How long closing a connection waits for the server to acknowledge `CONNECT_CLOSE`.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
+/// How long the reader role must have been free before the watcher takes it. Long enough
+/// that a program calling in a loop never meets the watcher, short enough that events
+/// and pings between calls are read promptly.
+pub const IDLE: Duration = Duration::from_millis(5);
+
+/// The read buffer's usual size; it grows for a larger packet and shrinks back after.
+const READ_CHUNK: usize = 64 * 1024;
+
 type Reply = Result<Packet>;
 
-#[derive(Default)]
+/// Who reads the socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Free,
+    /// A caller, until its reply arrives.
+    Caller,
+    /// The watcher thread, until a caller pokes it.
+    Watcher,
+}
+
+/// One call in flight.
+struct Call {
+    reply: Option<Reply>,
+    /// Its caller sleeps on this while `waiting`.
+    cv: Arc<Condvar>,
+    waiting: bool,
+}
+
+struct Keepalive {
+    interval: Duration,
+    count: u32,
+    /// When the watcher next checks.
+    next: Instant,
+}
+
 struct State {
-    pending: HashMap<u32, SyncSender<Reply>>,
+    calls: HashMap<u32, Call>,
+    serial: u32,
+    role: Role,
+    /// Whether the eventfd was poked since the watcher took the role.
+    poked: bool,
+    /// When a caller last gave the role up.
+    last_active: Instant,
+    /// When something last arrived, and how many pings went out since.
+    last_rx: Instant,
+    unanswered: u32,
+    keepalive: Option<Keepalive>,
     /// Set once the connection is down.
     closed: bool,
     /// Why it went down, while no call has been told yet: the next call reports it, as a
@@ -50,15 +111,85 @@ struct State {
     unreported: Option<Error>,
 }
 
-struct Shared {
-    out: mpsc::UnboundedSender<Vec<u8>>,
+/// Bytes read from the socket and not yet taken as packets; owned by the reader role's
+/// holder (the lock is never contended).
+struct ReadBuf {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl ReadBuf {
+    fn new() -> ReadBuf {
+        ReadBuf {
+            buf: vec![0; READ_CHUNK],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// The length of the packet at the front, once its length word is in.
+    fn front_len(&self) -> Option<std::result::Result<usize, LengthError>> {
+        if self.end - self.start < LEN_SIZE {
+            return None;
+        }
+        let word = self.buf.get(self.start..self.start + LEN_SIZE)?;
+        let word: [u8; LEN_SIZE] = word.try_into().ok()?;
+        Some(body_len(word).map(|n| n + LEN_SIZE))
+    }
+
+    /// The next whole packet, if one is in.
+    fn next(&mut self) -> std::result::Result<Option<Packet>, FrameError> {
+        let Some(len) = self.front_len() else {
+            return Ok(None);
+        };
+        let len = len.map_err(FrameError::Length)?;
+        if self.end - self.start < len {
+            return Ok(None);
+        }
+        let body = &self.buf[self.start + LEN_SIZE..self.start + len];
+        let p = Packet::parse(body).map_err(FrameError::Header)?;
+        self.start += len;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+            if self.buf.len() > 4 * READ_CHUNK {
+                self.buf = vec![0; READ_CHUNK];
+            }
+        }
+        Ok(Some(p))
+    }
+
+    /// Free space to read into, with room for the whole packet at the front.
+    fn room(&mut self) -> &mut [u8] {
+        if self.end == self.buf.len() && self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            // Only an incomplete packet larger than the buffer fills it from the start;
+            // its length word passed the size check.
+            let want = match self.front_len() {
+                Some(Ok(n)) => n,
+                _ => self.buf.len() + READ_CHUNK,
+            };
+            self.buf.resize(want.max(self.buf.len() + READ_CHUNK), 0);
+        }
+        &mut self.buf[self.end..]
+    }
+}
+
+/// The shared core of one connection.
+struct Core {
+    sock: OwnedFd,
+    /// Poked by a caller that wants the reader role back from the watcher.
+    wake: OwnedFd,
+    write: Mutex<()>,
     state: Mutex<State>,
-    serial: AtomicU32,
-    /// Milliseconds since `started` when something last arrived.
-    last_rx: AtomicU64,
-    unanswered: AtomicU32,
-    started: Instant,
-    stop: watch::Sender<bool>,
+    rbuf: Mutex<ReadBuf>,
+    /// The watcher sleeps on this (with `state`) while it does not read.
+    watcher: Condvar,
     events: Mutex<Option<Sender<Incoming>>>,
     stderr: Option<Arc<Stderr>>,
 }
@@ -80,116 +211,6 @@ fn rpc(msg: impl Into<String>) -> Error {
     Error::raw(ErrorDomain::RPC, ErrorCode::RPC, msg)
 }
 
-impl Shared {
-    fn touch(&self) {
-        self.last_rx
-            .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
-        self.unanswered.store(0, Ordering::Relaxed);
-    }
-
-    fn idle(&self) -> Duration {
-        let now = self.started.elapsed().as_millis() as u64;
-        Duration::from_millis(now.saturating_sub(self.last_rx.load(Ordering::Relaxed)))
-    }
-
-    fn is_closed(&self) -> bool {
-        lock(&self.state).closed
-    }
-
-    /// Takes the connection down: waiting calls get `why`, the tasks stop.
-    fn close(&self, why: Error) {
-        let pending = {
-            let mut st = lock(&self.state);
-            if st.closed {
-                return;
-            }
-            st.closed = true;
-            if st.pending.is_empty() {
-                st.unreported = Some(why.clone());
-            }
-            std::mem::take(&mut st.pending)
-        };
-        for (_, tx) in pending {
-            let _ = tx.try_send(Err(why.clone()));
-        }
-        let _ = self.stop.send(true);
-        // The event dispatcher ends once its channel is gone.
-        lock(&self.events).take();
-    }
-
-    /// What the child process (ssh) said, prefixed for an error message.
-    async fn stderr_suffix(&self) -> String {
-        match &self.stderr {
-            Some(s) => {
-                s.settle().await;
-                s.text().map(|t| format!(": {t}")).unwrap_or_default()
-            }
-            None => String::new(),
-        }
-    }
-
-    async fn read_failed(&self, e: FrameError) -> Error {
-        let extra = self.stderr_suffix().await;
-        match e {
-            FrameError::Io(e) => {
-                Error::system(ErrorDomain::RPC, format!("Cannot recv data{extra}"), &e)
-            }
-            FrameError::Truncated { .. } => eof(&extra),
-            // libvirt counts the packet without its length word.
-            FrameError::Length(rvirt_rpc::packet::LengthError::TooLong(n)) => rpc(format!(
-                "packet {} bytes received from server too large, want {MESSAGE_MAX}",
-                n as usize - LEN_SIZE
-            )),
-            FrameError::Length(rvirt_rpc::packet::LengthError::TooShort(n)) => rpc(format!(
-                "packet {} bytes received from server too small, want {}",
-                (n as usize).saturating_sub(LEN_SIZE),
-                rvirt_rpc::packet::HEADER_SIZE
-            )),
-            FrameError::Header(_) => rpc("Unable to decode message header"),
-        }
-    }
-
-    fn send(&self, frame: Vec<u8>) -> bool {
-        self.out.send(frame).is_ok()
-    }
-
-    /// Handles one packet from the server.
-    fn dispatch(&self, p: Packet) {
-        let h = p.header;
-        if h.prog == program::KEEPALIVE {
-            if h.proc_ == keepalive::PING {
-                let pong = Header::new(
-                    program::KEEPALIVE,
-                    keepalive::PONG,
-                    MsgType::Message,
-                    0,
-                    Status::Ok,
-                );
-                self.send(encode_packet(&pong, &[]));
-            }
-            return;
-        }
-        match h.msg_type() {
-            Some(MsgType::Reply) | Some(MsgType::ReplyWithFds) => {
-                let waiter = lock(&self.state).pending.remove(&h.serial);
-                if let Some(tx) = waiter {
-                    let _ = tx.try_send(Ok(p));
-                }
-            }
-            Some(MsgType::Message) if h.prog == program::REMOTE => {
-                let Some(inc) = crate::events::decode(h.proc_, &p.payload) else {
-                    return;
-                };
-                if let Some(tx) = lock(&self.events).as_ref() {
-                    let _ = tx.send(inc);
-                }
-            }
-            // Streams are not opened by this client; anything else is not for us.
-            _ => {}
-        }
-    }
-}
-
 fn eof(extra: &str) -> Error {
     Error::system(
         ErrorDomain::RPC,
@@ -198,137 +219,513 @@ fn eof(extra: &str) -> Error {
     )
 }
 
-async fn reader(mut rd: ReadHalf<Box<dyn Io>>, shared: Arc<Shared>) {
-    let mut stop = shared.stop.subscribe();
-    loop {
-        let r = tokio::select! {
-            _ = stop.changed() => return,
-            r = read_packet(&mut rd) => r,
-        };
-        match r {
-            Ok(Some(p)) => {
-                shared.touch();
-                shared.dispatch(p);
-            }
-            Ok(None) => {
-                let extra = shared.stderr_suffix().await;
-                shared.close(eof(&extra));
-                return;
-            }
-            Err(e) => {
-                let err = shared.read_failed(e).await;
-                shared.close(err);
-                return;
-            }
-        }
-    }
+fn keepalive_packet(proc_: i32) -> Vec<u8> {
+    let h = Header::new(program::KEEPALIVE, proc_, MsgType::Message, 0, Status::Ok);
+    encode_packet(&h, &[])
 }
 
-async fn writer(
-    mut wr: WriteHalf<Box<dyn Io>>,
-    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
-    shared: std::sync::Weak<Shared>,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let frame = tokio::select! {
-            _ = stop.changed() => break,
-            f = rx.recv() => f,
+impl Core {
+    fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    /// What the helper behind the connection (ssh, the TLS pump) said, prefixed for an
+    /// error message.
+    fn stderr_suffix(&self) -> String {
+        match &self.stderr {
+            Some(s) => {
+                s.settle();
+                s.text().map(|t| format!(": {t}")).unwrap_or_default()
+            }
+            None => String::new(),
+        }
+    }
+
+    fn poke(&self) {
+        let _ = rustix::io::write(&self.wake, &1u64.to_ne_bytes());
+    }
+
+    /// Takes the connection down: calls in flight get `why`, a blocked reader wakes up
+    /// (the socket is shut down), the watcher and the event thread end.
+    fn close(&self, why: Error) {
+        {
+            let mut st = self.state();
+            if st.closed {
+                return;
+            }
+            st.closed = true;
+            let mut told = false;
+            for c in st.calls.values_mut() {
+                if c.reply.is_none() {
+                    c.reply = Some(Err(why.clone()));
+                    told = true;
+                }
+                c.cv.notify_one();
+            }
+            if !told {
+                st.unreported = Some(why);
+            }
+        }
+        let _ = rustix::net::shutdown(&self.sock, Shutdown::Both);
+        self.poke();
+        self.watcher.notify_all();
+        // The event dispatcher ends once its channel is gone.
+        lock(&self.events).take();
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state().closed
+    }
+
+    /// Closes the connection because reading failed (unless it is already down, when the
+    /// failure is only the consequence).
+    fn read_failed(&self, e: FrameError) {
+        if self.is_closed() {
+            return;
+        }
+        let err = match e {
+            FrameError::Io(e) => {
+                let extra = self.stderr_suffix();
+                Error::system(ErrorDomain::RPC, format!("Cannot recv data{extra}"), &e)
+            }
+            FrameError::Truncated { .. } => eof(&self.stderr_suffix()),
+            // libvirt counts the packet without its length word.
+            FrameError::Length(LengthError::TooLong(n)) => rpc(format!(
+                "packet {} bytes received from server too large, want {MESSAGE_MAX}",
+                n as usize - LEN_SIZE
+            )),
+            FrameError::Length(LengthError::TooShort(n)) => rpc(format!(
+                "packet {} bytes received from server too small, want {HEADER_SIZE}",
+                (n as usize).saturating_sub(LEN_SIZE),
+            )),
+            FrameError::Header(_) => rpc("Unable to decode message header"),
         };
-        let Some(frame) = frame else { break };
-        if let Err(e) = write_all(&mut wr, &frame).await {
-            if let Some(s) = shared.upgrade() {
-                let extra = s.stderr_suffix().await;
-                s.close(Error::system(
+        self.close(err);
+    }
+
+    /// The end of the stream (between packets or in the middle of one, both read as
+    /// libvirt's end of file).
+    fn ended(&self) {
+        if !self.is_closed() {
+            let extra = self.stderr_suffix();
+            self.close(eof(&extra));
+        }
+    }
+
+    /// Writes one whole packet; a failure takes the connection down.
+    fn send(&self, frame: &[u8]) {
+        let r = {
+            let _whole = lock(&self.write);
+            let mut off = 0;
+            loop {
+                if off == frame.len() {
+                    break Ok(());
+                }
+                match rustix::net::send(&self.sock, &frame[off..], SendFlags::NOSIGNAL) {
+                    Ok(n) => off += n,
+                    Err(Errno::INTR) => {}
+                    Err(e) => break Err(std::io::Error::from(e)),
+                }
+            }
+        };
+        if let Err(e) = r {
+            if !self.is_closed() {
+                let extra = self.stderr_suffix();
+                self.close(Error::system(
                     ErrorDomain::RPC,
                     format!("Cannot write data{extra}"),
                     &e,
                 ));
             }
-            break;
         }
     }
-    let _ = wr.shutdown().await;
+
+    /// Handles one packet from the server; returns it when it is the reply to `mine`.
+    fn dispatch(&self, p: Packet, mine: Option<u32>) -> Option<Packet> {
+        let h = p.header;
+        if h.prog == program::KEEPALIVE {
+            self.received();
+            if h.proc_ == keepalive::PING {
+                self.send(&keepalive_packet(keepalive::PONG));
+            }
+            return None;
+        }
+        match h.msg_type() {
+            Some(MsgType::Reply) | Some(MsgType::ReplyWithFds) => {
+                if mine == Some(h.serial) {
+                    // The reader notes the arrival when it gives the role up.
+                    return Some(p);
+                }
+                let mut st = self.state();
+                st.last_rx = Instant::now();
+                st.unanswered = 0;
+                if let Some(c) = st.calls.get_mut(&h.serial) {
+                    if c.reply.is_none() {
+                        c.reply = Some(Ok(p));
+                        if c.waiting {
+                            c.cv.notify_one();
+                        }
+                    }
+                }
+            }
+            Some(MsgType::Message) if h.prog == program::REMOTE => {
+                self.received();
+                let inc = crate::events::decode(h.proc_, &p.payload)?;
+                if let Some(tx) = lock(&self.events).as_ref() {
+                    let _ = tx.send(inc);
+                }
+            }
+            // Streams are not opened by this client; anything else is not for us.
+            _ => self.received(),
+        }
+        None
+    }
+
+    fn received(&self) {
+        let mut st = self.state();
+        st.last_rx = Instant::now();
+        st.unanswered = 0;
+    }
+
+    /// Gives the reader role up and hands it to a caller still waiting for its reply.
+    fn release(&self, st: &mut State, by_caller: bool) {
+        st.role = Role::Free;
+        if by_caller {
+            st.last_active = Instant::now();
+        }
+        Self::hand_off(st);
+    }
+
+    fn hand_off(st: &State) {
+        if let Some(c) = st.calls.values().find(|c| c.waiting && c.reply.is_none()) {
+            c.cv.notify_one();
+        }
+    }
+
+    /// Reads as the holder of the reader role until the reply to `serial` arrives
+    /// (returned), the connection ends or `deadline` passes (`None`; a failure was
+    /// filed in the call's slot).
+    fn read_for(&self, serial: u32, deadline: Option<Instant>) -> Option<Packet> {
+        let mut rb = lock(&self.rbuf);
+        let mut mine = None;
+        loop {
+            loop {
+                match rb.next() {
+                    Ok(Some(p)) => {
+                        if let Some(p) = self.dispatch(p, Some(serial)) {
+                            mine = Some(p);
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        self.read_failed(e);
+                        return None;
+                    }
+                }
+            }
+            if mine.is_some() {
+                return mine;
+            }
+            let flags = match deadline {
+                None => RecvFlags::empty(),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return None;
+                    }
+                    let timeout = rustix::event::Timespec::try_from(left).ok();
+                    let mut fds = [PollFd::new(&self.sock, PollFlags::IN)];
+                    match rustix::event::poll(&mut fds, timeout.as_ref()) {
+                        Ok(0) | Err(Errno::INTR) => continue,
+                        Ok(_) => {}
+                        Err(e) => {
+                            self.read_failed(FrameError::Io(e.into()));
+                            return None;
+                        }
+                    }
+                    RecvFlags::DONTWAIT
+                }
+            };
+            match rustix::net::recv(&self.sock, rb.room(), flags) {
+                Ok((0, _)) => {
+                    self.ended();
+                    return None;
+                }
+                Ok((n, _)) => rb.end += n,
+                Err(Errno::INTR) | Err(Errno::AGAIN) => {}
+                Err(e) => {
+                    self.read_failed(FrameError::Io(e.into()));
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Waits for the reply to `serial`, reading for it when the role is free.
+    fn wait_reply(&self, serial: u32, deadline: Option<Instant>) -> Reply {
+        let mut st = self.state();
+        loop {
+            let role = st.role;
+            let Some(call) = st.calls.get_mut(&serial) else {
+                return Err(closed_error());
+            };
+            call.waiting = false;
+            if let Some(r) = call.reply.take() {
+                st.calls.remove(&serial);
+                if role == Role::Free {
+                    Self::hand_off(&st);
+                }
+                return r;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                st.calls.remove(&serial);
+                return Err(closed_error());
+            }
+            match role {
+                Role::Free => {
+                    st.role = Role::Caller;
+                    drop(st);
+                    let got = self.read_for(serial, deadline);
+                    st = self.state();
+                    if got.is_some() {
+                        st.last_rx = Instant::now();
+                        st.unanswered = 0;
+                    }
+                    self.release(&mut st, true);
+                    if let Some(p) = got {
+                        st.calls.remove(&serial);
+                        return Ok(p);
+                    }
+                    continue;
+                }
+                Role::Watcher if !st.poked => {
+                    st.poked = true;
+                    self.poke();
+                }
+                Role::Watcher | Role::Caller => {}
+            }
+            let Some(call) = st.calls.get_mut(&serial) else {
+                return Err(closed_error());
+            };
+            call.waiting = true;
+            let cv = call.cv.clone();
+            st = match deadline {
+                None => cv.wait(st).unwrap_or_else(|p| p.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    cv.wait_timeout(st, left)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+
+    /// Reads as the watcher until a caller wants the role, `until` passes or the
+    /// connection ends.
+    fn watch_socket(&self, until: Option<Instant>) {
+        let mut rb = lock(&self.rbuf);
+        loop {
+            loop {
+                match rb.next() {
+                    Ok(Some(p)) => {
+                        self.dispatch(p, None);
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        self.read_failed(e);
+                        return;
+                    }
+                }
+            }
+            let timeout = match until {
+                Some(u) => {
+                    let left = u.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return;
+                    }
+                    rustix::event::Timespec::try_from(left).ok()
+                }
+                None => None,
+            };
+            let mut fds = [
+                PollFd::new(&self.sock, PollFlags::IN),
+                PollFd::new(&self.wake, PollFlags::IN),
+            ];
+            match rustix::event::poll(&mut fds, timeout.as_ref()) {
+                Ok(0) => return,
+                Ok(_) | Err(Errno::INTR) => {}
+                Err(e) => {
+                    self.read_failed(FrameError::Io(e.into()));
+                    return;
+                }
+            }
+            if fds[1].revents().contains(PollFlags::IN) {
+                let mut count = [0u8; 8];
+                let _ = rustix::io::read(&self.wake, &mut count);
+                return;
+            }
+            if fds[0]
+                .revents()
+                .intersects(PollFlags::IN | PollFlags::HUP | PollFlags::ERR)
+            {
+                match rustix::net::recv(&self.sock, rb.room(), RecvFlags::DONTWAIT) {
+                    Ok((0, _)) => {
+                        self.ended();
+                        return;
+                    }
+                    Ok((n, _)) => rb.end += n,
+                    Err(Errno::INTR) | Err(Errno::AGAIN) => {}
+                    Err(e) => {
+                        self.read_failed(FrameError::Io(e.into()));
+                        return;
+                    }
+                }
+            }
+        }
+    }
 }
 
-async fn keepalive_task(shared: Arc<Shared>, interval: Duration, count: u32) {
-    let mut stop = shared.stop.subscribe();
+/// The watcher thread: reads while the connection is idle and runs the client's
+/// keepalive, until the connection is down.
+fn watch(core: Arc<Core>) {
+    let mut st = core.state();
     loop {
-        tokio::select! {
-            _ = stop.changed() => return,
-            _ = tokio::time::sleep(interval) => {}
-        }
-        if shared.is_closed() {
+        if st.closed {
             return;
         }
-        if shared.idle() < interval {
+        let now = Instant::now();
+        let (last_rx, unanswered) = (st.last_rx, st.unanswered);
+        if let Some(ka) = st.keepalive.as_mut() {
+            if now >= ka.next {
+                ka.next = now + ka.interval;
+                if now.duration_since(last_rx) >= ka.interval {
+                    if unanswered >= ka.count {
+                        drop(st);
+                        core.close(Error::new(
+                            ErrorDomain::RPC,
+                            ErrorCode::INTERNAL_ERROR,
+                            Some("connection closed due to keepalive timeout".to_string()),
+                        ));
+                        return;
+                    }
+                    st.unanswered += 1;
+                    drop(st);
+                    core.send(&keepalive_packet(keepalive::PING));
+                    st = core.state();
+                    continue;
+                }
+            }
+        }
+        let idle_for = now.duration_since(st.last_active);
+        if st.role == Role::Free && idle_for >= IDLE {
+            st.role = Role::Watcher;
+            st.poked = false;
+            let until = st.keepalive.as_ref().map(|k| k.next);
+            drop(st);
+            core.watch_socket(until);
+            st = core.state();
+            core.release(&mut st, false);
             continue;
         }
-        if shared.unanswered.fetch_add(1, Ordering::Relaxed) >= count {
-            shared.close(Error::new(
-                ErrorDomain::RPC,
-                ErrorCode::INTERNAL_ERROR,
-                Some("connection closed due to keepalive timeout".to_string()),
-            ));
-            return;
+        let mut wait = if st.role == Role::Free {
+            IDLE.saturating_sub(idle_for)
+        } else {
+            IDLE
+        };
+        if let Some(ka) = &st.keepalive {
+            wait = wait.min(ka.next.saturating_duration_since(now));
         }
-        let ping = Header::new(
-            program::KEEPALIVE,
-            keepalive::PING,
-            MsgType::Message,
-            0,
-            Status::Ok,
-        );
-        shared.send(encode_packet(&ping, &[]));
+        st = core
+            .watcher
+            .wait_timeout(st, wait)
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
     }
 }
 
 /// One connection to a daemon.
 pub struct Client {
-    shared: Arc<Shared>,
+    core: Arc<Core>,
     child: Mutex<Option<Child>>,
     /// Whether `CONNECT_OPEN` succeeded, so closing should send `CONNECT_CLOSE`.
     opened: AtomicBool,
 }
 
 impl Client {
-    /// Starts the tasks for an open stream (on the runtime).
-    fn start(conn: Conn) -> Client {
-        let (out, rx) = mpsc::unbounded_channel();
-        let (stop, stop_rx) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            out,
-            state: Mutex::new(State::default()),
-            serial: AtomicU32::new(0),
-            last_rx: AtomicU64::new(0),
-            unanswered: AtomicU32::new(0),
-            started: Instant::now(),
-            stop,
-            events: Mutex::new(None),
-            stderr: conn.stderr,
-        });
-        let (rd, wr) = tokio::io::split(conn.io);
-        tokio::spawn(reader(rd, shared.clone()));
-        tokio::spawn(writer(wr, rx, Arc::downgrade(&shared), stop_rx));
-        Client {
-            shared,
-            child: Mutex::new(conn.child),
-            opened: AtomicBool::new(false),
-        }
+    /// Dials `target` and starts the connection's watcher.
+    pub fn connect(target: crate::target::Target) -> Result<Client> {
+        let conn = crate::transport::connect(&target)?;
+        Client::start(conn)
     }
 
-    /// Dials `target` and starts the connection's tasks.
-    pub fn connect(target: crate::target::Target) -> Result<Client> {
-        runtime::block_on(async move {
-            let conn = crate::transport::connect(&target).await?;
-            Ok(Client::start(conn))
-        })?
+    fn start(conn: Conn) -> Result<Client> {
+        let Conn {
+            sock,
+            child,
+            stderr,
+        } = conn;
+        let started = (|| {
+            let wake = rustix::event::eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
+                .map_err(|e| {
+                    Error::system(
+                        ErrorDomain::RPC,
+                        "Unable to create eventfd",
+                        &std::io::Error::from(e),
+                    )
+                })?;
+            let now = Instant::now();
+            let core = Arc::new(Core {
+                sock,
+                wake,
+                write: Mutex::new(()),
+                state: Mutex::new(State {
+                    calls: HashMap::new(),
+                    serial: 0,
+                    role: Role::Free,
+                    poked: false,
+                    last_active: now,
+                    last_rx: now,
+                    unanswered: 0,
+                    keepalive: None,
+                    closed: false,
+                    unreported: None,
+                }),
+                rbuf: Mutex::new(ReadBuf::new()),
+                watcher: Condvar::new(),
+                events: Mutex::new(None),
+                stderr,
+            });
+            let watcher = core.clone();
+            spawn_thread("rvirt-remote-watch", move || watch(watcher))?;
+            Ok(core)
+        })();
+        match started {
+            Ok(core) => Ok(Client {
+                core,
+                child: Mutex::new(child),
+                opened: AtomicBool::new(false),
+            }),
+            Err(e) => {
+                if let Some(c) = child {
+                    crate::transport::reap(c);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Starts pinging the server when the connection is idle.
     pub fn start_keepalive(&self, interval: Duration, count: u32) -> Result<()> {
-        let h = runtime::handle()?;
-        h.spawn(keepalive_task(self.shared.clone(), interval, count));
+        if interval.is_zero() {
+            return Ok(());
+        }
+        self.core.state().keepalive = Some(Keepalive {
+            interval,
+            count,
+            next: Instant::now() + interval,
+        });
+        self.core.watcher.notify_all();
         Ok(())
     }
 
@@ -339,13 +736,13 @@ impl Client {
 
     /// Routes event messages to `tx` from now on.
     pub fn set_event_sink(&self, tx: Sender<Incoming>) {
-        if !self.shared.is_closed() {
-            *lock(&self.shared.events) = Some(tx);
+        if !self.core.is_closed() {
+            *lock(&self.core.events) = Some(tx);
         }
     }
 
     pub fn has_event_sink(&self) -> bool {
-        lock(&self.shared.events).is_some()
+        lock(&self.core.events).is_some()
     }
 
     /// Sends one call and waits for its reply, at most `limit` when given.
@@ -356,41 +753,35 @@ impl Client {
         payload: Vec<u8>,
         limit: Option<Duration>,
     ) -> Result<Vec<u8>> {
-        if runtime::on_runtime_thread() {
-            return Err(Error::internal(
-                ErrorDomain::RPC,
-                "a remote call was made from the remote driver's own thread",
-            ));
-        }
-        let serial = self.shared.serial.fetch_add(1, Ordering::Relaxed);
-        let h = Header::new(prog, proc_, MsgType::Call, serial, Status::Ok);
-        let frame = encode_packet(&h, &payload);
-        if frame.len() > MESSAGE_MAX + LEN_SIZE {
+        let deadline = limit.map(|d| Instant::now() + d);
+        let len = LEN_SIZE + HEADER_SIZE + payload.len();
+        if len > MESSAGE_MAX + LEN_SIZE {
             return Err(rpc(format!(
-                "message of {} bytes exceeds the maximum of {}",
-                frame.len(),
+                "message of {len} bytes exceeds the maximum of {}",
                 MESSAGE_MAX + LEN_SIZE
             )));
         }
-        let (tx, rx) = sync_channel::<Reply>(1);
-        {
-            let mut st = lock(&self.shared.state);
+        let core = &self.core;
+        let serial = {
+            let mut st = core.state();
             if st.closed {
                 return Err(st.unreported.take().unwrap_or_else(closed_error));
             }
-            st.pending.insert(serial, tx);
-        }
-        if !self.shared.send(frame) {
-            lock(&self.shared.state).pending.remove(&serial);
-            return Err(closed_error());
-        }
-        let reply = match limit {
-            None => rx.recv().map_err(|_| closed_error())?,
-            Some(d) => rx.recv_timeout(d).map_err(|_| {
-                lock(&self.shared.state).pending.remove(&serial);
-                closed_error()
-            })?,
-        }?;
+            let serial = st.serial;
+            st.serial = serial.wrapping_add(1);
+            st.calls.insert(
+                serial,
+                Call {
+                    reply: None,
+                    cv: Arc::new(Condvar::new()),
+                    waiting: false,
+                },
+            );
+            serial
+        };
+        let h = Header::new(prog, proc_, MsgType::Call, serial, Status::Ok);
+        core.send(&encode_packet(&h, &payload));
+        let reply = core.wait_reply(serial, deadline)?;
         match reply.header.msg_status() {
             Some(Status::Ok) => Ok(reply.payload),
             Some(Status::Error) => {
@@ -418,16 +809,68 @@ impl Client {
 
 impl Drop for Client {
     fn drop(&mut self) {
-        if self.opened.load(Ordering::Relaxed)
-            && !self.shared.is_closed()
-            && !runtime::on_runtime_thread()
-        {
+        if self.opened.load(Ordering::Relaxed) && !self.core.is_closed() {
             let _ = self
                 .call_limited::<rvirt_rpc::protocol::remote::ConnectClose>((), Some(CLOSE_WAIT));
         }
-        self.shared.close(closed_error());
+        self.core.close(closed_error());
         if let Some(child) = lock(&self.child).take() {
             crate::transport::reap(child);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packet(serial: u32, payload: &[u8]) -> Vec<u8> {
+        let h = Header::new(program::REMOTE, 1, MsgType::Reply, serial, Status::Ok);
+        encode_packet(&h, payload)
+    }
+
+    fn feed(rb: &mut ReadBuf, bytes: &[u8]) {
+        let mut off = 0;
+        while off < bytes.len() {
+            let room = rb.room();
+            let n = room.len().min(bytes.len() - off);
+            room[..n].copy_from_slice(&bytes[off..off + n]);
+            rb.end += n;
+            off += n;
+        }
+    }
+
+    #[test]
+    fn read_buffer_splits_packets_and_grows_for_large_ones() {
+        let mut rb = ReadBuf::new();
+        let mut wire = packet(1, &[1, 2, 3, 4]);
+        let big = vec![7u8; 3 * READ_CHUNK];
+        wire.extend(packet(2, &big));
+        wire.extend(packet(3, &[]));
+        // Half of the first packet: nothing yet.
+        feed(&mut rb, &wire[..10]);
+        assert!(rb.next().expect("ok").is_none());
+        // The rest arrives in pieces smaller than the big packet.
+        let mut got = Vec::new();
+        for chunk in wire[10..].chunks(READ_CHUNK / 2) {
+            feed(&mut rb, chunk);
+            while let Some(p) = rb.next().expect("ok") {
+                got.push((p.header.serial, p.payload.len()));
+            }
+        }
+        assert_eq!(got, vec![(1, 4), (2, big.len()), (3, 0)]);
+        assert_eq!(rb.start, rb.end);
+        // Back to the usual size once the large packet is gone.
+        assert_eq!(rb.buf.len(), READ_CHUNK);
+    }
+
+    #[test]
+    fn read_buffer_rejects_bad_lengths() {
+        let mut rb = ReadBuf::new();
+        feed(&mut rb, &[0, 0, 0, 8, 0, 0, 0, 0]);
+        assert!(matches!(
+            rb.next(),
+            Err(FrameError::Length(LengthError::TooShort(8)))
+        ));
     }
 }

@@ -1,12 +1,13 @@
 //! Events: decoding event messages from the wire into [`Event`]s, the table of local
 //! registrations, and the thread that runs their callbacks.
 //!
-//! Callbacks never run on the runtime's thread: the reader decodes a message and hands it to
-//! a per-connection dispatcher thread, so a callback may call back into the connection (a
-//! blocking call from the runtime's own thread could never be answered). The dispatcher
-//! looks registrations up under the table's lock, and a registration holds that lock from
-//! before its call goes out until its id is recorded, so an event that follows the reply
-//! immediately still finds the callback it is meant for.
+//! Callbacks never run on the thread that read the event (a caller in the middle of its
+//! own call, or the connection's watcher): it decodes the message and hands it to a
+//! per-connection dispatcher thread, so a callback may call back into the connection and
+//! a slow callback holds up no call. The dispatcher looks registrations up under the
+//! table's lock, and a registration holds that lock from before its call goes out until
+//! its id is recorded, so an event that follows the reply immediately still finds the
+//! callback it is meant for.
 //!
 //! Two registration styles exist on the wire. With the callback style (the server
 //! supports feature 14) every local registration has a server-side twin whose id the event

@@ -3,23 +3,35 @@
 //!
 //! # Design
 //!
-//! The driver traits are synchronous; the connection underneath is asynchronous.
+//! The driver traits are synchronous, and so is the connection underneath: a call does
+//! its own I/O on the calling thread, without handing anything to another thread, so a
+//! round trip costs what the socket costs (one write, one read) and not two thread
+//! wake-ups on top.
 //!
-//! - **One small runtime** ([`runtime`]): a current-thread tokio runtime on a dedicated
-//!   thread, shared by every remote connection of the process and created only when the
-//!   first remote URI is opened, so a program that only uses in-process drivers (rvirsh on
-//!   `test:///default`) starts as fast as before and never spawns it.
-//! - **A connection** ([`client`]) owns its stream and three tasks on that runtime: a
-//!   writer fed by a queue, a reader, and a keepalive timer. A call (from any thread, many
-//!   at once) takes the next serial, registers a one-shot channel under it, queues its
-//!   packet and blocks on the channel; the reader matches each reply to its call by serial,
-//!   whatever the order. The reader also answers keepalive pings with pongs and hands event
-//!   messages to the connection's event thread. When the server supports keepalive
-//!   (feature 10), the client pings after 5 idle seconds and gives up after 6 unanswered
-//!   pings, virsh's defaults.
-//! - **Events** ([`events`]) are decoded on the reader and delivered to the registered
-//!   [`rvirt_core::event::EventCallback`]s on a per-connection dispatcher thread, never on
-//!   the runtime, so callbacks may call back into the connection. When the server supports
+//! - **A connection** ([`client`]) works on one connected socket, read by one thread
+//!   while others write. A call (from any thread, many at once) takes the next serial,
+//!   registers a reply slot and writes its whole packet under a write lock. Then, if no
+//!   thread is reading the socket, it takes the *reader role* and reads until its own
+//!   reply arrives, filing other callers' replies in their slots (matched by serial,
+//!   whatever the order), handing event messages to the event thread and answering the
+//!   server's keepalive pings; it then hands the role to a caller still waiting. A call
+//!   that finds the role taken sleeps until its reply is filed or the role is handed to
+//!   it. This is libvirt's own client design ("passing the buck").
+//! - **A watcher thread** per connection reads while no call does: once the role has been
+//!   free for a few milliseconds ([`client::IDLE`]) it polls the socket and an eventfd, so
+//!   events, pings and the end of the connection are seen between calls; a call that finds
+//!   it reading pokes the eventfd to get the role back. A program calling in a loop never
+//!   meets it. It also runs the client's keepalive when the server supports it (feature
+//!   10): a ping after 5 seconds without traffic, the connection given up after 6
+//!   unanswered pings, virsh's defaults, also while a long call is in flight.
+//! - **Transports** ([`transport`]) all end in a socket: UNIX and TCP sockets as they
+//!   are; `ssh` and `+ext` children get a socket pair as standard input and output; TLS
+//!   runs on a pump thread ([`tls`]) between the TCP connection and a socket pair, which
+//!   costs a thread hop per message (TLS is not the fast path). No async runtime is
+//!   involved.
+//! - **Events** ([`events`]) are decoded by whichever thread reads them and delivered to
+//!   the registered [`rvirt_core::event::EventCallback`]s on a per-connection dispatcher
+//!   thread, so callbacks may call back into the connection. When the server supports
 //!   feature 14 the callback-style registrations are used (one server registration per
 //!   local one, events carry its id); otherwise the legacy style, with the per-domain
 //!   filter applied locally.
@@ -77,7 +89,6 @@ pub mod client;
 mod convert;
 mod driver;
 pub mod events;
-pub mod runtime;
 pub mod target;
 pub mod tls;
 pub mod transport;

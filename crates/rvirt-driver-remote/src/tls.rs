@@ -17,19 +17,23 @@
 //! the host in a subjectAltName, as rustls requires (a common name alone is not enough).
 
 use crate::target::{Env, Target};
+use crate::transport::{socket_pair, spawn_thread, Stderr};
+use rustix::event::{PollFd, PollFlags};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::server::WebPkiClientVerifier;
+use rustls::ClientConnection;
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rvirt_core::error::os_error_text;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
-use std::io::BufReader;
+use std::io::{BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 
 /// The byte a libvirt server sends once it accepted the client.
 const CONFIRMATION: u8 = 1;
@@ -251,50 +255,209 @@ fn auth_failed(detail: String) -> Error {
     Error::new(ErrorDomain::RPC, ErrorCode::AUTH_FAILED, Some(detail))
 }
 
-/// Runs the TLS handshake on `tcp`, then reads the server's confirmation byte.
-pub async fn handshake(
-    tcp: TcpStream,
-    host: &str,
-    target: &Target,
-) -> Result<TlsStream<TcpStream>> {
+/// Runs the TLS handshake on `tcp`, reads the server's confirmation byte, then starts the
+/// pump thread that carries the session from then on. Returns the connection core's end
+/// of the pump's socket pair, and where the pump records why it stopped.
+pub fn connect(mut tcp: TcpStream, host: &str, target: &Target) -> Result<(OwnedFd, Arc<Stderr>)> {
     let cfg = client_config(target)?;
     let name = ServerName::try_from(host.to_string())
         .map_err(|e| internal(format!("invalid server name '{host}': {e}")))?;
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
-    let mut tls = connector.connect(name, tcp).await.map_err(|e| {
-        let tls_error = e
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-        match tls_error {
-            Some(rustls::Error::InvalidCertificate(_)) => {
-                auth_failed("Failed to verify peer's certificate".to_string())
+    let mut tls = ClientConnection::new(Arc::new(cfg), name)
+        .map_err(|e| auth_failed(format!("TLS handshake failed {e}")))?;
+    while tls.is_handshaking() {
+        tls.complete_io(&mut tcp).map_err(|e| {
+            let tls_error = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+            match tls_error {
+                Some(rustls::Error::InvalidCertificate(_)) => {
+                    auth_failed("Failed to verify peer's certificate".to_string())
+                }
+                // The peer hung up mid-handshake; worded as GnuTLS words it for libvirt.
+                _ if e.kind() == std::io::ErrorKind::UnexpectedEof => auth_failed(
+                    "TLS handshake failed The TLS connection was non-properly terminated."
+                        .to_string(),
+                ),
+                _ => auth_failed(format!("TLS handshake failed {e}")),
             }
-            // The peer hung up mid-handshake; worded as GnuTLS words it for libvirt.
-            _ if e.kind() == std::io::ErrorKind::UnexpectedEof => auth_failed(
-                "TLS handshake failed The TLS connection was non-properly terminated.".to_string(),
-            ),
-            _ => auth_failed(format!("TLS handshake failed {e}")),
-        }
-    })?;
-    let mut byte = [0u8; 1];
-    match tls.read(&mut byte).await {
-        Ok(1) if byte[0] == CONFIRMATION => Ok(tls),
-        Ok(1) => Err(Error::raw(
-            ErrorDomain::RPC,
-            ErrorCode::RPC,
-            "server verification (of our certificate or IP address) failed",
-        )),
-        // The server hung up (or sent an alert) instead of confirming: it refused us.
-        Ok(_) => Err(no_confirmation(&std::io::Error::from_raw_os_error(5))),
-        Err(e) if e.raw_os_error().is_none() => {
-            Err(no_confirmation(&std::io::Error::from_raw_os_error(5)))
-        }
-        Err(e) => Err(no_confirmation(&e)),
+        })?;
     }
+    let mut byte = [0u8; 1];
+    match rustls::Stream::new(&mut tls, &mut tcp).read(&mut byte) {
+        Ok(1) if byte[0] == CONFIRMATION => {}
+        Ok(1) => {
+            return Err(Error::raw(
+                ErrorDomain::RPC,
+                ErrorCode::RPC,
+                "server verification (of our certificate or IP address) failed",
+            ))
+        }
+        // The server hung up (or sent an alert) instead of confirming: it refused us.
+        Ok(_) => return Err(no_confirmation(&std::io::Error::from_raw_os_error(5))),
+        Err(e) if e.raw_os_error().is_none() => {
+            return Err(no_confirmation(&std::io::Error::from_raw_os_error(5)))
+        }
+        Err(e) => return Err(no_confirmation(&e)),
+    }
+    let (ours, theirs) = socket_pair()?;
+    let why = Arc::new(Stderr::default());
+    let record = why.clone();
+    spawn_thread("rvirt-remote-tls", move || {
+        if let Err(text) = pump(&mut tls, &mut tcp, &theirs) {
+            record.append(text.as_bytes());
+        }
+        record.finish();
+    })?;
+    Ok((ours.into(), why))
 }
 
 fn no_confirmation(e: &std::io::Error) -> Error {
     Error::system(ErrorDomain::RPC, "Unable to read TLS confirmation", e)
+}
+
+/// How much decrypted data may wait for the connection core before the pump stops reading
+/// from the server.
+const BACKLOG: usize = 1024 * 1024;
+
+fn would_block(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+    )
+}
+
+/// Carries the session between the TCP connection and `local` (the pump's end of the
+/// socket pair) until either side ends. Decrypted data from the server is written to
+/// `local`; what the core writes to its end is encrypted and sent. A server that ends the
+/// session shuts `local` down for writing once everything before that reached it, so the
+/// core reads an end of file; the core closing its end makes the pump send the TLS
+/// closure alert and stop. An error is the reason the session broke, kept for the error
+/// message of the call that finds the connection gone.
+fn pump(
+    tls: &mut ClientConnection,
+    tcp: &mut TcpStream,
+    local: &UnixStream,
+) -> std::result::Result<(), String> {
+    let io_text = |e: &std::io::Error| os_error_text(e);
+    tcp.set_nonblocking(true).map_err(|e| io_text(&e))?;
+    local.set_nonblocking(true).map_err(|e| io_text(&e))?;
+    tls.set_buffer_limit(None);
+    let mut to_local: Vec<u8> = Vec::new();
+    let mut sent = 0usize;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut server_done = false;
+    let mut tcp_eof = false;
+    loop {
+        // Decrypted data, towards the core.
+        while !server_done {
+            match tls.reader().read(&mut buf) {
+                Ok(0) => server_done = true,
+                Ok(n) => to_local.extend_from_slice(&buf[..n]),
+                Err(e) if would_block(&e) => break,
+                // An end of the TCP stream without the closure alert.
+                Err(_) => server_done = true,
+            }
+        }
+        while sent < to_local.len() {
+            match (&*local).write(&to_local[sent..]) {
+                Ok(n) => sent += n,
+                Err(e) if would_block(&e) => break,
+                // The core is gone.
+                Err(_) => return Ok(()),
+            }
+        }
+        if sent == to_local.len() {
+            to_local.clear();
+            sent = 0;
+            if server_done {
+                let _ = local.shutdown(std::net::Shutdown::Write);
+                return Ok(());
+            }
+        } else if sent >= BACKLOG {
+            to_local.drain(..sent);
+            sent = 0;
+        }
+        // Encrypted data, towards the server.
+        while tls.wants_write() {
+            match tls.write_tls(tcp) {
+                Ok(_) => {}
+                Err(e) if would_block(&e) => break,
+                Err(e) => return Err(format!("Cannot write data: {}", io_text(&e))),
+            }
+        }
+        let tcp_wants = if tcp_eof || server_done || to_local.len() - sent >= BACKLOG {
+            PollFlags::empty()
+        } else {
+            PollFlags::IN
+        } | if tls.wants_write() {
+            PollFlags::OUT
+        } else {
+            PollFlags::empty()
+        };
+        let local_wants = if tls.wants_write() {
+            PollFlags::empty()
+        } else {
+            PollFlags::IN
+        } | if sent < to_local.len() {
+            PollFlags::OUT
+        } else {
+            PollFlags::empty()
+        };
+        let mut fds = [
+            PollFd::new(&*tcp, tcp_wants),
+            PollFd::new(local, local_wants),
+        ];
+        match rustix::event::poll(&mut fds, None) {
+            Ok(_) | Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        let (tcp_ready, local_ready) = (fds[0].revents(), fds[1].revents());
+        let hangup = PollFlags::HUP | PollFlags::ERR;
+        if tcp_ready.intersects(PollFlags::IN | hangup) && tcp_wants.contains(PollFlags::IN) {
+            match tls.read_tls(tcp) {
+                // The reader now reports the end, once what came before is drained.
+                Ok(0) => tcp_eof = true,
+                Ok(_) => {
+                    if let Err(e) = tls.process_new_packets() {
+                        // Tell the server why, as a last gasp.
+                        let _ = tls.write_tls(tcp);
+                        return Err(e.to_string());
+                    }
+                }
+                Err(e) if would_block(&e) => {}
+                Err(e) => return Err(format!("Cannot recv data: {}", io_text(&e))),
+            }
+        }
+        if local_ready.intersects(PollFlags::IN | hangup) && local_wants.contains(PollFlags::IN) {
+            match (&*local).read(&mut buf) {
+                Ok(0) => {
+                    close_session(tls, tcp);
+                    return Ok(());
+                }
+                Ok(n) => {
+                    // Unlimited buffer: takes everything.
+                    let _ = tls.writer().write_all(&buf[..n]);
+                }
+                Err(e) if would_block(&e) => {}
+                Err(_) => {
+                    close_session(tls, tcp);
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Sends the TLS closure alert (and whatever is still queued), waiting at most a second.
+fn close_session(tls: &mut ClientConnection, tcp: &mut TcpStream) {
+    tls.send_close_notify();
+    let _ = tcp.set_nonblocking(false);
+    let _ = tcp.set_write_timeout(Some(std::time::Duration::from_secs(1)));
+    while tls.wants_write() {
+        if tls.write_tls(tcp).is_err() {
+            break;
+        }
+    }
 }
 
 #[cfg(test)]

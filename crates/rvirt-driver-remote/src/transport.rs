@@ -1,5 +1,11 @@
-//! Opening the byte stream the protocol runs over: a UNIX socket, TCP, TLS over TCP, or
-//! the standard input and output of a child process (`ssh`, or `+ext`'s command).
+//! Opening the socket the protocol runs over: a UNIX socket, TCP, TLS over TCP, or the
+//! standard input and output of a child process (`ssh`, or `+ext`'s command).
+//!
+//! Whatever the transport, the connection core gets a plain connected socket it can read
+//! from one thread while another writes: UNIX and TCP sockets are used as they are; a
+//! child process gets one end of a socket pair as its standard input and output; TLS is
+//! spoken by a pump thread ([`crate::tls`]) between the TCP connection and one end of a
+//! socket pair.
 //!
 //! Errors read like libvirt's for the same failure ("Failed to connect socket to ...",
 //! "unable to connect to server at ...", "Cannot recv data: <what ssh said>: ..."), since
@@ -8,55 +14,84 @@
 use crate::target::{pick_socket, Endpoint, Target};
 use rvirt_core::error::os_error_text;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
+use std::io::Read;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
-use tokio::sync::Notify;
-
-/// Any bidirectional stream the client can run over.
-pub trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// How much of a child's standard error is kept for error messages.
 const STDERR_KEEP: usize = 16 * 1024;
 
-/// What a child process wrote on its standard error (ssh's "Permission denied", "Could not
-/// resolve hostname", ...), kept to explain a connection that ends.
+/// How long an error built when the connection ended waits for the helper to finish
+/// explaining why.
+const SETTLE: Duration = Duration::from_millis(500);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What the helper behind a connection said about its end: a child process's standard
+/// error (ssh's "Permission denied", "Could not resolve hostname", ...) or the TLS pump's
+/// reason for stopping. Kept to explain a connection that ends.
 #[derive(Default)]
 pub struct Stderr {
-    text: Mutex<Vec<u8>>,
-    done: Mutex<bool>,
-    finished: Notify,
+    inner: Mutex<StderrState>,
+    finished: Condvar,
+}
+
+#[derive(Default)]
+struct StderrState {
+    text: Vec<u8>,
+    done: bool,
 }
 
 impl Stderr {
     /// The text so far, trimmed, if any.
     pub fn text(&self) -> Option<String> {
-        let t = self.text.lock().unwrap_or_else(|p| p.into_inner());
-        let s = String::from_utf8_lossy(&t).trim().to_string();
+        let st = lock(&self.inner);
+        let s = String::from_utf8_lossy(&st.text).trim().to_string();
         (!s.is_empty()).then_some(s)
     }
 
-    /// Waits (briefly) until the child closed its standard error, so an error built right
-    /// after its output ended includes everything it said.
-    pub async fn settle(&self) {
-        let wait = async {
-            loop {
-                let notified = self.finished.notified();
-                if *self.done.lock().unwrap_or_else(|p| p.into_inner()) {
-                    return;
-                }
-                notified.await;
+    /// Adds to the text, up to the kept maximum.
+    pub fn append(&self, bytes: &[u8]) {
+        let mut st = lock(&self.inner);
+        let room = STDERR_KEEP.saturating_sub(st.text.len());
+        st.text.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    /// Marks the text complete (the helper closed its side).
+    pub fn finish(&self) {
+        lock(&self.inner).done = true;
+        self.finished.notify_all();
+    }
+
+    /// Waits (briefly) until the helper finished, so an error built right after the
+    /// connection ended includes everything it said.
+    pub fn settle(&self) {
+        let limit = Instant::now() + SETTLE;
+        let mut st = lock(&self.inner);
+        while !st.done {
+            let now = Instant::now();
+            if now >= limit {
+                return;
             }
-        };
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(500), wait).await;
+            st = self
+                .finished
+                .wait_timeout(st, limit - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
     }
 }
 
-/// An open stream, plus the child process behind it, if any.
+/// An open connection: the socket the core works on, plus the child process behind it
+/// and what a helper had to say, if any.
 pub struct Conn {
-    pub io: Box<dyn Io>,
+    pub sock: OwnedFd,
     pub child: Option<Child>,
     pub stderr: Option<Arc<Stderr>>,
 }
@@ -65,10 +100,10 @@ fn rpc_system(action: String, e: &std::io::Error) -> Error {
     Error::system(ErrorDomain::RPC, action, e)
 }
 
-/// Opens the stream for `target` (run on the remote runtime).
-pub async fn connect(target: &Target) -> Result<Conn> {
-    let plain = |io: Box<dyn Io>| Conn {
-        io,
+/// Opens the connection for `target` (blocking).
+pub fn connect(target: &Target) -> Result<Conn> {
+    let plain = |sock: OwnedFd| Conn {
+        sock,
         child: None,
         stderr: None,
     };
@@ -77,29 +112,32 @@ pub async fn connect(target: &Target) -> Result<Conn> {
             let Some(path) = pick_socket(candidates) else {
                 return Err(Error::internal(ErrorDomain::RPC, "no socket to connect to"));
             };
-            let s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
+            let s = UnixStream::connect(path).map_err(|e| {
                 rpc_system(
                     format!("Failed to connect socket to '{}'", path.display()),
                     &e,
                 )
             })?;
-            Ok(plain(Box::new(s)))
+            Ok(plain(s.into()))
         }
-        Endpoint::Tcp { host, port } => Ok(plain(Box::new(tcp(host, *port).await?))),
+        Endpoint::Tcp { host, port } => Ok(plain(tcp(host, *port)?.into())),
         Endpoint::Tls { host, port } => {
-            let s = tcp(host, *port).await?;
-            Ok(plain(Box::new(
-                crate::tls::handshake(s, host, target).await?,
-            )))
+            let s = tcp(host, *port)?;
+            let (sock, why) = crate::tls::connect(s, host, target)?;
+            Ok(Conn {
+                sock,
+                child: None,
+                stderr: Some(why),
+            })
         }
         Endpoint::Command(argv) => spawn(argv),
     }
 }
 
 /// Connects to the first address of `host` that answers.
-async fn tcp(host: &str, port: u16) -> Result<tokio::net::TcpStream> {
-    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host, port))
-        .await
+fn tcp(host: &str, port: u16) -> Result<TcpStream> {
+    let addrs: Vec<std::net::SocketAddr> = (host, port)
+        .to_socket_addrs()
         .map_err(|e| {
             let text = os_error_text(&e);
             let text = text
@@ -115,7 +153,7 @@ async fn tcp(host: &str, port: u16) -> Result<tokio::net::TcpStream> {
         .collect();
     let mut last = std::io::Error::from(std::io::ErrorKind::AddrNotAvailable);
     for a in addrs {
-        match tokio::net::TcpStream::connect(a).await {
+        match TcpStream::connect(a) {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
                 return Ok(s);
@@ -129,18 +167,29 @@ async fn tcp(host: &str, port: u16) -> Result<tokio::net::TcpStream> {
     ))
 }
 
+/// A connected pair of UNIX stream sockets.
+pub fn socket_pair() -> Result<(UnixStream, UnixStream)> {
+    UnixStream::pair().map_err(|e| rpc_system("Unable to create socket pair".into(), &e))
+}
+
+/// Runs `f` on a new thread named `name` with a small stack.
+pub fn spawn_thread(name: &str, f: impl FnOnce() + Send + 'static) -> Result<()> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .stack_size(256 * 1024)
+        .spawn(f)
+        .map(|_| ())
+        .map_err(|e| rpc_system(format!("Unable to start thread '{name}'"), &e))
+}
+
 /// Starts `argv` with a socket pair as its standard input and output (so the end of the
 /// connection reads exactly as it would on a socket) and another for its standard error.
 fn spawn(argv: &[String]) -> Result<Conn> {
     let Some(program) = argv.first() else {
         return Err(Error::internal(ErrorDomain::RPC, "no command to run"));
     };
-    let pair = || {
-        std::os::unix::net::UnixStream::pair()
-            .map_err(|e| rpc_system("Unable to create socket pair".into(), &e))
-    };
-    let (ours, theirs) = pair()?;
-    let (err_ours, err_theirs) = pair()?;
+    let (ours, theirs) = socket_pair()?;
+    let (mut err_ours, err_theirs) = socket_pair()?;
     let theirs_in = theirs
         .try_clone()
         .map_err(|e| rpc_system("Unable to duplicate socket".into(), &e))?;
@@ -158,32 +207,26 @@ fn spawn(argv: &[String]) -> Result<Conn> {
     })?;
     // The child holds its own copies now; ours are dropped with `cmd`.
     drop(cmd);
-    let to_tokio = |s: std::os::unix::net::UnixStream| {
-        s.set_nonblocking(true)
-            .and_then(|()| tokio::net::UnixStream::from_std(s))
-            .map_err(|e| rpc_system("Unable to watch socket".into(), &e))
-    };
-    let io = to_tokio(ours)?;
-    let mut err_io = to_tokio(err_ours)?;
     let stderr = Arc::new(Stderr::default());
     let sink = stderr.clone();
-    tokio::spawn(async move {
+    let collect = move || {
         let mut buf = [0u8; 4096];
         loop {
-            match err_io.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let mut t = sink.text.lock().unwrap_or_else(|p| p.into_inner());
-                    let room = STDERR_KEEP.saturating_sub(t.len());
-                    t.extend_from_slice(&buf[..n.min(room)]);
-                }
+            match err_ours.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => sink.append(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
             }
         }
-        *sink.done.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        sink.finished.notify_waiters();
-    });
+        sink.finish();
+    };
+    if let Err(e) = spawn_thread("rvirt-remote-stderr", collect) {
+        reap(child);
+        return Err(e);
+    }
     Ok(Conn {
-        io: Box::new(io),
+        sock: ours.into(),
         child: Some(child),
         stderr: Some(stderr),
     })
@@ -195,12 +238,13 @@ fn spawn(argv: &[String]) -> Result<Conn> {
 pub fn reap(mut child: Child) {
     let _ = std::thread::Builder::new()
         .name("rvirt-remote-reap".into())
+        .stack_size(64 * 1024)
         .spawn(move || {
             for _ in 0..100 {
                 if let Ok(Some(_)) = child.try_wait() {
                     return;
                 }
-                std::thread::sleep(std::time::Duration::from_millis(20));
+                std::thread::sleep(Duration::from_millis(20));
             }
             let _ = child.kill();
             let _ = child.wait();
