@@ -720,11 +720,18 @@ impl Client {
         if interval.is_zero() {
             return Ok(());
         }
-        self.core.state().keepalive = Some(Keepalive {
+        let mut st = self.core.state();
+        st.keepalive = Some(Keepalive {
             interval,
             count,
             next: Instant::now() + interval,
         });
+        // A watcher polling without a time limit learns about the new schedule.
+        if st.role == Role::Watcher && !st.poked {
+            st.poked = true;
+            self.core.poke();
+        }
+        drop(st);
         self.core.watcher.notify_all();
         Ok(())
     }

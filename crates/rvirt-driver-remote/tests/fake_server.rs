@@ -1,7 +1,8 @@
 //! The connection core against a scripted server: replies matched by serial when they come
 //! back out of order, the legacy event registration (one server registration per event id,
 //! fanned out and filtered here), an event that follows its registration's reply at once,
-//! the server's keepalive ping answered, and `CONNECT_CLOSE` on drop.
+//! the server's keepalive ping answered, and `CONNECT_CLOSE` on drop; the client's
+//! keepalive giving up on a silent server, between calls and during one.
 
 use rvirt_core::driver::ConnectDriver;
 use rvirt_core::event::{Event, EventCallback};
@@ -267,6 +268,54 @@ fn client_gives_up_on_a_silent_server() {
             7,
             "internal error: connection closed due to keepalive timeout"
         )
+    );
+    let e = d.hypervisor.domain_lookup_by_name("x").expect_err("closed");
+    assert_eq!(e.message, "internal error: client socket is closed");
+    drop(d);
+    server.join().expect("server");
+    let pings = seen
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|p| **p == (program::KEEPALIVE, keepalive::PING))
+        .count();
+    assert_eq!(pings, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn client_keepalive_runs_during_a_call() {
+    let dir = std::env::temp_dir().join(format!("rvirt-remote-busy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let sock = dir.join("sock");
+    let listener = UnixListener::bind(&sock).expect("bind");
+    let seen: Seen = Arc::default();
+    let server_seen = seen.clone();
+    let server = std::thread::spawn(move || {
+        let (s, _) = listener.accept().expect("accept");
+        serve(s, server_seen, true);
+    });
+    let uri =
+        ConnectUri::parse(&format!("test+unix:///default?socket={}", sock.display())).expect("uri");
+    let driver = RemoteConnectDriver {
+        options: Options {
+            keepalive_interval: Duration::from_millis(100),
+            keepalive_count: 2,
+        },
+    };
+    let d = driver.open(&uri, 0).expect("open");
+    // The server holds a lone lookup forever and ignores pings: the client's keepalive,
+    // not the call, ends the wait.
+    let t = Instant::now();
+    let e = d
+        .hypervisor
+        .domain_lookup_by_name("held")
+        .expect_err("given up");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert_eq!(
+        e.message,
+        "internal error: connection closed due to keepalive timeout"
     );
     let e = d.hypervisor.domain_lookup_by_name("x").expect_err("closed");
     assert_eq!(e.message, "internal error: client socket is closed");
