@@ -359,9 +359,10 @@ fn pump(
             }
         }
         while sent < to_local.len() {
-            match (&*local).write(&to_local[sent..]) {
+            // Never SIGPIPE, whatever the program does with the signal.
+            match rustix::net::send(local, &to_local[sent..], rustix::net::SendFlags::NOSIGNAL) {
                 Ok(n) => sent += n,
-                Err(e) if would_block(&e) => break,
+                Err(rustix::io::Errno::AGAIN) | Err(rustix::io::Errno::INTR) => break,
                 // The core is gone.
                 Err(_) => return Ok(()),
             }
