@@ -419,7 +419,8 @@ impl Core {
                     Ok(None) => break,
                     Err(e) => {
                         self.read_failed(e);
-                        return None;
+                        // A reply that came before the garbage still counts.
+                        return mine;
                     }
                 }
             }
@@ -479,6 +480,9 @@ impl Core {
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 st.calls.remove(&serial);
+                if role == Role::Free {
+                    Self::hand_off(&st);
+                }
                 return Err(closed_error());
             }
             match role {
