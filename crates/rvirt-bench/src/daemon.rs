@@ -117,15 +117,27 @@ fn uri(sock: &Path) -> String {
     format!("test+unix:///default?socket={}", sock.display())
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
+/// Resident memory of `pid` in KiB: everything resident (`Rss`, which includes the pages of
+/// the program and its libraries that are shared with other processes) and the part that is
+/// the process's own (`Pss_Anon`: heap, stacks).
+#[derive(Clone, Copy)]
+struct Mem {
+    rss: u64,
+    anon: u64,
+}
+
+fn mem_kib(pid: u32) -> Mem {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+            .unwrap_or(0)
+    };
+    Mem {
+        rss: field("Rss:"),
+        anon: field("Pss_Anon:"),
+    }
 }
 
 /// python3-libvirt's calls per second against `uri` with `clients` processes.
@@ -157,7 +169,9 @@ fn rust_calls(uri: &str) -> Result<f64, String> {
     let mut n = 0u64;
     while Instant::now() < end {
         for _ in 0..50 {
-            let d = conn.domain_lookup_by_name("test").map_err(|e| e.to_string())?;
+            let d = conn
+                .domain_lookup_by_name("test")
+                .map_err(|e| e.to_string())?;
             std::hint::black_box(d.info().map_err(|e| e.to_string())?);
         }
         n += 100;
@@ -167,7 +181,7 @@ fn rust_calls(uri: &str) -> Result<f64, String> {
 
 /// Resident memory of the daemon `pid` with `clients` open connections held by one
 /// python3-libvirt process.
-fn rss_with_clients(pid: u32, uri: &str, clients: usize) -> Result<u64, String> {
+fn mem_with_clients(pid: u32, uri: &str, clients: usize) -> Result<Mem, String> {
     let py = format!(
         "import libvirt, sys\nc = [libvirt.open({uri:?}) for _ in range({clients})]\n\
          [x.getVersion() for x in c]\nprint('ready', flush=True)\nsys.stdin.read()\n"
@@ -185,7 +199,7 @@ fn rss_with_clients(pid: u32, uri: &str, clients: usize) -> Result<u64, String> 
         let _ = BufReader::new(out).read_line(&mut line);
     }
     std::thread::sleep(Duration::from_millis(300));
-    let rss = rss_kib(pid);
+    let mem = mem_kib(pid);
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(b"");
     }
@@ -193,7 +207,24 @@ fn rss_with_clients(pid: u32, uri: &str, clients: usize) -> Result<u64, String> 
     if line.trim() != "ready" {
         return Err(format!("{clients} clients could not connect to {uri}"));
     }
-    Ok(rss)
+    Ok(mem)
+}
+
+fn mem_lines(what: &str, rv: Mem, lv: Mem) {
+    ratio_line(
+        &format!("{what} RSS"),
+        "KiB",
+        rv.rss as f64,
+        lv.rss as f64,
+        false,
+    );
+    ratio_line(
+        &format!("{what} own (anonymous) memory"),
+        "KiB",
+        rv.anon as f64,
+        lv.anon as f64,
+        false,
+    );
 }
 
 fn ratio_line(what: &str, unit: &str, rv: f64, lv: f64, higher_is_better: bool) {
@@ -231,16 +262,10 @@ pub fn bench_daemon() -> Result<(), String> {
         (a, b) => println!("daemon: rvirt Rust API over the wire unavailable: {a:?} / {b:?}"),
     }
     let (rvp, lvp) = (d.rv_pid(), d.lv_pid()?);
-    ratio_line(
-        "idle RSS",
-        "KiB",
-        rss_kib(rvp) as f64,
-        rss_kib(lvp) as f64,
-        false,
-    );
-    let a = rss_with_clients(rvp, &rv, 200)?;
-    let b = rss_with_clients(lvp, &lv, 200)?;
-    ratio_line("RSS with 200 clients", "KiB", a as f64, b as f64, false);
+    mem_lines("idle after the call runs,", mem_kib(rvp), mem_kib(lvp));
+    let a = mem_with_clients(rvp, &rv, 200)?;
+    let b = mem_with_clients(lvp, &lv, 200)?;
+    mem_lines("with 200 clients,", a, b);
     let cwd = super::repo();
     let ta = super::time_cmd(31, "virsh", &["-c", &rv, "list", "--all"], &cwd)?;
     let tb = super::time_cmd(31, "virsh", &["-c", &lv, "list", "--all"], &cwd)?;

@@ -7,11 +7,12 @@ use rvirt_rpc::packet::{encode_packet, keepalive, program, Header, MsgType, Stat
 use rvirt_rpc::protocol::types::RemoteError;
 use rvirt_rpc::transport::{read_packet, FrameError};
 use rvirt_rpc::xdr;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 /// How many unsolicited packets (events, pings) may wait for the writer before further
 /// events are dropped for a client that does not read.
@@ -32,8 +33,67 @@ struct Outgoing {
     unsolicited: bool,
 }
 
-/// Read buffer per client: room for many small calls at once.
-const READ_BUFFER: usize = 16 * 1024;
+/// Read buffer per client: most calls fit whole, so a packet usually costs one read system
+/// call; bigger ones are read straight into their own buffer. Small because it is paid per
+/// connected client.
+const READ_BUFFER: usize = 512;
+
+/// The packets waiting for a client's writer. A plain queue rather than a channel: an
+/// idle client costs no memory for it, which matters with thousands of clients.
+#[derive(Default)]
+struct OutQueue {
+    items: Mutex<(VecDeque<Outgoing>, bool)>,
+    ready: Notify,
+}
+
+impl OutQueue {
+    fn lock(&self) -> MutexGuard<'_, (VecDeque<Outgoing>, bool)> {
+        self.items.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues a packet; false once the queue is closed.
+    fn push(&self, item: Outgoing) -> bool {
+        {
+            let mut q = self.lock();
+            if q.1 {
+                return false;
+            }
+            q.0.push_back(item);
+        }
+        self.ready.notify_one();
+        true
+    }
+
+    /// No more packets will be queued; the writer drains what is there and ends.
+    fn close(&self) {
+        self.lock().1 = true;
+        self.ready.notify_one();
+    }
+
+    /// The next packet, or `None` once the queue is closed and empty.
+    async fn pop(&self) -> Option<Outgoing> {
+        loop {
+            {
+                let mut q = self.lock();
+                if let Some(item) = q.0.pop_front() {
+                    return Some(item);
+                }
+                if q.1 {
+                    return None;
+                }
+            }
+            // notify_one stores a permit when nobody waits, so a push between the check
+            // above and this wait is not lost.
+            self.ready.notified().await;
+        }
+    }
+
+    /// Drops everything queued (freeing the request slots replies hold).
+    fn clear(&self) {
+        let items = std::mem::take(&mut self.lock().0);
+        drop(items);
+    }
+}
 
 /// An event registration a client holds, so it can be undone when the client leaves.
 #[derive(Clone, Debug)]
@@ -56,7 +116,7 @@ pub struct ClientCtx {
     conn: Mutex<Option<rvirt::Connect>>,
     /// Unbounded: replies are bounded by the request slots they hold, unsolicited packets
     /// by `queued`.
-    out: mpsc::UnboundedSender<Outgoing>,
+    out: Arc<OutQueue>,
     /// Unsolicited packets queued and not yet written.
     queued: AtomicUsize,
     pub registrations: Mutex<Vec<Registration>>,
@@ -108,7 +168,7 @@ impl ClientCtx {
             permit: None,
             unsolicited: true,
         };
-        if self.out.send(item).is_err() {
+        if !self.out.push(item) {
             self.queued.fetch_sub(1, Ordering::AcqRel);
         }
     }
@@ -116,7 +176,7 @@ impl ClientCtx {
     /// Queues a reply; its request slot is released once it is written (or dropped with
     /// the connection). Never blocks, so a worker thread never waits on a slow client.
     fn send_reply(&self, bytes: Vec<u8>, permit: OwnedSemaphorePermit) {
-        let _ = self.out.send(Outgoing {
+        self.out.push(Outgoing {
             bytes,
             permit: Some(permit),
             unsolicited: false,
@@ -151,6 +211,13 @@ impl ClientCtx {
                 let _ = dispatch::events::deregister(&c, &r);
             }
         }
+    }
+}
+
+impl Drop for ClientCtx {
+    /// Nothing can queue packets once the client's context is gone: let the writer finish.
+    fn drop(&mut self) {
+        self.out.close();
     }
 }
 
@@ -191,7 +258,7 @@ pub async fn serve<S>(
     // Shared by the writer task (events, pool replies, pings) and the reader, which writes
     // the replies of inline calls and protocol errors itself; the lock keeps packets whole.
     let wr = Arc::new(tokio::sync::Mutex::new(wr));
-    let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+    let out = Arc::new(OutQueue::default());
     let ctx = Arc::new(ClientCtx {
         id,
         readonly,
@@ -199,7 +266,7 @@ pub async fn serve<S>(
         authenticated: AtomicBool::new(auth == Auth::None),
         secure,
         conn: Mutex::new(None),
-        out: tx,
+        out: out.clone(),
         queued: AtomicUsize::new(0),
         registrations: Mutex::new(Vec::new()),
         keepalive: AtomicBool::new(false),
@@ -209,35 +276,13 @@ pub async fn serve<S>(
         started: Instant::now(),
         kill: watch::Sender::new(false),
     });
-    let writer_half = wr.clone();
-    let writer_ctx = Arc::downgrade(&ctx);
-    let writer_killed = ctx.killed();
-    let writer = tokio::spawn(async move {
-        let drain = async {
-            while let Some(item) = rx.recv().await {
-                let ok = write_packet(&writer_half, &item.bytes).await;
-                if item.unsolicited {
-                    if let Some(c) = writer_ctx.upgrade() {
-                        c.queued.fetch_sub(1, Ordering::AcqRel);
-                    }
-                }
-                // The request slot of a reply is free once the reply is on its way.
-                drop(item.permit);
-                if !ok {
-                    break;
-                }
-            }
-        };
-        tokio::select! {
-            _ = drain => {}
-            _ = writer_killed => {}
-        }
-        // Queued replies still hold request slots: dropping the queue frees them.
-        drop(rx);
-        let mut w = writer_half.lock().await;
-        let _ = tokio::time::timeout(Duration::from_secs(1), w.shutdown()).await;
-    });
-    let keepalive = tokio::spawn(keepalive_task(ctx.clone(), limits.clone()));
+    let writer = tokio::spawn(writer(
+        wr.clone(),
+        out,
+        Arc::downgrade(&ctx),
+        ctx.killed(),
+        limits.clone(),
+    ));
     // Calls whose replies are not written yet (libvirt's max_client_requests)...
     let in_flight = Arc::new(Semaphore::new(limits.max_client_requests));
     // ...and calls still running on the worker pool, waited for before cleaning up.
@@ -360,8 +405,6 @@ pub async fn serve<S>(
         c.set_conn(None);
     })
     .await;
-    keepalive.abort();
-    let _ = keepalive.await;
     // Replies already queued may still drain to a client that only half-closed, but a
     // client that does not read them must not keep its connection alive.
     let stop = ctx.kill.clone();
@@ -428,37 +471,98 @@ where
     }
 }
 
-/// Sends a ping after each idle interval once the client asked for keepalive, and drops the
-/// client after too many unanswered ones.
-async fn keepalive_task(ctx: Arc<ClientCtx>, limits: Arc<Limits>) {
-    if limits.keepalive_interval <= 0 {
+/// The client's writer: events, pool replies and pings in queue order, and keepalive.
+///
+/// Keepalive lives here rather than in a task of its own to keep an idle client cheap; it
+/// keeps ticking while a write is stuck, so a peer that stopped reading is still dropped.
+async fn writer<W, K>(
+    wr: Arc<tokio::sync::Mutex<W>>,
+    out: Arc<OutQueue>,
+    ctx: Weak<ClientCtx>,
+    killed: K,
+    limits: Arc<Limits>,
+) where
+    W: AsyncWrite + Unpin,
+    K: std::future::Future<Output = ()>,
+{
+    let interval = (limits.keepalive_interval > 0)
+        .then(|| Duration::from_secs(limits.keepalive_interval as u64));
+    // Without keepalive the timer never fires (a far deadline, re-armed after each tick).
+    let period = interval.unwrap_or(Duration::from_secs(86_400));
+    let tick = tokio::time::sleep(period);
+    tokio::pin!(tick, killed);
+    'outer: loop {
+        let item = tokio::select! {
+            biased;
+            _ = &mut killed => break,
+            _ = &mut tick => {
+                tick.as_mut().reset(tokio::time::Instant::now() + period);
+                if interval.is_some() {
+                    keepalive_tick(&ctx, period, limits.keepalive_count);
+                }
+                continue;
+            }
+            item = out.pop() => item,
+        };
+        let Some(item) = item else { break };
+        let write = write_packet(&wr, &item.bytes);
+        tokio::pin!(write);
+        let ok = loop {
+            tokio::select! {
+                biased;
+                _ = &mut killed => break 'outer,
+                ok = &mut write => break ok,
+                _ = &mut tick => {
+                    tick.as_mut().reset(tokio::time::Instant::now() + period);
+                    if interval.is_some() {
+                        keepalive_tick(&ctx, period, limits.keepalive_count);
+                    }
+                }
+            }
+        };
+        if item.unsolicited {
+            if let Some(c) = ctx.upgrade() {
+                c.queued.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        // The request slot of a reply is free once the reply is on its way.
+        drop(item.permit);
+        if !ok {
+            break;
+        }
+    }
+    // Queued replies still hold request slots: dropping them frees the slots.
+    out.close();
+    out.clear();
+    let mut w = wr.lock().await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), w.shutdown()).await;
+}
+
+/// One keepalive interval passed: once the client asked for keepalive, ping it if it was
+/// idle that long, and drop it after too many unanswered pings.
+fn keepalive_tick(ctx: &Weak<ClientCtx>, interval: Duration, count: u32) {
+    let Some(ctx) = ctx.upgrade() else { return };
+    if !ctx.keepalive.load(Ordering::Relaxed) {
         return;
     }
-    let interval = Duration::from_secs(limits.keepalive_interval as u64);
-    loop {
-        tokio::time::sleep(interval).await;
-        if !ctx.keepalive.load(Ordering::Relaxed) {
-            continue;
-        }
-        // The reader may record a packet between the two reads: never underflow.
-        let idle = (ctx.started.elapsed().as_millis() as u64)
-            .saturating_sub(ctx.last_rx.load(Ordering::Relaxed));
-        if idle < interval.as_millis() as u64 {
-            continue;
-        }
-        let n = ctx.pings_unanswered.fetch_add(1, Ordering::Relaxed);
-        if limits.keepalive_count > 0 && n >= limits.keepalive_count {
-            tracing::info!(client = ctx.id, "no keepalive response, closing");
-            ctx.kill();
-            return;
-        }
-        let ping = Header::new(
-            program::KEEPALIVE,
-            keepalive::PING,
-            MsgType::Message,
-            0,
-            Status::Ok,
-        );
-        ctx.send_unsolicited(encode_packet(&ping, &[]));
+    // The reader may record a packet between the two reads: never underflow.
+    let idle = (ctx.started.elapsed().as_millis() as u64)
+        .saturating_sub(ctx.last_rx.load(Ordering::Relaxed));
+    if idle < interval.as_millis() as u64 {
+        return;
     }
+    let n = ctx.pings_unanswered.fetch_add(1, Ordering::Relaxed);
+    if count > 0 && n >= count {
+        tracing::info!(client = ctx.id, "no keepalive response, closing");
+        ctx.kill();
+        return;
+    }
+    let ping = Header::new(
+        program::KEEPALIVE,
+        keepalive::PING,
+        MsgType::Message,
+        0,
+        Status::Ok,
+    );
+    ctx.send_unsolicited(encode_packet(&ping, &[]));
 }

@@ -125,7 +125,7 @@ fn run(args: Args) -> Result<(), String> {
         args.verbose,
     )?;
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(io_threads())
         .max_blocking_threads(settings.max_workers + 5)
         .enable_all()
         .thread_name("rvirtd")
@@ -233,4 +233,12 @@ async fn serve(s: DaemonSettings, listen: bool, timeout: Option<u64>) -> Result<
         let _ = std::fs::remove_file(p);
     }
     Ok(())
+}
+
+/// Threads for client I/O and the calls answered in place. One suffices for small hosts
+/// (calls that may block run on the worker pool, not here) and keeps the daemon lean; big
+/// hosts get a few more.
+fn io_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores / 4).clamp(1, 4)
 }
