@@ -146,7 +146,7 @@ fn py_calls(uri: &str, clients: usize) -> Result<f64, String> {
     let out = Command::new("/usr/bin/python3")
         .arg(&script)
         .arg(uri)
-        .arg("3")
+        .arg("2")
         .arg(clients.to_string())
         .output()
         .map_err(|e| format!("python3: {e}"))?;
@@ -164,7 +164,7 @@ fn py_calls(uri: &str, clients: usize) -> Result<f64, String> {
 /// rvirt's own client API over one connection: lookup + get-info, two calls per round.
 fn rust_calls(uri: &str) -> Result<f64, String> {
     let conn = rvirt::Connect::open(Some(uri)).map_err(|e| e.to_string())?;
-    let end = Instant::now() + Duration::from_secs(3);
+    let end = Instant::now() + Duration::from_secs(2);
     let t = Instant::now();
     let mut n = 0u64;
     while Instant::now() < end {
@@ -236,30 +236,60 @@ fn ratio_line(what: &str, unit: &str, rv: f64, lv: f64, higher_is_better: bool) 
     println!("daemon: {what}: rvirtd {rv:.0} {unit} vs libvirtd {lv:.0} {unit} -> {verdict}");
 }
 
+/// Rounds of each throughput figure. On a small VM a client and the daemon sometimes share
+/// a CPU and sometimes not, which moves a single run by 2x either way; alternating the two
+/// daemons and taking medians keeps the comparison fair.
+const ROUNDS: usize = 5;
+
+/// Runs `f` against rvirtd and libvirtd in alternation; the median of each.
+fn rounds(
+    f: impl Fn(&str) -> Result<f64, String>,
+    rv: &str,
+    lv: &str,
+) -> Result<(f64, f64), String> {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..ROUNDS {
+        if i % 2 == 0 {
+            a.push(f(rv)?);
+            b.push(f(lv)?);
+        } else {
+            b.push(f(lv)?);
+            a.push(f(rv)?);
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|x, y| x.total_cmp(y));
+        v[v.len() / 2]
+    };
+    Ok((median(a), median(b)))
+}
+
 /// Calls per second, memory and `virsh list --all` time, rvirtd against libvirtd.
 pub fn bench_daemon() -> Result<(), String> {
     let d = Daemons::start()?;
     let [(_, rv), (_, lv)] = d.uris();
+    // Warm both up once so neither pays for first-connection set-up.
+    py_calls(&rv, 1)?;
+    py_calls(&lv, 1)?;
     for clients in [1, 8] {
-        // Warm both up once so neither pays for first-connection set-up.
-        py_calls(&rv, 1)?;
-        py_calls(&lv, 1)?;
-        let a = py_calls(&rv, clients)?;
-        let b = py_calls(&lv, clients)?;
+        let (a, b) = rounds(|u| py_calls(u, clients), &rv, &lv)?;
         ratio_line(
-            &format!("python3-libvirt lookup+get-info, {clients} client(s)"),
+            &format!("python3-libvirt lookup+get-info, {clients} client(s), median of {ROUNDS}"),
             "calls/s",
             a,
             b,
             true,
         );
     }
-    match (rust_calls(&rv), rust_calls(&lv)) {
-        (Ok(a), Ok(b)) => println!(
-            "daemon: rvirt Rust API lookup+get-info, 1 connection: to rvirtd {a:.0} calls/s, \
-             to libvirtd {b:.0} calls/s"
+    match rounds(rust_calls, &rv, &lv) {
+        Ok((a, b)) => ratio_line(
+            &format!("rvirt's Rust API lookup+get-info, 1 connection, median of {ROUNDS}"),
+            "calls/s",
+            a,
+            b,
+            true,
         ),
-        (a, b) => println!("daemon: rvirt Rust API over the wire unavailable: {a:?} / {b:?}"),
+        Err(e) => println!("daemon: rvirt Rust API over the wire unavailable: {e}"),
     }
     let (rvp, lvp) = (d.rv_pid(), d.lv_pid()?);
     mem_lines("idle after the call runs,", mem_kib(rvp), mem_kib(lvp));
