@@ -2,7 +2,8 @@
 # The whole test suite, on a fresh Debian 12 machine or in CI.
 #
 # Installs what the tests compare against when it is missing (real libvirt 9.0's virsh,
-# python3-libvirt, virt-xml-validate/xmllint), then runs every test of the workspace.
+# python3-libvirt, virt-xml-validate/xmllint, libvirtd to run beside rvirtd, openssl for
+# test certificates), then runs every test of the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,8 @@ command -v virt-xml-validate >/dev/null 2>&1 || packages+=(libvirt-clients)
 command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
 /usr/bin/python3 -c 'import libvirt' >/dev/null 2>&1 || packages+=(python3-libvirt)
 [ -x /usr/sbin/libvirtd ] || packages+=(libvirt-daemon)
+[ -x /usr/sbin/virtlogd ] || packages+=(libvirt-daemon)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
