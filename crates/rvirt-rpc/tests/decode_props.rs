@@ -125,7 +125,14 @@ fn decode_everything(bytes: &[u8]) -> usize {
         ConnectStoragePoolEventRegisterAny, ConnectStoragePoolEventDeregisterAny,
         ConnectNodeDeviceEventRegisterAny, ConnectNodeDeviceEventDeregisterAny,
         ConnectSecretEventRegisterAny, ConnectSecretEventDeregisterAny, DomainGetMessages,
-        NetworkDefineXmlFlags, NetworkCreateXmlFlags,
+        NetworkDefineXmlFlags, NetworkCreateXmlFlags, DomainGetSchedulerParameters,
+        DomainSetSchedulerParameters, NodeDeviceCreateXml, NodeDeviceDestroy, ConnectNumOfSecrets,
+        ConnectListSecrets, SecretLookupByUuid, SecretDefineXml, NwfilterLookupByName,
+        NwfilterLookupByUuid, ConnectNumOfNwfilters, ConnectListNwfilters, NwfilterDefineXml,
+        DomainSetSchedulerParametersFlags, DomainGetSchedulerParametersFlags, DomainGetVcpuPinInfo,
+        NetworkUpdate, NodeGetCpuMap, NodeDeviceLookupScsiHostByWwn, DomainSetMemoryStatsPeriod,
+        StorageVolGetInfoFlags, NwfilterDefineXmlFlags, NodeDeviceGetAutostart,
+        NodeDeviceIsPersistent, NodeDeviceIsActive,
     )
 }
 

@@ -2060,6 +2060,217 @@ xdr_struct! {
     }
 }
 
+// Node device creation and state, network update, volume info with flags, and the secret
+// and network filter lookups, definitions and old list calls.
+
+xdr_struct! {
+    pub struct NodeDeviceCreateXmlArgs {
+        pub xml_desc: String,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeDeviceCreateXmlRet {
+        pub dev: NodeDev,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeDeviceDestroyArgs {
+        pub name: String,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeDeviceLookupScsiHostByWwnArgs {
+        pub wwnn: String,
+        pub wwpn: String,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeDeviceLookupScsiHostByWwnRet {
+        pub dev: NodeDev,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeDeviceGetAutostartArgs {
+        pub name: String,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeDeviceGetAutostartRet {
+        pub autostart: i32,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeDeviceIsPersistentArgs {
+        pub name: String,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeDeviceIsPersistentRet {
+        pub persistent: i32,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeDeviceIsActiveArgs {
+        pub name: String,
+    }
+}
+
+xdr_struct! {
+    pub struct NodeDeviceIsActiveRet {
+        pub active: i32,
+    }
+}
+
+xdr_struct! {
+    /// `command` before `section`: the order libvirt corrected
+    /// (`VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER`); the layout never changed.
+    pub struct NetworkUpdateArgs {
+        pub net: Net,
+        pub command: u32,
+        pub section: u32,
+        pub parent_index: i32,
+        pub xml: String,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct StorageVolGetInfoFlagsArgs {
+        pub vol: Vol,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    /// `type` is a `char` in the protocol, four bytes on the wire.
+    pub struct StorageVolGetInfoFlagsRet {
+        pub r#type: i32,
+        pub capacity: u64,
+        pub allocation: u64,
+    }
+}
+
+xdr_struct! {
+    pub struct ConnectNumOfSecretsRet {
+        pub num: i32,
+    }
+}
+
+xdr_struct! {
+    pub struct ConnectListSecretsArgs {
+        pub maxuuids: i32,
+    }
+}
+
+xdr_struct! {
+    pub struct ConnectListSecretsRet {
+        pub uuids: Vec<String>,
+    }
+}
+
+xdr_struct! {
+    pub struct SecretLookupByUuidArgs {
+        pub uuid: Uuid,
+    }
+}
+
+xdr_struct! {
+    pub struct SecretLookupByUuidRet {
+        pub secret: Secret,
+    }
+}
+
+xdr_struct! {
+    pub struct SecretDefineXmlArgs {
+        pub xml: String,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct SecretDefineXmlRet {
+        pub secret: Secret,
+    }
+}
+
+xdr_struct! {
+    pub struct NwfilterLookupByNameArgs {
+        pub name: String,
+    }
+}
+
+xdr_struct! {
+    pub struct NwfilterLookupByNameRet {
+        pub nwfilter: NwFilter,
+    }
+}
+
+xdr_struct! {
+    pub struct NwfilterLookupByUuidArgs {
+        pub uuid: Uuid,
+    }
+}
+
+xdr_struct! {
+    pub struct NwfilterLookupByUuidRet {
+        pub nwfilter: NwFilter,
+    }
+}
+
+xdr_struct! {
+    pub struct ConnectNumOfNwfiltersRet {
+        pub num: i32,
+    }
+}
+
+xdr_struct! {
+    pub struct ConnectListNwfiltersArgs {
+        pub maxnames: i32,
+    }
+}
+
+xdr_struct! {
+    pub struct ConnectListNwfiltersRet {
+        pub names: Vec<String>,
+    }
+}
+
+xdr_struct! {
+    pub struct NwfilterDefineXmlArgs {
+        pub xml: String,
+    }
+}
+
+xdr_struct! {
+    pub struct NwfilterDefineXmlRet {
+        pub nwfilter: NwFilter,
+    }
+}
+
+xdr_struct! {
+    pub struct NwfilterDefineXmlFlagsArgs {
+        pub xml: String,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct NwfilterDefineXmlFlagsRet {
+        pub nwfilter: NwFilter,
+    }
+}
+
 xdr_struct! {
     pub struct ConnectDomainEventRegisterRet {
         pub cb_registered: i32,
@@ -2347,6 +2558,8 @@ super::procedures! {
     NodeDeviceListCaps = 117, NodeDeviceListCapsArgs => NodeDeviceListCapsRet, high;
     DomainGetSecurityLabel = 121, DomainGetSecurityLabelArgs => DomainGetSecurityLabelRet, high;
     NodeGetSecurityModel = 122, () => NodeGetSecurityModelRet, high;
+    NodeDeviceCreateXml = 123, NodeDeviceCreateXmlArgs => NodeDeviceCreateXmlRet, low;
+    NodeDeviceDestroy = 124, NodeDeviceDestroyArgs => (), high;
     StorageVolCreateXmlFrom = 125, StorageVolCreateXmlFromArgs => StorageVolCreateXmlFromRet, low;
     ConnectNumOfInterfaces = 126, () => ConnectNumOfInterfacesRet, high;
     ConnectListInterfaces = 127, ConnectListInterfacesArgs => ConnectListInterfacesRet, high;
@@ -2359,6 +2572,10 @@ super::procedures! {
     InterfaceDestroy = 134, InterfaceDestroyArgs => (), high;
     ConnectNumOfDefinedInterfaces = 137, () => ConnectNumOfDefinedInterfacesRet, high;
     ConnectListDefinedInterfaces = 138, ConnectListDefinedInterfacesArgs => ConnectListDefinedInterfacesRet, high;
+    ConnectNumOfSecrets = 139, () => ConnectNumOfSecretsRet, high;
+    ConnectListSecrets = 140, ConnectListSecretsArgs => ConnectListSecretsRet, high;
+    SecretLookupByUuid = 141, SecretLookupByUuidArgs => SecretLookupByUuidRet, high;
+    SecretDefineXml = 142, SecretDefineXmlArgs => SecretDefineXmlRet, high;
     ConnectIsSecure = 149, () => ConnectIsSecureRet, high;
     DomainIsActive = 150, DomainIsActiveArgs => DomainIsActiveRet, high;
     DomainIsPersistent = 151, DomainIsPersistentArgs => DomainIsPersistentRet, high;
@@ -2376,6 +2593,11 @@ super::procedures! {
     ConnectDomainEventRegisterAny = 167, ConnectDomainEventRegisterAnyArgs => (), high;
     ConnectDomainEventDeregisterAny = 168, ConnectDomainEventDeregisterAnyArgs => (), high;
     DomainUpdateDeviceFlags = 174, DomainUpdateDeviceFlagsArgs => (), low;
+    NwfilterLookupByName = 175, NwfilterLookupByNameArgs => NwfilterLookupByNameRet, high;
+    NwfilterLookupByUuid = 176, NwfilterLookupByUuidArgs => NwfilterLookupByUuidRet, high;
+    ConnectNumOfNwfilters = 178, () => ConnectNumOfNwfiltersRet, high;
+    ConnectListNwfilters = 179, ConnectListNwfiltersArgs => ConnectListNwfiltersRet, high;
+    NwfilterDefineXml = 180, NwfilterDefineXmlArgs => NwfilterDefineXmlRet, high;
     DomainManagedSave = 182, DomainManagedSaveArgs => (), low;
     DomainHasManagedSaveImage = 183, DomainHasManagedSaveImageArgs => DomainHasManagedSaveImageRet, low;
     DomainManagedSaveRemove = 184, DomainManagedSaveRemoveArgs => (), low;
@@ -2429,7 +2651,9 @@ super::procedures! {
     ConnectListAllNodeDevices = 285, ConnectListAllNodeDevicesArgs => ConnectListAllNodeDevicesRet, high;
     ConnectListAllNwfilters = 286, ConnectListAllNwfiltersArgs => ConnectListAllNwfiltersRet, high;
     ConnectListAllSecrets = 287, ConnectListAllSecretsArgs => ConnectListAllSecretsRet, high;
+    NetworkUpdate = 291, NetworkUpdateArgs => (), high;
     NodeGetCpuMap = 293, NodeGetCpuMapArgs => NodeGetCpuMapRet, low;
+    NodeDeviceLookupScsiHostByWwn = 297, NodeDeviceLookupScsiHostByWwnArgs => NodeDeviceLookupScsiHostByWwnRet, high;
     DomainSetMemoryStatsPeriod = 308, DomainSetMemoryStatsPeriodArgs => (), low;
     ConnectNetworkEventRegisterAny = 313, ConnectNetworkEventRegisterAnyArgs => ConnectNetworkEventRegisterAnyRet, high;
     ConnectNetworkEventDeregisterAny = 314, ConnectNetworkEventDeregisterAnyArgs => (), high;
@@ -2445,10 +2669,15 @@ super::procedures! {
     ConnectStoragePoolEventDeregisterAny = 369, ConnectStoragePoolEventDeregisterAnyArgs => (), high;
     ConnectNodeDeviceEventRegisterAny = 374, ConnectNodeDeviceEventRegisterAnyArgs => ConnectNodeDeviceEventRegisterAnyRet, high;
     ConnectNodeDeviceEventDeregisterAny = 375, ConnectNodeDeviceEventDeregisterAnyArgs => (), high;
+    StorageVolGetInfoFlags = 378, StorageVolGetInfoFlagsArgs => StorageVolGetInfoFlagsRet, high;
     ConnectSecretEventRegisterAny = 380, ConnectSecretEventRegisterAnyArgs => ConnectSecretEventRegisterAnyRet, high;
     ConnectSecretEventDeregisterAny = 381, ConnectSecretEventDeregisterAnyArgs => (), high;
     DomainGetMessages = 426, DomainGetMessagesArgs => DomainGetMessagesRet, low;
+    NwfilterDefineXmlFlags = 431, NwfilterDefineXmlFlagsArgs => NwfilterDefineXmlFlagsRet, high;
     NetworkDefineXmlFlags = 432, NetworkDefineXmlFlagsArgs => NetworkDefineXmlFlagsRet, high;
+    NodeDeviceGetAutostart = 433, NodeDeviceGetAutostartArgs => NodeDeviceGetAutostartRet, high;
+    NodeDeviceIsPersistent = 435, NodeDeviceIsPersistentArgs => NodeDeviceIsPersistentRet, high;
+    NodeDeviceIsActive = 436, NodeDeviceIsActiveArgs => NodeDeviceIsActiveRet, high;
     NetworkCreateXmlFlags = 437, NetworkCreateXmlFlagsArgs => NetworkCreateXmlFlagsRet, high;
 }
 

@@ -1,7 +1,6 @@
 //! Virtual network procedures.
 
 use super::convert::{check_list_max, list_all, net_in, net_out};
-use super::legacy::NetworkUpdate;
 use super::Table;
 use rvirt_rpc::protocol::remote::*;
 

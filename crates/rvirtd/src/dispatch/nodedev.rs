@@ -3,7 +3,6 @@
 //! way whatever was asked of it.
 
 use super::convert::{check_list_max, list_all, nodedev_out};
-use super::legacy::{NodeDeviceCreateXml, NodeDeviceCreateXmlRet, NodeDeviceDestroy};
 use super::Table;
 use crate::client::ClientCtx;
 use rvirt_rpc::protocol::remote::*;
@@ -16,6 +15,16 @@ const CAPS_LIST_MAX: i32 = 65536;
 
 fn device(c: &Arc<ClientCtx>, name: &str) -> rvirt::Result<rvirt::NodeDevice> {
     c.conn()?.node_device_lookup_by_name(name)
+}
+
+/// The device named, not looked up: libvirtd answers the state queries (active,
+/// persistent, autostart) of a driver without them "not supported" whether the device
+/// exists or not, and a driver with them looks the device up itself.
+fn named(c: &Arc<ClientCtx>, name: &str) -> rvirt::Result<rvirt::NodeDevice> {
+    let r = rvirt::NodeDeviceRef {
+        name: name.to_string(),
+    };
+    Ok(rvirt::NodeDevice::from_ref(c.conn()?, r))
 }
 
 pub fn register(t: &mut Table) {
@@ -48,6 +57,29 @@ pub fn register(t: &mut Table) {
         })
     });
     t.add::<NodeDeviceDestroy>(|c, a| device(c, &a.name)?.destroy());
+    t.add::<NodeDeviceLookupScsiHostByWwn>(|c, a| {
+        Ok(NodeDeviceLookupScsiHostByWwnRet {
+            dev: nodedev_out(
+                &c.conn()?
+                    .node_device_lookup_scsi_host_by_wwn(&a.wwnn, &a.wwpn, a.flags)?,
+            ),
+        })
+    });
+    t.add::<NodeDeviceIsActive>(|c, a| {
+        Ok(NodeDeviceIsActiveRet {
+            active: named(c, &a.name)?.is_active()? as i32,
+        })
+    });
+    t.add::<NodeDeviceIsPersistent>(|c, a| {
+        Ok(NodeDeviceIsPersistentRet {
+            persistent: named(c, &a.name)?.is_persistent()? as i32,
+        })
+    });
+    t.add::<NodeDeviceGetAutostart>(|c, a| {
+        Ok(NodeDeviceGetAutostartRet {
+            autostart: named(c, &a.name)?.autostart()? as i32,
+        })
+    });
     t.add::<NodeDeviceLookupByName>(|c, a| {
         Ok(NodeDeviceLookupByNameRet {
             dev: nodedev_out(&device(c, &a.name)?),

@@ -1,7 +1,6 @@
 //! Storage pool and volume procedures.
 
 use super::convert::{check_list_max, list_all, pool_in, pool_out, vol_in, vol_out};
-use super::legacy::{StorageVolGetInfoFlags, StorageVolGetInfoFlagsRet};
 use super::Table;
 use rvirt_rpc::protocol::remote::*;
 
