@@ -191,10 +191,12 @@ impl Error {
     }
 
     /// `VIR_ERR_INVALID_ARG` as libvirt's public-API argument checks raise it: the text is
-    /// used bare, without the usual "invalid argument: " prefix.
+    /// used bare, without the usual "invalid argument: " prefix, and both integers are 0
+    /// (libvirtd's replies to `virCheckFlags` failures carry `int1=0 int2=0`).
     pub fn invalid_arg(domain: ErrorDomain, detail: impl Into<String>) -> Error {
         let mut e = Error::raw(domain, ErrorCode::INVALID_ARG, detail);
         e.int1 = 0;
+        e.int2 = 0;
         e
     }
 

@@ -524,7 +524,7 @@ pub mod typed_param {
     /// `VIR_DOMAIN_SCHEDULER_WEIGHT`.
     pub const SCHEDULER_WEIGHT: &str = "weight";
     /// `VIR_DRV_FEATURE_TYPED_PARAM_STRING`.
-    pub const FEATURE_STRING: i32 = 7;
+    pub const FEATURE_STRING: i32 = 9;
 }
 
 /// Flags of the host and statistics calls.

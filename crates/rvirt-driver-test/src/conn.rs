@@ -141,8 +141,8 @@ impl HypervisorDriver for TestConn {
         Ok(32)
     }
     fn connect_supports_feature(&self, feature: i32) -> Result<bool> {
-        // TYPED_PARAM_STRING (7) and NETWORK_UPDATE_HAS_CORRECT_ORDER (16).
-        Ok(matches!(feature, 7 | 16))
+        // TYPED_PARAM_STRING (9) and NETWORK_UPDATE_HAS_CORRECT_ORDER (16).
+        Ok(matches!(feature, 9 | 16))
     }
     fn node_get_info(&self) -> Result<NodeInfo> {
         Ok(self.shared.lock().node.clone())
