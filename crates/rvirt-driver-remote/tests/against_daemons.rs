@@ -13,6 +13,8 @@ mod common;
 use common::*;
 use rvirt_core::driver::{ConnectDriver, DriverSet};
 use rvirt_core::event::{DomainEventKind, Event, EventCallback};
+use rvirt_core::refs::{NetworkRef, NodeDeviceRef};
+use rvirt_core::types::{TypedParam, TypedValue};
 use rvirt_core::{ConnectUri, Error, ErrorCode};
 use rvirt_driver_remote::RemoteConnectDriver;
 use std::fmt::Debug;
@@ -322,6 +324,286 @@ fn scenario(d: &DriverSet, log: &mut Log) {
         }
         log.res("by_name nosuch", nd.node_device_lookup_by_name("nosuch"));
     }
+
+    statistics(d, log);
+    object_calls(d, log);
+}
+
+/// A scheduler weight parameter.
+fn weight(v: u32) -> TypedParam {
+    TypedParam {
+        field: "weight".to_string(),
+        value: TypedValue::UInt(v),
+    }
+}
+
+/// Host and domain statistics, placement and scheduler calls, and the client-side limits
+/// libvirt's remote driver applies to them.
+fn statistics(d: &DriverSet, log: &mut Log) {
+    let hv = &d.hypervisor;
+    log.section("host statistics");
+    for f in [2, 7, 9, 16] {
+        log.res(&format!("feature {f}"), hv.connect_supports_feature(f));
+    }
+    log.res("cpu map", hv.node_get_cpu_map(0));
+    log.res("cpu map flags", hv.node_get_cpu_map(1));
+    log.res("cpu stats all", hv.node_get_cpu_stats(-1, 0));
+    log.res("cpu stats 0", hv.node_get_cpu_stats(0, 0));
+    log.res("cpu stats flags", hv.node_get_cpu_stats(-1, 1));
+    log.res("memory stats", hv.node_get_memory_stats(-1, 0));
+    log.res(
+        "domain capabilities",
+        hv.connect_get_domain_capabilities(None, None, None, None, 0),
+    );
+
+    log.section("domain statistics");
+    let Ok(t) = hv.domain_lookup_by_name("test") else {
+        log.line("no domain 'test'".to_string());
+        return;
+    };
+    // The test drivers' vCPU time grows with the clock.
+    let vcpus = |maxinfo: i32, maplen: i32| {
+        hv.domain_get_vcpus(&t, maxinfo, maplen).map(|mut v| {
+            v.info.iter_mut().for_each(|i| i.cpu_time = 0);
+            v
+        })
+    };
+    log.res("vcpus (cpu time masked)", vcpus(2, 1));
+    log.res("vcpus room 4 maplen 2", vcpus(4, 2));
+    log.res("vcpus room 1", vcpus(1, 1));
+    log.res("vcpus over protocol limit", vcpus(16385, 1));
+    log.res("vcpus maps over protocol limit", vcpus(16384, 513));
+    log.res("pin info", hv.domain_get_vcpu_pin_info(&t, 2, 1, 0));
+    log.res("pin info room 1", hv.domain_get_vcpu_pin_info(&t, 1, 2, 0));
+    log.res("pin info config", hv.domain_get_vcpu_pin_info(&t, 2, 1, 2));
+    log.res(
+        "pin info over protocol limit",
+        hv.domain_get_vcpu_pin_info(&t, 16385, 1, 0),
+    );
+    log.res("memory stats", hv.domain_memory_stats(&t, 13, 0));
+    log.res("memory stats 3", hv.domain_memory_stats(&t, 3, 0));
+    log.res("memory stats flags", hv.domain_memory_stats(&t, 13, 1));
+    log.res(
+        "memory stats over protocol limit",
+        hv.domain_memory_stats(&t, 1025, 0),
+    );
+    log.res(
+        "memory stats period",
+        hv.domain_set_memory_stats_period(&t, 5, 0),
+    );
+    log.res(
+        "memory stats period config",
+        hv.domain_set_memory_stats_period(&t, 7, 2),
+    );
+    log.res("scheduler type", hv.domain_get_scheduler_type(&t));
+    log.res(
+        "scheduler params",
+        hv.domain_get_scheduler_parameters(&t, 1),
+    );
+    log.res(
+        "scheduler params room 16",
+        hv.domain_get_scheduler_parameters(&t, 16),
+    );
+    log.res(
+        "scheduler params flags 0",
+        hv.domain_get_scheduler_parameters_flags(&t, 1, 0),
+    );
+    log.res(
+        "scheduler params flags live",
+        hv.domain_get_scheduler_parameters_flags(&t, 1, 1),
+    );
+    log.res(
+        "scheduler params flags string",
+        hv.domain_get_scheduler_parameters_flags(&t, 1, 4),
+    );
+    log.res(
+        "set scheduler",
+        hv.domain_set_scheduler_parameters(&t, &[weight(60)]),
+    );
+    log.res(
+        "scheduler params after set",
+        hv.domain_get_scheduler_parameters(&t, 1),
+    );
+    log.res(
+        "set scheduler flags",
+        hv.domain_set_scheduler_parameters_flags(&t, &[weight(70)], 0),
+    );
+    log.res(
+        "set scheduler flags live",
+        hv.domain_set_scheduler_parameters_flags(&t, &[weight(80)], 1),
+    );
+    log.res(
+        "set scheduler unknown",
+        hv.domain_set_scheduler_parameters(
+            &t,
+            &[TypedParam {
+                field: "cap".to_string(),
+                value: TypedValue::Int(1),
+            }],
+        ),
+    );
+    log.res(
+        "set scheduler over protocol limit",
+        hv.domain_set_scheduler_parameters(&t, &vec![weight(1); 17]),
+    );
+    log.res(
+        "scheduler params after sets",
+        hv.domain_get_scheduler_parameters_flags(&t, 1, 0),
+    );
+    log.res("hostname", hv.domain_get_hostname(&t, 0));
+    log.res("hostname flags", hv.domain_get_hostname(&t, 1));
+    if let Ok(dom) = hv.domain_define_xml(DOM_XML, 0) {
+        log.res("inactive vcpus", hv.domain_get_vcpus(&dom, 1, 1));
+        log.res(
+            "inactive pin info",
+            hv.domain_get_vcpu_pin_info(&dom, 1, 1, 0),
+        );
+        log.res("inactive memory stats", hv.domain_memory_stats(&dom, 13, 0));
+        log.res("inactive hostname", hv.domain_get_hostname(&dom, 0));
+        log.res("undefine", hv.domain_undefine(&dom, 0));
+    }
+}
+
+const HOST_XML: &str = "<host mac='52:54:00:00:00:99' name='h99' ip='192.168.122.99'/>";
+
+const VHBA_XML: &str = "<device>
+  <parent>scsi_host1</parent>
+  <capability type='scsi_host'>
+    <capability type='fc_host'>
+      <wwnn>2000000012341234</wwnn>
+      <wwpn>1000000012341234</wwpn>
+    </capability>
+  </capability>
+</device>
+";
+
+/// Network update, node device creation and state, volume info with flags, secret and
+/// network filter lookups and definitions.
+fn object_calls(d: &DriverSet, log: &mut Log) {
+    // virNetworkUpdateCommand / virNetworkUpdateSection / virNetworkUpdateFlags.
+    const ADD_LAST: u32 = 3;
+    const DELETE: u32 = 2;
+    const BRIDGE: u32 = 1;
+    const DHCP_HOST: u32 = 4;
+    const LIVE: u32 = 1;
+    if let Some(net) = &d.network {
+        log.section("network update");
+        if let Ok(n) = net.network_lookup_by_name("default") {
+            log.res(
+                "add host",
+                net.network_update(&n, ADD_LAST, DHCP_HOST, -1, HOST_XML, LIVE),
+            );
+            log.res(
+                "add host again",
+                net.network_update(&n, ADD_LAST, DHCP_HOST, -1, HOST_XML, LIVE),
+            );
+            log.res("xml", net.network_get_xml_desc(&n, 0));
+            log.res(
+                "delete host",
+                net.network_update(&n, DELETE, DHCP_HOST, -1, HOST_XML, LIVE),
+            );
+            log.res(
+                "delete host again",
+                net.network_update(&n, DELETE, DHCP_HOST, -1, HOST_XML, LIVE),
+            );
+            log.res(
+                "bridge section",
+                net.network_update(&n, ADD_LAST, BRIDGE, -1, "<bridge name='x'/>", LIVE),
+            );
+            log.res(
+                "garbage xml",
+                net.network_update(&n, ADD_LAST, DHCP_HOST, -1, "<host", LIVE),
+            );
+            log.res(
+                "unknown flags",
+                net.network_update(&n, ADD_LAST, DHCP_HOST, -1, HOST_XML, 64),
+            );
+        }
+        let gone = NetworkRef {
+            name: "nosuch".to_string(),
+            uuid: uuid::Uuid::nil(),
+        };
+        log.res(
+            "missing network",
+            net.network_update(&gone, ADD_LAST, DHCP_HOST, -1, HOST_XML, LIVE),
+        );
+    }
+
+    if let Some(nd) = &d.node_device {
+        log.section("node device objects");
+        let host1 = NodeDeviceRef {
+            name: "scsi_host1".to_string(),
+        };
+        let gone = NodeDeviceRef {
+            name: "nosuch".to_string(),
+        };
+        for dev in [&host1, &gone] {
+            log.res(
+                &format!("{} active", dev.name),
+                nd.node_device_is_active(dev),
+            );
+            log.res(
+                &format!("{} persistent", dev.name),
+                nd.node_device_is_persistent(dev),
+            );
+            log.res(
+                &format!("{} autostart", dev.name),
+                nd.node_device_get_autostart(dev),
+            );
+        }
+        let created = log.res("create vhba", nd.node_device_create_xml(VHBA_XML, 0));
+        log.res("create garbage", nd.node_device_create_xml("<device", 0));
+        log.res("create flags", nd.node_device_create_xml(VHBA_XML, 1 << 20));
+        log.res(
+            "scsi host by wwn",
+            nd.node_device_lookup_scsi_host_by_wwn("2000000012341234", "1000000012341234", 0),
+        );
+        log.res(
+            "scsi host by wwn nosuch",
+            nd.node_device_lookup_scsi_host_by_wwn("1", "2", 0),
+        );
+        if let Some(dev) = created {
+            log.res("created xml", nd.node_device_get_xml_desc(&dev, 0));
+            log.res("destroy", nd.node_device_destroy(&dev));
+            log.res("destroy again", nd.node_device_destroy(&dev));
+        }
+        log.res("destroy non-vhba", nd.node_device_destroy(&host1));
+    }
+
+    if let Some(st) = &d.storage {
+        log.section("volume info");
+        if let Ok(p) = st.storage_pool_lookup_by_name("default-pool") {
+            let xml = "<volume><name>rv-info.img</name><capacity>1048576</capacity></volume>";
+            if let Some(v) = log.res("create", st.storage_vol_create_xml(&p, xml, 0)) {
+                log.res("info", st.storage_vol_get_info(&v));
+                log.res("info flags 0", st.storage_vol_get_info_flags(&v, 0));
+                log.res("info flags 1", st.storage_vol_get_info_flags(&v, 1));
+                log.res("info flags 2", st.storage_vol_get_info_flags(&v, 2));
+                log.res("delete", st.storage_vol_delete(&v, 0));
+                log.res("info deleted", st.storage_vol_get_info_flags(&v, 0));
+            }
+        }
+    }
+
+    if let Some(sec) = &d.secret {
+        log.section("secrets");
+        log.res("list", sec.connect_list_all_secrets(0));
+        log.res("by_uuid", sec.secret_lookup_by_uuid(&uuid::Uuid::nil()));
+        log.res(
+            "define",
+            sec.secret_define_xml("<secret ephemeral='no' private='no'/>", 0),
+        );
+    }
+
+    if let Some(f) = &d.nwfilter {
+        log.section("network filters");
+        log.res("list", f.connect_list_all_nwfilters(0));
+        log.res("by_name", f.nwfilter_lookup_by_name("clean-traffic"));
+        log.res("by_uuid", f.nwfilter_lookup_by_uuid(&uuid::Uuid::nil()));
+        let xml = "<filter name='rv-f'><rule action='drop' direction='in'/></filter>";
+        log.res("define", f.nwfilter_define_xml(xml, 0));
+        log.res("define flags", f.nwfilter_define_xml(xml, 1));
+    }
 }
 
 /// Lines that differ because of what rvirtd's in-process test driver answers, not because
@@ -500,6 +782,9 @@ fn rvirsh_through_the_driver_matches_virsh() {
         Err(why) => skip(name, &format!("real libvirtd part: {why}")),
     }
     let home = TempDir::new("home");
+    for (file, text) in [("host.xml", HOST_XML), ("vhba.xml", VHBA_XML)] {
+        std::fs::write(home.path().join(file), text).expect("write an input file");
+    }
     let cases: &[&[&str]] = &[
         &["list", "--all"],
         &["dominfo", "test"],
@@ -513,6 +798,39 @@ fn rvirsh_through_the_driver_matches_virsh() {
         &["net-list", "--all"],
         &["pool-list", "--all"],
         &["capabilities"],
+        &["vcpuinfo", "test"],
+        &["vcpuinfo", "test", "--pretty"],
+        &["dommemstat", "test"],
+        &["schedinfo", "test"],
+        &["schedinfo", "test", "--live"],
+        &["schedinfo", "test", "--set", "weight=60"],
+        &["schedinfo", "test", "--set", "weight=60", "--current"],
+        &["domhostname", "test"],
+        &["nodecpustats"],
+        &["nodecpustats", "0"],
+        &["nodememstats"],
+        &["nodecpumap"],
+        &["domcapabilities"],
+        &["nodedev-info", "scsi_host1"],
+        &["nodedev-create", "vhba.xml"],
+        &["nodedev-destroy", "nosuch"],
+        &[
+            "net-update",
+            "default",
+            "add",
+            "ip-dhcp-host",
+            "host.xml",
+            "--live",
+        ],
+        &[
+            "net-update",
+            "default",
+            "delete",
+            "ip-dhcp-host",
+            "host.xml",
+            "--live",
+        ],
+        &["net-update", "default", "add", "bridge", "host.xml"],
     ];
     let mut failures = String::new();
     for (daemon, uri) in &uris {

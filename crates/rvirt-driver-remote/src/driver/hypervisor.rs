@@ -4,7 +4,7 @@
 //! libvirt's own public functions do (`virDomainCreate`, `virDomainDefineXML`, ...), so the
 //! daemon sees the same calls from rvirt as from virsh.
 
-use super::{check_max, yes, Remote};
+use super::{check_max, checks, yes, Remote};
 use crate::convert::*;
 use crate::events::Remote as RemoteKey;
 use crate::target::Transport;
@@ -19,6 +19,8 @@ use rvirt_rpc::protocol::remote::*;
 const LIST_MAX: i32 = 16384;
 /// `REMOTE_NODE_MAX_CELLS`.
 const MAX_CELLS: i32 = 1024;
+/// `VIR_DRV_FEATURE_REMOTE`.
+const FEATURE_REMOTE: i32 = 2;
 
 fn state(v: i32) -> DomainState {
     DomainState::from_i32(v).unwrap_or_default()
@@ -65,7 +67,12 @@ impl HypervisorDriver for Remote {
     fn connect_is_encrypted(&self) -> Result<bool> {
         Ok(self.transport == Transport::Tls)
     }
+    /// Every feature is the daemon's to answer except `VIR_DRV_FEATURE_REMOTE` (2), which
+    /// a remote connection has by definition; libvirt's client answers it itself too.
     fn connect_supports_feature(&self, feature: i32) -> Result<bool> {
+        if feature == FEATURE_REMOTE {
+            return Ok(true);
+        }
         Ok(yes(self
             .call::<ConnectSupportsFeature>(ConnectSupportsFeatureArgs { feature })?
             .supported))
@@ -478,6 +485,185 @@ impl HypervisorDriver for Remote {
             snap: snap(s),
             flags,
         })
+    }
+
+    // ---- statistics, placement, scheduler ----
+    /// Asks for the map and the online count, as `virsh` and `virNodeGetCPUMap` callers
+    /// with both pointers do.
+    fn node_get_cpu_map(&self, flags: u32) -> Result<NodeCpuMap> {
+        let r = self.call::<NodeGetCpuMap>(NodeGetCpuMapArgs {
+            need_map: 1,
+            need_online: 1,
+            flags,
+        })?;
+        Ok(NodeCpuMap {
+            cpus: r.ret,
+            map: r.cpumap.0,
+            online: r.online,
+        })
+    }
+    /// Two calls, as a caller of `virNodeGetCPUStats` makes them: the count (room for
+    /// none), then the values in room for that many.
+    fn node_get_cpu_stats(&self, cpu_num: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        const F: &str = "remoteNodeGetCPUStats";
+        let ask = |nparams: i32| {
+            self.call::<NodeGetCpuStats>(NodeGetCpuStatsArgs {
+                cpu_num,
+                nparams,
+                flags,
+            })
+        };
+        let first = ask(0)?;
+        checks::node_stats(first.params, 0, F)?;
+        if first.nparams == 0 {
+            return Ok(Vec::new());
+        }
+        checks::node_stats(ask(first.nparams)?.params, first.nparams, F)
+    }
+    /// The count, then the values, as for the CPU statistics.
+    fn node_get_memory_stats(&self, cell_num: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        const F: &str = "remoteNodeGetMemoryStats";
+        let ask = |nparams: i32| {
+            self.call::<NodeGetMemoryStats>(NodeGetMemoryStatsArgs {
+                nparams,
+                cell_num,
+                flags,
+            })
+        };
+        let first = ask(0)?;
+        checks::node_stats(first.params, 0, F)?;
+        if first.nparams == 0 {
+            return Ok(Vec::new());
+        }
+        checks::node_stats(ask(first.nparams)?.params, first.nparams, F)
+    }
+    fn connect_get_domain_capabilities(
+        &self,
+        emulatorbin: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        Ok(self
+            .call::<ConnectGetDomainCapabilities>(ConnectGetDomainCapabilitiesArgs {
+                emulatorbin: emulatorbin.map(str::to_string),
+                arch: arch.map(str::to_string),
+                machine: machine.map(str::to_string),
+                virttype: virttype.map(str::to_string),
+                flags,
+            })?
+            .capabilities)
+    }
+    /// The maps come back `maplen` bytes for each record returned.
+    fn domain_get_vcpus(&self, d: &DomainRef, maxinfo: i32, maplen: i32) -> Result<DomainVcpus> {
+        checks::vcpu_room(maxinfo, maplen)?;
+        let r = self.call::<DomainGetVcpus>(DomainGetVcpusArgs {
+            dom: dom(d),
+            maxinfo,
+            maplen,
+        })?;
+        checks::vcpu_reply(r.info.len() as i64, r.cpumaps.0.len(), maxinfo, maplen)?;
+        let count = r.info.len();
+        Ok(DomainVcpus {
+            info: r.info.into_iter().map(checks::vcpu_info).collect(),
+            cpumaps: checks::vcpu_maps(r.cpumaps.0, count, maplen),
+        })
+    }
+    /// The maps come back `maplen` bytes for each vCPU counted.
+    fn domain_get_vcpu_pin_info(
+        &self,
+        d: &DomainRef,
+        ncpumaps: i32,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(i32, Vec<u8>)> {
+        checks::vcpu_room(ncpumaps, maplen)?;
+        let r = self.call::<DomainGetVcpuPinInfo>(DomainGetVcpuPinInfoArgs {
+            dom: dom(d),
+            ncpumaps,
+            maplen,
+            flags,
+        })?;
+        checks::vcpu_reply(i64::from(r.num), r.cpumaps.0.len(), ncpumaps, maplen)?;
+        let count = r.num.max(0) as usize;
+        Ok((r.num, checks::vcpu_maps(r.cpumaps.0, count, maplen)))
+    }
+    fn domain_memory_stats(
+        &self,
+        d: &DomainRef,
+        nr_stats: u32,
+        flags: u32,
+    ) -> Result<Vec<MemoryStat>> {
+        checks::memory_stats_room(nr_stats)?;
+        let r = self.call::<DomainMemoryStats>(DomainMemoryStatsArgs {
+            dom: dom(d),
+            max_stats: nr_stats,
+            flags,
+        })?;
+        Ok(r.stats.into_iter().map(checks::memory_stat).collect())
+    }
+    fn domain_set_memory_stats_period(&self, d: &DomainRef, period: i32, flags: u32) -> Result<()> {
+        self.call::<DomainSetMemoryStatsPeriod>(DomainSetMemoryStatsPeriodArgs {
+            dom: dom(d),
+            period,
+            flags,
+        })
+    }
+    fn domain_get_scheduler_type(&self, d: &DomainRef) -> Result<(String, i32)> {
+        let r = self.call::<DomainGetSchedulerType>(DomainGetSchedulerTypeArgs { dom: dom(d) })?;
+        Ok((r.r#type, r.nparams))
+    }
+    fn domain_get_scheduler_parameters(
+        &self,
+        d: &DomainRef,
+        nparams: i32,
+    ) -> Result<Vec<TypedParam>> {
+        let r = self.call::<DomainGetSchedulerParameters>(DomainGetSchedulerParametersArgs {
+            dom: dom(d),
+            nparams,
+        })?;
+        checks::params_in(r.params, checks::SCHEDULER_PARAMETERS_MAX, nparams)
+    }
+    fn domain_get_scheduler_parameters_flags(
+        &self,
+        d: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        let r = self.call::<DomainGetSchedulerParametersFlags>(
+            DomainGetSchedulerParametersFlagsArgs {
+                dom: dom(d),
+                nparams,
+                flags,
+            },
+        )?;
+        checks::params_in(r.params, checks::SCHEDULER_PARAMETERS_MAX, nparams)
+    }
+    fn domain_set_scheduler_parameters(&self, d: &DomainRef, params: &[TypedParam]) -> Result<()> {
+        let params = checks::params_out(params, checks::SCHEDULER_PARAMETERS_MAX)?;
+        self.call::<DomainSetSchedulerParameters>(DomainSetSchedulerParametersArgs {
+            dom: dom(d),
+            params,
+        })
+    }
+    fn domain_set_scheduler_parameters_flags(
+        &self,
+        d: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        let params = checks::params_out(params, checks::SCHEDULER_PARAMETERS_MAX)?;
+        self.call::<DomainSetSchedulerParametersFlags>(DomainSetSchedulerParametersFlagsArgs {
+            dom: dom(d),
+            params,
+            flags,
+        })
+    }
+    fn domain_get_hostname(&self, d: &DomainRef, flags: u32) -> Result<String> {
+        Ok(self
+            .call::<DomainGetHostname>(DomainGetHostnameArgs { dom: dom(d), flags })?
+            .hostname)
     }
 
     // ---- events ----

@@ -1,6 +1,7 @@
 //! The driver traits over a [`Client`]: one [`Remote`] per connection implements every
 //! family, each method one (sometimes two) wire calls.
 
+mod checks;
 mod hypervisor;
 mod network;
 mod other;

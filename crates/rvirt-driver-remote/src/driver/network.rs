@@ -9,6 +9,9 @@ use rvirt_core::refs::*;
 use rvirt_core::Result;
 use rvirt_rpc::protocol::remote::*;
 
+/// `VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER`.
+const FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER: i32 = 16;
+
 impl NetworkDriver for Remote {
     fn connect_list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
         let r = self.call::<ConnectListAllNetworks>(ConnectListAllNetworksArgs {
@@ -91,6 +94,38 @@ impl NetworkDriver for Remote {
         self.call::<NetworkSetAutostart>(NetworkSetAutostartArgs {
             net: net(n),
             autostart: autostart as i32,
+        })
+    }
+    /// As `virNetworkUpdate` does over a remote connection: the daemon is asked whether it
+    /// takes `command` and `section` in their corrected order
+    /// (`VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER`); an older one gets them swapped,
+    /// the order it was built to expect.
+    fn network_update(
+        &self,
+        n: &NetworkRef,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+        flags: u32,
+    ) -> Result<()> {
+        let correct = yes(self
+            .call::<ConnectSupportsFeature>(ConnectSupportsFeatureArgs {
+                feature: FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER,
+            })?
+            .supported);
+        let (command, section) = if correct {
+            (command, section)
+        } else {
+            (section, command)
+        };
+        self.call::<NetworkUpdate>(NetworkUpdateArgs {
+            net: net(n),
+            command,
+            section,
+            parent_index,
+            xml: xml.to_string(),
+            flags,
         })
     }
     fn network_event_register_any(

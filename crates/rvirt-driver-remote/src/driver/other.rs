@@ -1,4 +1,4 @@
-//! Host interfaces, node devices, and the list calls of secrets and network filters.
+//! Host interfaces, node devices, secrets and network filters over the wire.
 
 use super::{yes, Remote};
 use crate::convert::*;
@@ -127,6 +127,56 @@ impl NodeDeviceDriver for Remote {
             })?
             .names)
     }
+    fn node_device_create_xml(&self, xml: &str, flags: u32) -> Result<NodeDeviceRef> {
+        Ok(nodedev_ref(
+            self.call::<NodeDeviceCreateXml>(NodeDeviceCreateXmlArgs {
+                xml_desc: xml.to_string(),
+                flags,
+            })?
+            .dev,
+        ))
+    }
+    fn node_device_destroy(&self, d: &NodeDeviceRef) -> Result<()> {
+        self.call::<NodeDeviceDestroy>(NodeDeviceDestroyArgs {
+            name: d.name.clone(),
+        })
+    }
+    fn node_device_lookup_scsi_host_by_wwn(
+        &self,
+        wwnn: &str,
+        wwpn: &str,
+        flags: u32,
+    ) -> Result<NodeDeviceRef> {
+        Ok(nodedev_ref(
+            self.call::<NodeDeviceLookupScsiHostByWwn>(NodeDeviceLookupScsiHostByWwnArgs {
+                wwnn: wwnn.to_string(),
+                wwpn: wwpn.to_string(),
+                flags,
+            })?
+            .dev,
+        ))
+    }
+    fn node_device_is_active(&self, d: &NodeDeviceRef) -> Result<bool> {
+        Ok(yes(self
+            .call::<NodeDeviceIsActive>(NodeDeviceIsActiveArgs {
+                name: d.name.clone(),
+            })?
+            .active))
+    }
+    fn node_device_is_persistent(&self, d: &NodeDeviceRef) -> Result<bool> {
+        Ok(yes(self
+            .call::<NodeDeviceIsPersistent>(NodeDeviceIsPersistentArgs {
+                name: d.name.clone(),
+            })?
+            .persistent))
+    }
+    fn node_device_get_autostart(&self, d: &NodeDeviceRef) -> Result<bool> {
+        Ok(yes(self
+            .call::<NodeDeviceGetAutostart>(NodeDeviceGetAutostartArgs {
+                name: d.name.clone(),
+            })?
+            .autostart))
+    }
 }
 
 impl SecretDriver for Remote {
@@ -137,6 +187,21 @@ impl SecretDriver for Remote {
         })?;
         Ok(r.secrets.into_iter().map(secret_ref).collect())
     }
+    fn secret_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<SecretRef> {
+        Ok(secret_ref(
+            self.call::<SecretLookupByUuid>(SecretLookupByUuidArgs { uuid: *uuid })?
+                .secret,
+        ))
+    }
+    fn secret_define_xml(&self, xml: &str, flags: u32) -> Result<SecretRef> {
+        Ok(secret_ref(
+            self.call::<SecretDefineXml>(SecretDefineXmlArgs {
+                xml: xml.to_string(),
+                flags,
+            })?
+            .secret,
+        ))
+    }
 }
 
 impl NWFilterDriver for Remote {
@@ -146,5 +211,31 @@ impl NWFilterDriver for Remote {
             flags,
         })?;
         Ok(r.filters.into_iter().map(nwfilter_ref).collect())
+    }
+    fn nwfilter_lookup_by_name(&self, name: &str) -> Result<NWFilterRef> {
+        Ok(nwfilter_ref(
+            self.call::<NwfilterLookupByName>(NwfilterLookupByNameArgs {
+                name: name.to_string(),
+            })?
+            .nwfilter,
+        ))
+    }
+    fn nwfilter_lookup_by_uuid(&self, uuid: &uuid::Uuid) -> Result<NWFilterRef> {
+        Ok(nwfilter_ref(
+            self.call::<NwfilterLookupByUuid>(NwfilterLookupByUuidArgs { uuid: *uuid })?
+                .nwfilter,
+        ))
+    }
+    /// `virNWFilterDefineXML`'s procedure without flags, `virNWFilterDefineXMLFlags`'s with.
+    fn nwfilter_define_xml(&self, xml: &str, flags: u32) -> Result<NWFilterRef> {
+        let xml = xml.to_string();
+        let f = if flags == 0 {
+            self.call::<NwfilterDefineXml>(NwfilterDefineXmlArgs { xml })?
+                .nwfilter
+        } else {
+            self.call::<NwfilterDefineXmlFlags>(NwfilterDefineXmlFlagsArgs { xml, flags })?
+                .nwfilter
+        };
+        Ok(nwfilter_ref(f))
     }
 }

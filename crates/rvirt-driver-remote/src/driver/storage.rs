@@ -255,6 +255,15 @@ impl StorageDriver for Remote {
             flags,
         })
     }
+    fn storage_vol_get_info_flags(&self, v: &StorageVolRef, flags: u32) -> Result<StorageVolInfo> {
+        let r =
+            self.call::<StorageVolGetInfoFlags>(StorageVolGetInfoFlagsArgs { vol: vol(v), flags })?;
+        Ok(StorageVolInfo {
+            kind: r.r#type,
+            capacity: r.capacity,
+            allocation: r.allocation,
+        })
+    }
     fn storage_pool_event_register_any(
         &self,
         p: Option<&StoragePoolRef>,
