@@ -60,8 +60,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Restarts this program in the background without `--daemon` and returns once it is up.
-fn daemonize(layout: &Layout, sock_dir: &std::path::Path) -> Result<(), String> {
+/// Restarts this program in the background without `--daemon` and returns once it
+/// serves, or with the reason it could not start.
+///
+/// The background process reports on its standard output: a `ready` line once its sockets
+/// are listening, or nothing before it exits with its error on standard error. A socket
+/// file alone proves nothing (it may be left over from a crash, or belong to another
+/// daemon), so the parent waits for that word.
+fn daemonize() -> Result<(), String> {
+    use std::io::{BufRead, Read};
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -69,26 +76,65 @@ fn daemonize(layout: &Layout, sock_dir: &std::path::Path) -> Result<(), String> 
         .collect();
     let mut child = std::process::Command::new(exe)
         .args(&args)
-        .env("RVIRTD_DETACH", "1")
+        .env(DETACH_ENV, "1")
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start the daemon process: {e}"))?;
-    let sock = SocketPaths::in_dir(sock_dir).rw;
-    for _ in 0..500 {
-        if sock.exists() {
-            return Ok(());
-        }
-        if let Ok(Some(st)) = child.try_wait() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(out) = child.stdout.take() {
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+    }
+    match rx.recv_timeout(START_LIMIT) {
+        Ok(line) if line.trim() == READY => return Ok(()),
+        Ok(_) => {}
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
             return Err(format!(
-                "the daemon exited during start-up ({st}); see its log in {}",
-                layout.log_dir.display()
+                "the daemon did not start serving within {} s",
+                START_LIMIT.as_secs()
             ));
         }
-        std::thread::sleep(Duration::from_millis(10));
     }
-    Err("the daemon did not create its socket in time".to_string())
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    let st = child.wait().map_err(|e| e.to_string())?;
+    let err = err.trim();
+    let err = err.strip_prefix("rvirtd: error: ").unwrap_or(err);
+    if err.is_empty() {
+        Err(format!("the daemon exited during start-up ({st})"))
+    } else {
+        Err(err.to_string())
+    }
+}
+
+/// Set in the environment of the background process `--daemon` starts.
+const DETACH_ENV: &str = "RVIRTD_DETACH";
+/// How long `--daemon` waits for the background process to serve.
+const START_LIMIT: Duration = Duration::from_secs(60);
+/// What the background process prints once it serves.
+const READY: &str = "ready";
+
+/// Tells the parent of a `--daemon` start that the daemon serves, and lets go of the
+/// terminal: standard output and error go to /dev/null from here on (logs have their own
+/// outputs).
+fn report_ready() {
+    if std::env::var_os(DETACH_ENV).is_none() {
+        return;
+    }
+    println!("{READY}");
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        let _ = rustix::stdio::dup2_stdout(&null);
+        let _ = rustix::stdio::dup2_stderr(&null);
+    }
 }
 
 fn run(args: Args) -> Result<(), String> {
@@ -112,18 +158,24 @@ fn run(args: Args) -> Result<(), String> {
     };
     let settings = DaemonSettings::load(layout.clone(), conf_text.as_deref())
         .map_err(|e| format!("{}: {e}", conf_path.display()))?;
-    if args.daemon && std::env::var_os("RVIRTD_DETACH").is_none() {
-        return daemonize(&layout, &settings.unix_sock_dir);
+    let detached = std::env::var_os(DETACH_ENV).is_some();
+    if args.daemon && !detached {
+        return daemonize();
     }
-    if std::env::var_os("RVIRTD_DETACH").is_some() {
+    if detached {
         sys::detach_session();
     }
-    logging::init(
-        settings.log_level,
-        settings.log_outputs.as_deref(),
-        settings.log_filters.as_deref(),
-        args.verbose,
-    )?;
+    logging::init(logging::LogSettings {
+        log_level: settings.log_level,
+        outputs: settings.log_outputs.as_deref(),
+        filters: settings.log_filters.as_deref(),
+        verbose: args.verbose,
+        fallback: if detached {
+            logging::Dest::File(layout.default_log_file().display().to_string())
+        } else {
+            logging::Dest::Stderr
+        },
+    })?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(io_threads())
         .max_blocking_threads(settings.max_workers + 5)
@@ -205,6 +257,7 @@ async fn serve(s: DaemonSettings, listen: bool, timeout: Option<u64>) -> Result<
         tokio::spawn(server::accept_tls(server.clone(), l, cfg, s.auth_tls));
     }
     tracing::info!(socket = %paths.rw.display(), "rvirtd ready");
+    report_ready();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| e.to_string())?;
     let idle_watch = async {

@@ -77,7 +77,17 @@ pub fn bind_unix(path: &Path, mode: u32, group: Option<&str>) -> Result<UnixList
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create '{}': {e}", dir.display()))?;
     }
-    let _ = std::fs::remove_file(path);
+    if std::fs::symlink_metadata(path).is_ok() {
+        // A socket file someone still answers on belongs to a running daemon: replacing it
+        // would steal that daemon's clients. One nobody answers on is left from a crash.
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(format!(
+                "another daemon is already listening on '{}'",
+                path.display()
+            ));
+        }
+        let _ = std::fs::remove_file(path);
+    }
     let l =
         UnixListener::bind(path).map_err(|e| format!("cannot bind '{}': {e}", path.display()))?;
     use std::os::unix::fs::PermissionsExt;

@@ -18,15 +18,15 @@ pub struct Layout {
     /// Logs (`/var/log/rvirt` or `~/.cache/rvirt/log`).
     pub log_dir: PathBuf,
     pub privileged: bool,
+    /// The `--root` prefix, for paths that are not in the directories above (TLS
+    /// certificates).
+    pub root: Option<PathBuf>,
 }
 
 impl Layout {
     /// The standard layout for root or a user, optionally moved under `root`.
     pub fn new(privileged: bool, root: Option<&Path>) -> Layout {
-        let under = |p: PathBuf| match root {
-            Some(r) => r.join(p.strip_prefix("/").unwrap_or(&p)),
-            None => p,
-        };
+        let under = |p: PathBuf| place(root, p);
         if privileged {
             Layout {
                 run_dir: under(PathBuf::from("/run/rvirt")),
@@ -34,6 +34,7 @@ impl Layout {
                 state_dir: under(PathBuf::from("/var/lib/rvirt")),
                 log_dir: under(PathBuf::from("/var/log/rvirt")),
                 privileged,
+                root: root.map(Path::to_path_buf),
             }
         } else {
             let home = std::env::var_os("HOME")
@@ -57,12 +58,32 @@ impl Layout {
                 state_dir: under(data.join("rvirt")),
                 log_dir: under(cache.join("rvirt/log")),
                 privileged,
+                root: root.map(Path::to_path_buf),
             }
         }
     }
 
     pub fn default_config_file(&self) -> PathBuf {
         self.config_dir.join("rvirtd.conf")
+    }
+
+    /// A system path as this daemon sees it: under `--root` when one is given.
+    pub fn place(&self, p: impl Into<PathBuf>) -> PathBuf {
+        place(self.root.as_deref(), p.into())
+    }
+
+    /// Where the daemon logs when it runs in the background and `log_outputs` names no
+    /// output (standard error is gone then).
+    pub fn default_log_file(&self) -> PathBuf {
+        self.log_dir.join("rvirtd.log")
+    }
+}
+
+/// `p` moved under `root`, if any.
+fn place(root: Option<&Path>, p: PathBuf) -> PathBuf {
+    match root {
+        Some(r) => r.join(p.strip_prefix("/").unwrap_or(&p)),
+        None => p,
     }
 }
 
@@ -134,18 +155,18 @@ impl DaemonSettings {
         });
         let pki = if layout.privileged {
             (
-                PathBuf::from("/etc/pki/CA/cacert.pem"),
-                PathBuf::from("/etc/pki/libvirt/servercert.pem"),
-                PathBuf::from("/etc/pki/libvirt/private/serverkey.pem"),
+                layout.place("/etc/pki/CA/cacert.pem"),
+                layout.place("/etc/pki/libvirt/servercert.pem"),
+                layout.place("/etc/pki/libvirt/private/serverkey.pem"),
             )
         } else {
             let home = std::env::var_os("HOME")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/"));
             (
-                home.join(".pki/libvirt/cacert.pem"),
-                home.join(".pki/libvirt/servercert.pem"),
-                home.join(".pki/libvirt/serverkey.pem"),
+                layout.place(home.join(".pki/libvirt/cacert.pem")),
+                layout.place(home.join(".pki/libvirt/servercert.pem")),
+                layout.place(home.join(".pki/libvirt/serverkey.pem")),
             )
         };
         let port = |key: &str, default: u16| -> Result<u16, String> {
@@ -204,7 +225,8 @@ impl DaemonSettings {
             auth_tcp: auth(s.string("auth_tcp")?, "auth_tcp", Auth::Sasl)?,
             auth_tls: auth(s.string("auth_tls")?, "auth_tls", Auth::None)?,
             listen_tcp: s.bool("listen_tcp")?.unwrap_or(false),
-            listen_tls: s.bool("listen_tls")?.unwrap_or(false),
+            // As libvirtd: `--listen` alone means TLS on 16514.
+            listen_tls: s.bool("listen_tls")?.unwrap_or(true),
             tcp_port: port("tcp_port", 16509)?,
             tls_port: port("tls_port", 16514)?,
             listen_addr: s
