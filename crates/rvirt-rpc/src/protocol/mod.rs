@@ -55,6 +55,15 @@ macro_rules! procedures {
             $(($num, stringify!($name), $crate::protocol::prio!($prio)),)*
         ];
 
+        /// The arguments of procedure `n` with every field zero, empty or absent, encoded:
+        /// a call every daemon can decode, for probing how each procedure is answered.
+        pub fn default_args(n: i32) -> Option<Vec<u8>> {
+            match n {
+                $($num => Some($crate::xdr::to_bytes(&<$args as Default>::default())),)*
+                _ => None,
+            }
+        }
+
         /// Whether REMOTE procedure `n` is high priority.
         pub fn is_high_priority(n: i32) -> bool {
             match n {

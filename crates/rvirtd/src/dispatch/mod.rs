@@ -99,6 +99,11 @@ impl Table {
         if !ctx.authenticated.load(Ordering::Acquire) && !AUTH_PROCS.contains(&h.proc_) {
             return error_reply(h, &rpc_error("authentication required"));
         }
+        if ctx.readonly {
+            if let Some(e) = read_only_refusal(h.prog, h.proc_) {
+                return error_reply(h, &e);
+            }
+        }
         let Some(f) = self.handlers.get(&(h.prog, h.proc_)) else {
             return error_reply(h, &unserved(h.prog, h.proc_));
         };
@@ -126,6 +131,22 @@ fn unserved(prog: u32, proc_: i32) -> rvirt::Error {
     e
 }
 
+/// libvirt's refusal of a call that changes something on a read-only connection. Its
+/// public API refuses these before looking at the arguments or asking a driver, so the
+/// daemon does the same for every procedure, served or not, naming the procedure's own
+/// function (`virDomainCreateWithFlags`, not the `virDomainCreate` it may share code with).
+fn read_only_refusal(prog: u32, proc_: i32) -> Option<rvirt::Error> {
+    if prog != rvirt_rpc::packet::program::REMOTE
+        || !rvirt_rpc::readonly::refused_on_read_only(proc_)
+    {
+        return None;
+    }
+    let name = rvirt_rpc::names::remote_procedure_name(proc_)?;
+    let mut e = rvirt::Error::read_only(&public_function(name));
+    e.domain = family_domain(name);
+    Some(e)
+}
+
 /// `DOMAIN_GET_XML_DESC` -> `virDomainGetXMLDesc`: the public function behind a procedure.
 pub fn public_function(proc_name: &str) -> String {
     let mut out = String::from("vir");
@@ -134,6 +155,11 @@ pub fn public_function(proc_name: &str) -> String {
             "CPU" | "UUID" | "XML" | "ID" | "URI" | "SEV" | "FS" | "DHCP" | "FD" | "MAC"
             | "WWN" | "SCSI" | "HMP" => out.push_str(word),
             "IOTHREAD" => out.push_str("IOThread"),
+            "NMI" | "PM" | "SSH" => out.push_str(word),
+            "FSINFO" => out.push_str("FSInfo"),
+            "FSTRIM" => out.push_str("FSTrim"),
+            "FSFREEZE" => out.push_str("FSFreeze"),
+            "FSTHAW" => out.push_str("FSThaw"),
             "IOTHREADS" => out.push_str("IOThreads"),
             "NWFILTER" => out.push_str("NWFilter"),
             _ => {
@@ -204,6 +230,10 @@ mod tests {
             ("NODE_GET_CPU_STATS", "virNodeGetCPUStats"),
             ("NWFILTER_BINDING_CREATE_XML", "virNWFilterBindingCreateXML"),
             ("CONNECT_GET_URI", "virConnectGetURI"),
+            ("DOMAIN_INJECT_NMI", "virDomainInjectNMI"),
+            ("DOMAIN_PM_WAKEUP", "virDomainPMWakeup"),
+            ("DOMAIN_FSTRIM", "virDomainFSTrim"),
+            ("DOMAIN_FSFREEZE", "virDomainFSFreeze"),
         ] {
             assert_eq!(public_function(p), f);
         }
