@@ -137,6 +137,14 @@ fn decode_everything(bytes: &[u8]) -> usize {
 }
 
 #[test]
+fn default_arguments_of_every_procedure_round_trip() {
+    for (n, name, _) in TABLE {
+        let args = default_args(*n).unwrap_or_else(|| panic!("{name} has no default arguments"));
+        assert_eq!(check_round_trip(*n, &args), Some(Ok(())), "{name}");
+    }
+}
+
+#[test]
 fn every_declared_procedure_is_covered() {
     // The list above is written out by hand; it must follow the table.
     assert_eq!(decode_everything(&[]), TABLE.len());
@@ -273,6 +281,18 @@ proptest! {
     #[test]
     fn decoders_never_panic(bytes in vec(any::<u8>(), 0..192)) {
         decode_everything(&bytes);
+    }
+
+    #[test]
+    fn every_declared_procedure_round_trips(words in vec(prop_oneof![
+        Just(0u32), Just(1u32), Just(2u32), Just(16u32), any::<u32>()
+    ], 0..48)) {
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+        for (n, _, _) in TABLE {
+            if let Some(Err(e)) = check_round_trip(*n, &bytes) {
+                prop_assert!(false, "{}", e);
+            }
+        }
     }
 
     #[test]

@@ -153,7 +153,8 @@ pub struct Rvirtd {
 }
 
 impl Rvirtd {
-    /// Starts one, with configuration lines when given; `Err` says why it cannot.
+    /// Starts one, with configuration lines when given; `Err` only when the binary is not
+    /// built (a daemon that fails to start panics).
     pub fn start(tag: &str, conf: &[String]) -> Result<Rvirtd, String> {
         let bin = workspace_bin("rvirtd")
             .ok_or("target/debug/rvirtd is not built (cargo build -p rvirtd)")?;
@@ -175,14 +176,16 @@ impl Rvirtd {
             .stderr(Stdio::null());
         let mut child = cmd
             .spawn()
-            .map_err(|e| format!("cannot start rvirtd: {e}"))?;
+            .unwrap_or_else(|e| panic!("cannot start rvirtd: {e}"));
         let run = dir.path().join("run/rvirt");
         let sock = run.join("rvirt-sock");
         let ro_sock = run.join("rvirt-sock-ro");
+        // A daemon that is there but does not come up is a failure, never a skip.
         if !wait_for(&[&sock, &ro_sock], Duration::from_secs(20)) {
+            let st = child.try_wait();
             let _ = child.kill();
             let _ = child.wait();
-            return Err("rvirtd did not create its sockets".into());
+            panic!("rvirtd did not create its sockets ({st:?})");
         }
         Ok(Rvirtd {
             child,

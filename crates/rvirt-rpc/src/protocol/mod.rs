@@ -24,6 +24,22 @@ pub trait EventMessage {
     type Msg: Xdr + Send + 'static;
 }
 
+/// The round-trip property of one type (see `check_round_trip` in the procedure tables):
+/// compared as bytes, because a decoded NaN is not equal to itself.
+pub fn round_trip<T: Xdr>(bytes: &[u8]) -> Result<(), String> {
+    let Ok(v) = crate::xdr::from_bytes::<T>(bytes) else {
+        return Ok(());
+    };
+    let again = crate::xdr::to_bytes(&v);
+    match crate::xdr::from_bytes::<T>(&again) {
+        Ok(back) if crate::xdr::to_bytes(&back) == again => Ok(()),
+        Ok(_) => Err("encoding is not stable".to_string()),
+        Err(e) => Err(format!(
+            "a decoded value encodes to bytes that do not decode: {e}"
+        )),
+    }
+}
+
 macro_rules! prio {
     (high) => {
         true
@@ -60,6 +76,22 @@ macro_rules! procedures {
         pub fn default_args(n: i32) -> Option<Vec<u8>> {
             match n {
                 $($num => Some($crate::xdr::to_bytes(&<$args as Default>::default())),)*
+                _ => None,
+            }
+        }
+
+        /// Decodes `bytes` as procedure `n`'s arguments and as its return value; whatever
+        /// decodes must encode to bytes that decode and encode to the same bytes again.
+        /// `None` for a procedure not declared; `Some(Err)` names the broken property. For
+        /// fuzzing and property tests, so they cover every declared procedure without a list
+        /// of their own.
+        pub fn check_round_trip(n: i32, bytes: &[u8]) -> Option<Result<(), String>> {
+            match n {
+                $($num => Some(
+                    $crate::protocol::round_trip::<$args>(bytes)
+                        .and_then(|()| $crate::protocol::round_trip::<$ret>(bytes))
+                        .map_err(|e| format!("{}: {e}", stringify!($name)))
+                ),)*
                 _ => None,
             }
         }
