@@ -203,7 +203,14 @@ impl Ctl {
         let c = match r {
             Ok(c) => c,
             Err(e) => {
-                libxml_load_warning(&e);
+                // The warning comes from the process that read the file: a daemon's, for a
+                // remote URI.
+                let local = uri
+                    .and_then(|u| rvirt::ConnectUri::parse(u).ok())
+                    .is_none_or(|u| u.is_local());
+                if local {
+                    libxml_load_warning(&e);
+                }
                 self.set_error(e);
                 return None;
             }

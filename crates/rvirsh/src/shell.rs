@@ -74,7 +74,7 @@ fn pipe_loop(ctl: &mut Ctl, history: &mut History) {
             break;
         };
         let line = expand_tabs(ctl, &line);
-        ctl.print(&line);
+        ctl.print(&echo(prompt(ctl), &line, &EchoTerm::from_env()));
         ctl.print("\n");
         if !line.is_empty() {
             history.add(&line);
@@ -82,6 +82,58 @@ fn pipe_loop(ctl: &mut Ctl, history: &mut History) {
         }
         ctl.flush();
     }
+}
+
+/// What virsh's line editor needs to know of the terminal to echo a line.
+struct EchoTerm {
+    /// The terminal cannot move the cursor up (no `TERM`, `dumb`, or a type the terminal
+    /// database does not know), so long lines scroll sideways instead of wrapping.
+    scrolls: bool,
+    width: usize,
+}
+
+impl EchoTerm {
+    fn from_env() -> EchoTerm {
+        let term = std::env::var("TERM").unwrap_or_default();
+        let known = !term.is_empty()
+            && term != "dumb"
+            && term
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            && !term.contains('/')
+            && TERMINFO_DIRS.iter().any(|d| {
+                let first = &term[..1];
+                std::path::Path::new(d).join(first).join(&term).exists()
+            });
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse::<usize>().ok())
+            .filter(|&c| c > 0)
+            .unwrap_or(80);
+        EchoTerm {
+            scrolls: !known,
+            width,
+        }
+    }
+}
+
+/// Where the terminal database lives on Debian.
+const TERMINFO_DIRS: [&str; 3] = ["/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo"];
+
+/// The echo of a piped input line after the prompt, as virsh's line editor draws it once
+/// the whole line is in: the line itself, or, on a terminal that cannot wrap and when the
+/// prompt and line do not fit, a carriage return, `<`, and the line's tail placed so the
+/// cursor sits two thirds of the way across.
+fn echo(prompt: &str, line: &str, term: &EchoTerm) -> String {
+    let shown: Vec<char> = prompt.chars().chain(line.chars()).collect();
+    let total = shown.len();
+    if !term.scrolls || total + 2 <= term.width {
+        return line.to_string();
+    }
+    let margin = total.saturating_sub(2 * (term.width / 3));
+    let tail: String = shown[(margin + 1).min(total)..].iter().collect();
+    format!("\r<{tail}")
 }
 
 /// Applies the completion a tab asks for, as virsh's line editor does even when it is not
@@ -337,6 +389,26 @@ impl rustyline::Helper for Completion {}
 
 #[cfg(test)]
 mod tests {
+    use super::{echo, EchoTerm};
+
+    #[test]
+    fn long_lines_scroll_sideways_on_dumb_terminals() {
+        let dumb = EchoTerm {
+            scrolls: true,
+            width: 80,
+        };
+        let line = format!("echo {}ABCDEFGHIJ", "1234567890".repeat(16));
+        // As virsh 9.0 printed it with TERM unset (recorded with od -c).
+        let want = format!("\r<0{}ABCDEFGHIJ", "1234567890".repeat(4));
+        assert_eq!(echo("virsh # ", &line, &dumb), want);
+        assert_eq!(echo("virsh # ", "list", &dumb), "list");
+        let wide = EchoTerm {
+            scrolls: false,
+            width: 80,
+        };
+        assert_eq!(echo("virsh # ", &line, &wide), line);
+    }
+
     use super::read_line;
 
     #[test]

@@ -132,10 +132,11 @@ fn remote_uris(text: &str, sock: &Path) -> String {
     out
 }
 
-/// The daemon a side talks to.
+/// The daemon a side talks to, and the client program that talks to it.
 struct Side<'a> {
     rw: &'a Path,
     ro: &'a Path,
+    client: &'a Path,
 }
 
 /// Runs a case against one daemon and masks its outputs.
@@ -159,6 +160,7 @@ fn run_side(case: &Case, side: &Side<'_>, files: &Path) -> common::Outcome {
         let home = TempDir::new("home");
         let before = listing(files);
         let mut cmd = virsh_cmd(files, home.path());
+        cmd.env("PATH", client_path(side.client));
         cmd.envs(case.env.iter().map(|(k, v)| (k.clone(), sub(v))));
         cmd.args(&args);
         let mut out = run(cmd, stdin.as_deref(), Duration::from_secs(8));
@@ -227,17 +229,79 @@ fn mask(text: &str, case: &str) -> String {
         .join("\n")
 }
 
+/// A `PATH` under which `virsh` is `client`: the real one, or rvirsh behind a `virsh`
+/// link (the recordings name the program `virsh` in usage messages).
+fn client_path(client: &Path) -> String {
+    let base = "/usr/sbin:/usr/bin:/sbin:/bin".to_string();
+    match client.parent() {
+        Some(dir) if client.file_name().is_some_and(|n| n == "virsh") => {
+            format!("{}:{base}", dir.display())
+        }
+        _ => base,
+    }
+}
+
 struct Result_ {
     name: String,
     report: String,
 }
 
+/// Which client runs against which daemon on the two sides of the comparison.
+#[derive(Clone, Copy)]
+enum Pairing {
+    /// Real virsh against rvirtd and against libvirtd.
+    VirshOnBoth,
+    /// rvirsh and real virsh, both against libvirtd.
+    RvirshAndVirshOnLibvirtd,
+}
+
 #[test]
 fn virsh_cases_match_real_libvirtd() {
+    compare_cases("virsh_cases_match_real_libvirtd", Pairing::VirshOnBoth);
+}
+
+/// Acceptance: `rvirsh` works against a real libvirtd: every recorded case run by rvirsh
+/// through the remote driver against libvirtd prints what real virsh prints there.
+#[test]
+fn rvirsh_against_real_libvirtd_matches_virsh() {
+    compare_cases(
+        "rvirsh_against_real_libvirtd_matches_virsh",
+        Pairing::RvirshAndVirshOnLibvirtd,
+    );
+}
+
+/// rvirsh, built beside this test, behind a directory's `virsh` link.
+fn rvirsh_as_virsh(dir: &Path) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let rvirsh = exe.parent()?.parent()?.join("rvirsh");
+    if !rvirsh.is_file() {
+        return None;
+    }
+    let link = dir.join("virsh");
+    std::os::unix::fs::symlink(&rvirsh, &link).ok()?;
+    Some(link)
+}
+
+fn compare_cases(test: &str, pairing: Pairing) {
     if let Some(why) = common::libvirtd_unavailable() {
-        skip("virsh_cases_match_real_libvirtd", &why);
+        skip(test, &why);
         return;
     }
+    let bin_dir = TempDir::new("client-bin");
+    let real_virsh = PathBuf::from("virsh");
+    let rvirsh = match pairing {
+        Pairing::VirshOnBoth => real_virsh.clone(),
+        Pairing::RvirshAndVirshOnLibvirtd => match rvirsh_as_virsh(bin_dir.path()) {
+            Some(p) => p,
+            None => {
+                skip(
+                    test,
+                    "target/debug/rvirsh is not built (cargo build -p rvirsh)",
+                );
+                return;
+            }
+        },
+    };
     let started = Instant::now();
     let dir = data_dir();
     let filter = std::env::var("RVIRTD_INTEROP_FILTER").unwrap_or_default();
@@ -252,6 +316,11 @@ fn virsh_cases_match_real_libvirtd() {
         "no virsh cases found in {}",
         dir.display()
     );
+    // Help texts are rvirsh's own wording (the golden test compares their layout) and
+    // never involve the daemon, so the rvirsh pairing leaves them out.
+    if matches!(pairing, Pairing::RvirshAndVirshOnLibvirtd) {
+        names.retain(|n| !(n.starts_with("help") || n == "stdin-help" || n == "global-help"));
+    }
     let cases: Vec<Case> = names.iter().map(|n| Case::load(&dir, n)).collect();
     let workers: usize = std::env::var("RVIRTD_INTEROP_WORKERS")
         .ok()
@@ -268,6 +337,7 @@ fn virsh_cases_match_real_libvirtd() {
         for w in 0..workers {
             let (cases, next, results, unknown, health, dir) =
                 (&cases, &next, &results, &unknown, &health, &dir);
+            let (real_virsh, rvirsh) = (&real_virsh, &rvirsh);
             s.spawn(move || {
                 let work = TempDir::new(&format!("interop-w{w}"));
                 let files = work.path().join("files");
@@ -277,29 +347,48 @@ fn virsh_cases_match_real_libvirtd() {
                     Ok(l) => l,
                     Err(e) => panic!("worker {w}: cannot start the real libvirtd: {e}"),
                 };
-                let rv_side = Side {
-                    rw: &rv.sock,
-                    ro: &rv.ro_sock,
-                };
-                let lv_side = Side {
-                    rw: &lv.sock,
-                    ro: &lv.ro_sock,
+                // "got" is the side under test, "want" the reference.
+                let (got_side, want_side) = match pairing {
+                    Pairing::VirshOnBoth => (
+                        Side {
+                            rw: &rv.sock,
+                            ro: &rv.ro_sock,
+                            client: real_virsh,
+                        },
+                        Side {
+                            rw: &lv.sock,
+                            ro: &lv.ro_sock,
+                            client: real_virsh,
+                        },
+                    ),
+                    Pairing::RvirshAndVirshOnLibvirtd => (
+                        Side {
+                            rw: &lv.sock,
+                            ro: &lv.ro_sock,
+                            client: rvirsh,
+                        },
+                        Side {
+                            rw: &lv.sock,
+                            ro: &lv.ro_sock,
+                            client: real_virsh,
+                        },
+                    ),
                 };
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(case) = cases.get(i) else { break };
-                    let got = run_side(case, &rv_side, &files);
-                    let want = run_side(case, &lv_side, &files);
+                    let got = run_side(case, &got_side, &files);
+                    let want = run_side(case, &want_side, &files);
                     let mut report = String::new();
                     if want.stdout != got.stdout {
                         report.push_str(&format!(
-                            "  stdout (- libvirtd, + rvirtd):\n{}",
+                            "  stdout (- reference, + under test):\n{}",
                             diff(&want.stdout, &got.stdout)
                         ));
                     }
                     if want.stderr != got.stderr {
                         report.push_str(&format!(
-                            "  stderr (- libvirtd, + rvirtd):\n{}",
+                            "  stderr (- reference, + under test):\n{}",
                             diff(&want.stderr, &got.stderr)
                         ));
                         if let Ok(mut u) = unknown.lock() {
@@ -345,7 +434,7 @@ fn virsh_cases_match_real_libvirtd() {
     }
     let passed = results.len() - failed.len();
     eprintln!(
-        "virsh interop: {passed}/{} cases identical against rvirtd and libvirtd ({workers} workers, {:.1}s)",
+        "{test}: {passed}/{} cases identical ({workers} workers, {:.1}s)",
         results.len(),
         started.elapsed().as_secs_f64()
     );
@@ -365,7 +454,7 @@ fn virsh_cases_match_real_libvirtd() {
     assert!(health.is_empty(), "{}", health.join("\n"));
     assert!(
         failed.is_empty(),
-        "{} of {} virsh cases differ between rvirtd and libvirtd: {}",
+        "{} of {} virsh cases differ between the two sides: {}",
         failed.len(),
         results.len(),
         failed.join(" ")
