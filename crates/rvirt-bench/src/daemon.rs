@@ -179,6 +179,38 @@ fn rust_calls(uri: &str) -> Result<f64, String> {
     Ok(n as f64 / t.elapsed().as_secs_f64())
 }
 
+/// The floor under any call over a UNIX socket on this machine: round trips per second of
+/// a 64-byte message to a thread that echoes it back at once (a lookup's call and reply
+/// are about that size). No daemon can answer faster than this.
+fn bare_round_trips() -> Result<f64, String> {
+    use std::io::Read;
+    use std::os::unix::net::UnixStream;
+    let (mut a, mut b) = UnixStream::pair().map_err(|e| e.to_string())?;
+    let echo = std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        while b.read_exact(&mut buf).is_ok() {
+            if b.write_all(&buf).is_err() {
+                break;
+            }
+        }
+    });
+    let mut buf = [0u8; 64];
+    let end = Instant::now() + Duration::from_secs(2);
+    let t = Instant::now();
+    let mut n = 0u64;
+    while Instant::now() < end {
+        for _ in 0..100 {
+            a.write_all(&buf).map_err(|e| e.to_string())?;
+            a.read_exact(&mut buf).map_err(|e| e.to_string())?;
+        }
+        n += 100;
+    }
+    let rate = n as f64 / t.elapsed().as_secs_f64();
+    drop(a);
+    let _ = echo.join();
+    Ok(rate)
+}
+
 /// Resident memory of the daemon `pid` with `clients` open connections held by one
 /// python3-libvirt process.
 fn mem_with_clients(pid: u32, uri: &str, clients: usize) -> Result<Mem, String> {
@@ -281,14 +313,30 @@ pub fn bench_daemon() -> Result<(), String> {
             true,
         );
     }
+    let floor = {
+        let mut v = (0..ROUNDS)
+            .map(|_| bare_round_trips())
+            .collect::<Result<Vec<_>, _>>()?;
+        v.sort_by(|x, y| x.total_cmp(y));
+        v[v.len() / 2]
+    };
+    println!(
+        "daemon: bare UNIX-socket round trip (64 bytes to an echoing thread), median of {ROUNDS}: {floor:.0}/s"
+    );
     match rounds(rust_calls, &rv, &lv) {
-        Ok((a, b)) => ratio_line(
-            &format!("rvirt's Rust API lookup+get-info, 1 connection, median of {ROUNDS}"),
-            "calls/s",
-            a,
-            b,
-            true,
-        ),
+        Ok((a, b)) => {
+            ratio_line(
+                &format!("rvirt's Rust API lookup+get-info, 1 connection, median of {ROUNDS}"),
+                "calls/s",
+                a,
+                b,
+                true,
+            );
+            println!(
+                "daemon: rvirt's Rust API against rvirtd: {:.2} of the bare round trip",
+                a / floor
+            );
+        }
         Err(e) => println!("daemon: rvirt Rust API over the wire unavailable: {e}"),
     }
     let (rvp, lvp) = (d.rv_pid(), d.lv_pid()?);
