@@ -1,0 +1,11 @@
+//! rvirt's QEMU/KVM driver: real virtual machines under `qemu:///system` and
+//! `qemu:///session`.
+//!
+//! Where things are:
+//! - [`caps`]: what each installed QEMU binary can do, probed over QMP and cached.
+//! - [`qmp`]: the monitor protocol client (replies and events on one socket).
+//! - [`fsutil`]: crash-safe file writes.
+
+pub mod caps;
+pub mod fsutil;
+pub mod qmp;
