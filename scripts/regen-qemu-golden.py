@@ -20,6 +20,8 @@ For tests/data/qemu/cases/CASE.xml (domain name == CASE, fixed UUID and MACs) it
                        * file descriptor numbers passed to QEMU become 100, 101, ... in
                          the order they first appear (the test gives rvirt's command
                          builder the same numbers in the same order)
+  CASE.live.xml      `virsh dumpxml` while it runs (paused): aliases, pty paths, the VNC
+                     port; pty numbers are written as /dev/pts/@N@
   CASE.define-err    virsh's stderr when `define` fails (then nothing else)
   CASE.start-err     virsh's stderr when `start` fails (then no CASE.args)
 
@@ -134,7 +136,7 @@ def argv_of(name):
 
 def record(uri, name):
     base = os.path.join(CASES, name)
-    for ext in [".libvirt.xml", ".args", ".define-err", ".start-err"]:
+    for ext in [".libvirt.xml", ".args", ".live.xml", ".define-err", ".start-err"]:
         if os.path.exists(base + ext):
             os.unlink(base + ext)
     r = virsh(uri, "define", base + ".xml")
@@ -150,6 +152,11 @@ def record(uri, name):
             return "start-err"
         args = normalise_args(argv_of(name))
         open(base + ".args", "w").write("\n".join(args) + "\n")
+        live = virsh(uri, "dumpxml", name).stdout
+        live = re.sub(r"/dev/pts/\d+", "/dev/pts/@N@", live)
+        live = re.sub(r"/var/lib/libvirt/qemu/domain-\d+-", "/var/lib/rvirt/qemu/domain-1-", live)
+        live = re.sub(r"<domain type='(\w+)' id='\d+'>", r"<domain type='\1' id='1'>", live)
+        open(base + ".live.xml", "w").write(live)
         return "ok"
     finally:
         virsh(uri, "destroy", name)
@@ -163,6 +170,10 @@ def main():
         os.execvp("unshare", ["unshare", "-m", "--propagation", "private",
                               sys.executable, os.path.abspath(__file__), "--inside", *sys.argv[1:]])
     words = [w for w in sys.argv[1:] if w != "--inside"]
+    # One recording at a time: the fixtures, the bridge and port 5910 are shared.
+    import fcntl
+    lock = open("/tmp/rvirt-qemu-golden.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     fixtures()
     busy = socket.socket()
     busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -5,7 +5,11 @@
 //! - [`caps`]: what each installed QEMU binary can do, probed over QMP and cached.
 //! - [`qmp`]: the monitor protocol client (replies and events on one socket).
 //! - [`fsutil`]: crash-safe file writes.
+//! - [`defaults`]: what defining a domain adds (machine, implicit devices, addresses).
+//! - [`command`]: a completed definition becomes QEMU's command line (pure, golden-tested).
 
 pub mod caps;
 pub mod fsutil;
 pub mod qmp;
+pub mod command;
+pub mod defaults;
