@@ -183,7 +183,7 @@ def main():
     uri = start_libvirtd(run)
     try:
         names = sorted(f[:-4] for f in os.listdir(CASES)
-                       if f.endswith(".xml") and not f.endswith(".libvirt.xml"))
+                       if f.endswith(".xml") and not f.endswith((".libvirt.xml", ".live.xml")))
         names = [n for n in names if not words or any(w in n for w in words)]
         for n in names:
             print(f"{n}: {record(uri, n)}", flush=True)
