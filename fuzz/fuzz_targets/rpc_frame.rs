@@ -13,6 +13,7 @@ use rvirt_rpc::packet::{body_len, program, Packet, LEN_SIZE};
 use rvirt_rpc::protocol::remote::*;
 use rvirt_rpc::protocol::types::{RemoteError, TypedParam};
 use rvirt_rpc::protocol::EventMessage;
+use rvirt_rpc::stream::{classify, StreamHole, StreamMsg};
 use rvirt_rpc::xdr::{self, Xdr};
 
 /// Decodes `bytes` as `T`; on success, encodes the value again and checks that decodes
@@ -52,6 +53,12 @@ fuzz_target!(|data: &[u8]| {
     let payload = &pkt.payload[..];
     check::<RemoteError>(payload);
     check::<Vec<TypedParam>>(payload);
+    // Stream packets: classified as the daemon and the client route them.
+    if let Ok(StreamMsg::Hole(hole)) = classify(&h, payload) {
+        let again = xdr::to_bytes(&hole);
+        assert_eq!(xdr::from_bytes::<StreamHole>(&again).ok(), Some(hole));
+    }
+    check::<StreamHole>(payload);
     if h.prog != program::REMOTE {
         return;
     }

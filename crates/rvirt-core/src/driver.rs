@@ -12,6 +12,7 @@
 use crate::error::{Error, Result};
 use crate::event::EventCallback;
 use crate::refs::*;
+use crate::stream::DriverStream;
 use crate::types::*;
 use crate::uri::ConnectUri;
 use std::sync::Arc;
@@ -399,6 +400,36 @@ pub trait HypervisorDriver: Send + Sync {
         unsupported!("virDomainGetHostname")
     }
 
+    // ---- streams (see `crate::stream`; the halves may block, the call itself must not
+    // wait for data) ----
+    /// The screenshot's MIME type and a read stream of the image.
+    fn domain_screenshot(
+        &self,
+        dom: &DomainRef,
+        screen: u32,
+        flags: u32,
+    ) -> Result<(String, DriverStream)> {
+        unsupported!("virDomainScreenshot")
+    }
+    /// A bidirectional stream on a console (`dev_name`: an alias, or the first console).
+    fn domain_open_console(
+        &self,
+        dom: &DomainRef,
+        dev_name: Option<&str>,
+        flags: u32,
+    ) -> Result<DriverStream> {
+        unsupported!("virDomainOpenConsole")
+    }
+    /// A bidirectional stream on a channel (`name`: an alias or target name).
+    fn domain_open_channel(
+        &self,
+        dom: &DomainRef,
+        name: Option<&str>,
+        flags: u32,
+    ) -> Result<DriverStream> {
+        unsupported!("virDomainOpenChannel")
+    }
+
     // ---- events ----
     /// Registers for domain event `event_id`, optionally for one domain only; returns the
     /// callback id.
@@ -597,6 +628,26 @@ pub trait StorageDriver: Send + Sync {
     }
     fn storage_vol_resize(&self, vol: &StorageVolRef, capacity: u64, flags: u32) -> Result<()> {
         unsupported!(STORAGE, "virStorageVolResize")
+    }
+    /// A write stream into the volume from `offset`, at most `length` bytes (0: to the end).
+    fn storage_vol_upload(
+        &self,
+        vol: &StorageVolRef,
+        offset: u64,
+        length: u64,
+        flags: u32,
+    ) -> Result<DriverStream> {
+        unsupported!(STORAGE, "virStorageVolUpload")
+    }
+    /// A read stream of the volume from `offset`, at most `length` bytes (0: to the end).
+    fn storage_vol_download(
+        &self,
+        vol: &StorageVolRef,
+        offset: u64,
+        length: u64,
+        flags: u32,
+    ) -> Result<DriverStream> {
+        unsupported!(STORAGE, "virStorageVolDownload")
     }
     fn storage_pool_event_register_any(
         &self,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod event;
 mod messages;
 pub mod refs;
+pub mod stream;
 pub mod types;
 pub mod uri;
 

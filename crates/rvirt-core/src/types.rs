@@ -339,6 +339,31 @@ pub mod flags {
     pub mod storage_xml {
         pub const INACTIVE: u32 = 1 << 0;
     }
+    /// `virStreamFlags`.
+    pub mod stream {
+        pub const NONBLOCK: u32 = 1 << 0;
+    }
+    /// `virStreamRecvFlagsValues`.
+    pub mod stream_recv {
+        pub const STOP_AT_HOLE: u32 = 1 << 0;
+    }
+    /// `virStorageVolUploadFlags`.
+    pub mod vol_upload {
+        pub const SPARSE_STREAM: u32 = 1 << 0;
+    }
+    /// `virStorageVolDownloadFlags`.
+    pub mod vol_download {
+        pub const SPARSE_STREAM: u32 = 1 << 0;
+    }
+    /// `virDomainConsoleFlags`.
+    pub mod console {
+        pub const FORCE: u32 = 1 << 0;
+        pub const SAFE: u32 = 1 << 1;
+    }
+    /// `virDomainChannelFlags`.
+    pub mod channel {
+        pub const FORCE: u32 = 1 << 0;
+    }
 }
 
 /// Event identifiers and lifecycle event numbers.

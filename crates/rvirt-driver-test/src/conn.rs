@@ -15,6 +15,10 @@ use rvirt_core::{
 use rvirt_xml::domain::FormatCtx;
 use std::sync::Arc;
 
+/// The image libvirt's test driver returns as every screenshot (libvirt's data
+/// directory, as the real driver reads it).
+const SCREENSHOT: &str = "/usr/share/libvirt/test-screenshot.png";
+
 pub struct TestConn {
     shared: Arc<Shared>,
     uri: String,
@@ -560,6 +564,21 @@ impl HypervisorDriver for TestConn {
     }
     fn domain_get_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
         self.shared.lock().hostname(dom, flags)
+    }
+    /// libvirt's test driver streams a fixed image whatever the domain, its state or the
+    /// screen (it does not even look the domain up).
+    fn domain_screenshot(
+        &self,
+        _dom: &DomainRef,
+        _screen: u32,
+        flags: u32,
+    ) -> Result<(String, rvirt_core::stream::DriverStream)> {
+        Error::check_flags(ErrorDomain::TEST, flags, 0, "testDomainScreenshot")?;
+        let source = rvirt_core::stream::FileSource::open(SCREENSHOT, 0, 0)?;
+        Ok((
+            "image/png".to_string(),
+            rvirt_core::stream::DriverStream::reader(Arc::new(source)),
+        ))
     }
     fn domain_event_register_any(
         &self,

@@ -11,6 +11,7 @@ use rvirt_rpc::protocol::types::{
     RemoteError, TypedParam, TypedValue,
 };
 use rvirt_rpc::protocol::{EventMessage, Procedure};
+use rvirt_rpc::stream::{classify, StreamHole, StreamKey, StreamMsg};
 use rvirt_rpc::xdr::{self, CharArray, Xdr};
 
 /// Decodes `bytes` as `T`, and also every prefix-truncated and bit-flipped form of a valid
@@ -62,6 +63,7 @@ fn decode_everything(bytes: &[u8]) -> usize {
     decode_all::<NodeGetInfoRet>(bytes);
     decode_all::<Option<String>>(bytes);
     decode_all::<CharArray>(bytes);
+    decode_all::<StreamHole>(bytes);
     all_events!(bytes;
         DomainEventLifecycle, DomainEventReboot, NetworkEventLifecycle,
         DomainEventCallbackLifecycle, DomainEventCallbackReboot,
@@ -132,7 +134,7 @@ fn decode_everything(bytes: &[u8]) -> usize {
         DomainSetSchedulerParametersFlags, DomainGetSchedulerParametersFlags, DomainGetVcpuPinInfo,
         NetworkUpdate, NodeGetCpuMap, NodeDeviceLookupScsiHostByWwn, DomainSetMemoryStatsPeriod,
         StorageVolGetInfoFlags, NwfilterDefineXmlFlags, NodeDeviceGetAutostart,
-        NodeDeviceIsPersistent, NodeDeviceIsActive,
+        NodeDeviceIsPersistent, NodeDeviceIsActive, DomainScreenshot, DomainOpenChannel,
     )
 }
 
@@ -350,5 +352,41 @@ proptest! {
     #[test]
     fn lookups_round_trip(name in text()) {
         round_trips(&DomainLookupByNameArgs { name })?;
+    }
+
+    #[test]
+    fn stream_packets_classify_without_panicking(h in header(), payload in vec(any::<u8>(), 0..64)) {
+        // Whatever the header and body, classification answers; a stream packet's status
+        // and (for holes) body decide which.
+        let _ = classify(&h, &payload);
+    }
+
+    #[test]
+    fn stream_packets_round_trip(
+        prog in any::<u32>(), proc_ in any::<i32>(), serial in any::<u32>(),
+        data in vec(any::<u8>(), 1..64), length in any::<i64>(), e in remote_error(),
+    ) {
+        let k = StreamKey { prog, proc_, serial };
+        let back = |wire: Vec<u8>| -> Result<(Header, Vec<u8>), TestCaseError> {
+            let p = Packet::parse(&wire[4..]).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(StreamKey::of(&p.header), k);
+            Ok((p.header, p.payload))
+        };
+        let (h, p) = back(k.data(&data))?;
+        prop_assert_eq!(classify(&h, &p), Ok(StreamMsg::Data(&data[..])));
+        let (h, p) = back(k.eof())?;
+        prop_assert_eq!(classify(&h, &p), Ok(StreamMsg::Eof));
+        let (h, p) = back(k.hole(length))?;
+        prop_assert_eq!(classify(&h, &p), Ok(StreamMsg::Hole(StreamHole { length, flags: 0 })));
+        let (h, p) = back(k.ok())?;
+        prop_assert_eq!(classify(&h, &p), Ok(StreamMsg::Ok));
+        let (h, p) = back(k.error(&e))?;
+        match classify(&h, &p) {
+            Ok(StreamMsg::Error(body)) => {
+                let got: RemoteError = xdr::from_bytes(body).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(got, e);
+            }
+            other => prop_assert!(false, "{:?}", other),
+        }
     }
 }

@@ -138,6 +138,11 @@ impl Connect {
             .ok_or_else(|| no_support(function, ErrorDomain::NODEDEV))
     }
 
+    /// Whether two handles are the same connection (not merely the same URI).
+    pub(crate) fn same(&self, other: &Connect) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Refuses a change on a read-only connection, naming the public function as libvirt does.
     pub(crate) fn writable(&self, function: &str, domain: ErrorDomain) -> Result<()> {
         if self.inner.read_only {

@@ -1,6 +1,7 @@
 //! [`Domain`]: a handle on one virtual machine.
 
 use crate::Connect;
+use crate::Stream;
 use rvirt_core::types::{flags, DomainInfo, DomainState, SecurityLabel};
 use rvirt_core::{DomainRef, Error, ErrorDomain, Result};
 
@@ -357,5 +358,47 @@ impl Domain {
         self.conn
             .hv()
             .domain_set_metadata(&self.r, kind, metadata, key, uri, flags)
+    }
+
+    // ---- streams ----
+
+    /// The checks every stream-opening domain call makes before its driver: a writable
+    /// connection, a stream of this domain's connection, not yet used.
+    fn stream_checks(&self, st: &Stream, function: &str) -> Result<()> {
+        w(&self.conn, function)?;
+        if !st.belongs_to(&self.conn) {
+            return Err(Error::invalid_arg(
+                ErrorDomain::DOMAIN,
+                format!("stream must match connection of domain '{}'", self.r.name),
+            ));
+        }
+        st.check_unused()
+    }
+
+    /// `virDomainScreenshot`: attaches a read stream of the image of `screen` to `st` and
+    /// returns its MIME type.
+    pub fn screenshot(&self, st: &Stream, screen: u32, flags: u32) -> Result<String> {
+        self.stream_checks(st, "virDomainScreenshot")?;
+        let (mime, ds) = self.conn.hv().domain_screenshot(&self.r, screen, flags)?;
+        st.attach(ds)?;
+        Ok(mime)
+    }
+
+    /// `virDomainOpenConsole`: attaches the console `dev_name` (the first one when `None`)
+    /// to `st`, both directions.
+    pub fn open_console(&self, dev_name: Option<&str>, st: &Stream, flags: u32) -> Result<()> {
+        self.stream_checks(st, "virDomainOpenConsole")?;
+        let ds = self
+            .conn
+            .hv()
+            .domain_open_console(&self.r, dev_name, flags)?;
+        st.attach(ds)
+    }
+
+    /// `virDomainOpenChannel`: attaches the channel `name` to `st`, both directions.
+    pub fn open_channel(&self, name: Option<&str>, st: &Stream, flags: u32) -> Result<()> {
+        self.stream_checks(st, "virDomainOpenChannel")?;
+        let ds = self.conn.hv().domain_open_channel(&self.r, name, flags)?;
+        st.attach(ds)
     }
 }

@@ -6,6 +6,7 @@
 //! does and forward every call to the connection's driver through the traits of
 //! [`rvirt_core::driver`]. This layer owns the rules that hold for every driver: read-only
 //! connections refuse changes, and argument checks happen before a driver is called.
+//! Bulk data (screenshots, volume contents, consoles) moves through a [`Stream`].
 //!
 //! ```
 //! use rvirt::Connect;
@@ -24,6 +25,7 @@ pub mod registry;
 mod snapshot;
 mod stats;
 mod storage;
+mod stream;
 
 pub use connect::Connect;
 pub use domain::Domain;
@@ -31,7 +33,9 @@ pub use network::Network;
 pub use other::{Interface, NodeDevice};
 pub use rvirt_core::event::{DomainEventKind, Event, EventCallback, EventFamily};
 pub use rvirt_core::refs::*;
+pub use rvirt_core::stream::{DriverStream, StreamChunk, StreamSink, StreamSource};
 pub use rvirt_core::types::*;
 pub use rvirt_core::{ConnectUri, Error, ErrorCode, ErrorDomain, ErrorLevel, Result};
 pub use snapshot::DomainSnapshot;
 pub use storage::{StoragePool, StorageVol};
+pub use stream::{Received, SparseRead, Stream};

@@ -1,8 +1,8 @@
 //! [`StoragePool`] and [`StorageVol`].
 
-use crate::Connect;
+use crate::{Connect, Stream};
 use rvirt_core::types::{StoragePoolInfo, StorageVolInfo};
-use rvirt_core::{ErrorDomain, Result, StoragePoolRef, StorageVolRef};
+use rvirt_core::{Error, ErrorDomain, Result, StoragePoolRef, StorageVolRef};
 
 /// A storage pool, like libvirt's `virStoragePoolPtr`.
 #[derive(Clone, Debug)]
@@ -239,6 +239,44 @@ impl StorageVol {
         self.conn
             .storage("virStorageVolResize")?
             .storage_vol_resize(&self.r, capacity, flags)
+    }
+
+    /// The checks of volume upload and download before the driver: a writable
+    /// connection, a stream of this volume's connection, not yet used.
+    fn stream_checks(&self, st: &Stream, function: &str) -> Result<()> {
+        self.conn.writable(function, ErrorDomain::STORAGE)?;
+        if !st.belongs_to(&self.conn) {
+            return Err(Error::invalid_arg(
+                ErrorDomain::STORAGE,
+                format!(
+                    "stream in {function} must match connection of volume '{}'",
+                    self.r.name
+                ),
+            ));
+        }
+        st.check_unused()
+    }
+
+    /// `virStorageVolUpload`: attaches a write stream into the volume (from `offset`, at
+    /// most `length` bytes, 0 for no limit) to `st`.
+    pub fn upload(&self, st: &Stream, offset: u64, length: u64, flags: u32) -> Result<()> {
+        self.stream_checks(st, "virStorageVolUpload")?;
+        let ds = self
+            .conn
+            .storage("virStorageVolUpload")?
+            .storage_vol_upload(&self.r, offset, length, flags)?;
+        st.attach(ds)
+    }
+
+    /// `virStorageVolDownload`: attaches a read stream of the volume (from `offset`, at
+    /// most `length` bytes, 0 for no limit) to `st`.
+    pub fn download(&self, st: &Stream, offset: u64, length: u64, flags: u32) -> Result<()> {
+        self.stream_checks(st, "virStorageVolDownload")?;
+        let ds = self
+            .conn
+            .storage("virStorageVolDownload")?
+            .storage_vol_download(&self.r, offset, length, flags)?;
+        st.attach(ds)
     }
 }
 

@@ -1017,6 +1017,28 @@ xdr_struct! {
 }
 
 xdr_struct! {
+    pub struct DomainOpenChannelArgs {
+        pub dom: Dom,
+        pub name: Option<String>,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainScreenshotArgs {
+        pub dom: Dom,
+        pub screen: u32,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainScreenshotRet {
+        pub mime: Option<String>,
+    }
+}
+
+xdr_struct! {
     pub struct StorageVolUploadArgs {
         pub vol: Vol,
         pub offset: u64,
@@ -2619,6 +2641,7 @@ super::procedures! {
     DomainSetMemoryFlags = 204, DomainSetMemoryFlagsArgs => (), low;
     StorageVolUpload = 208, StorageVolUploadArgs => (), low;
     StorageVolDownload = 209, StorageVolDownloadArgs => (), low;
+    DomainScreenshot = 211, DomainScreenshotArgs => DomainScreenshotRet, low;
     DomainGetState = 212, DomainGetStateArgs => DomainGetStateRet, high;
     DomainSetSchedulerParametersFlags = 219, DomainSetSchedulerParametersFlagsArgs => (), low;
     InterfaceChangeBegin = 220, InterfaceChangeBeginArgs => (), low;
@@ -2653,6 +2676,7 @@ super::procedures! {
     ConnectListAllSecrets = 287, ConnectListAllSecretsArgs => ConnectListAllSecretsRet, high;
     NetworkUpdate = 291, NetworkUpdateArgs => (), high;
     NodeGetCpuMap = 293, NodeGetCpuMapArgs => NodeGetCpuMapRet, low;
+    DomainOpenChannel = 296, DomainOpenChannelArgs => (), low;
     NodeDeviceLookupScsiHostByWwn = 297, NodeDeviceLookupScsiHostByWwnArgs => NodeDeviceLookupScsiHostByWwnRet, high;
     DomainSetMemoryStatsPeriod = 308, DomainSetMemoryStatsPeriodArgs => (), low;
     ConnectNetworkEventRegisterAny = 313, ConnectNetworkEventRegisterAnyArgs => ConnectNetworkEventRegisterAnyRet, high;
