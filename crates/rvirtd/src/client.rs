@@ -1,6 +1,8 @@
 //! One connected client: reading its packets, running its calls on the worker pool,
 //! writing replies and events, keepalive, and cleanup when it goes away.
 
+mod streams;
+
 use crate::dispatch::{self, Table};
 use crate::settings::Auth;
 use rvirt_rpc::packet::{encode_packet, keepalive, program, Header, MsgType, Status};
@@ -13,6 +15,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
+
+pub use streams::OpenedStream;
 
 /// How many unsolicited packets (events, pings) may wait for the writer before further
 /// events are dropped for a client that does not read.
@@ -31,6 +35,9 @@ struct Outgoing {
     permit: Option<OwnedSemaphorePermit>,
     /// Counted against `OUT_QUEUE` (events and pings).
     unsolicited: bool,
+    /// For a read stream's data: the stream's credit, given back once written (see
+    /// [`streams`]), which bounds what a stream queues for a slow reader.
+    credit: Option<streams::Credit>,
 }
 
 /// Read buffer per client: most calls fit whole, so a packet usually costs one read system
@@ -120,6 +127,8 @@ pub struct ClientCtx {
     /// Unsolicited packets queued and not yet written.
     queued: AtomicUsize,
     pub registrations: Mutex<Vec<Registration>>,
+    /// Streams opened by the client's calls and not yet finished or aborted.
+    streams: Arc<streams::StreamTable>,
     pub keepalive: AtomicBool,
     pub close_callback: AtomicBool,
     last_rx: AtomicU64,
@@ -167,6 +176,7 @@ impl ClientCtx {
             bytes,
             permit: None,
             unsolicited: true,
+            credit: None,
         };
         if !self.out.push(item) {
             self.queued.fetch_sub(1, Ordering::AcqRel);
@@ -180,6 +190,7 @@ impl ClientCtx {
             bytes,
             permit: Some(permit),
             unsolicited: false,
+            credit: None,
         });
     }
 
@@ -269,6 +280,7 @@ pub async fn serve<S>(
         out: out.clone(),
         queued: AtomicUsize::new(0),
         registrations: Mutex::new(Vec::new()),
+        streams: Arc::default(),
         keepalive: AtomicBool::new(false),
         close_callback: AtomicBool::new(false),
         last_rx: AtomicU64::new(0),
@@ -320,7 +332,21 @@ pub async fn serve<S>(
             continue;
         }
         if h.kind == MsgType::Stream as i32 || h.kind == MsgType::StreamHole as i32 {
-            // No stream is open in this version of the daemon: nothing to route the data to.
+            match streams::route(&ctx, &h, &payload) {
+                streams::Route::Done => {}
+                // A full write queue stops the reading of this client until the stream's
+                // backend catches up.
+                streams::Route::Feed(f) => {
+                    tokio::select! {
+                        _ = f.feed() => {}
+                        _ = &mut killed => break,
+                    }
+                }
+                streams::Route::Drop(why) => {
+                    tracing::warn!(client = id, "dropping client: {why}");
+                    break;
+                }
+            }
             continue;
         }
         if h.kind != MsgType::Call as i32 && h.kind != MsgType::CallWithFds as i32 {
@@ -371,7 +397,8 @@ pub async fn serve<S>(
             continue;
         }
         if table.runs_inline(h.prog, h.proc_) {
-            let reply = dispatch_guarded(&table, &ctx, &h, &payload);
+            // Stream-opening calls never run inline (`Table::add_stream`).
+            let reply = dispatch_guarded(&table, &ctx, &h, &payload).reply;
             if !write_or_killed(&wr, &reply, &mut killed).await {
                 break;
             }
@@ -389,8 +416,11 @@ pub async fn serve<S>(
         };
         let (c, t) = (ctx.clone(), table.clone());
         tokio::task::spawn_blocking(move || {
-            let reply = dispatch_guarded(&t, &c, &h, &payload);
-            c.send_reply(reply, permit);
+            let done = dispatch_guarded(&t, &c, &h, &payload);
+            match done.stream {
+                Some(opened) => streams::start(&c, &h, opened, done.reply, permit),
+                None => c.send_reply(done.reply, permit),
+            }
             drop(run_permit);
         });
     }
@@ -401,6 +431,7 @@ pub async fn serve<S>(
         .await;
     let c = ctx.clone();
     let _ = tokio::task::spawn_blocking(move || {
+        c.streams.abort_all();
         c.drop_registrations();
         c.set_conn(None);
     })
@@ -430,20 +461,25 @@ const SERVED_PROGRAMS: [u32; 3] = [program::REMOTE, program::QEMU, program::LXC]
 
 /// Runs a call, turning a panic in its handler into an internal error reply, so one bad
 /// handler costs one call, not the client's connection (and the daemon's client count).
-fn dispatch_guarded(table: &Table, ctx: &Arc<ClientCtx>, h: &Header, payload: &[u8]) -> Vec<u8> {
+fn dispatch_guarded(
+    table: &Table,
+    ctx: &Arc<ClientCtx>,
+    h: &Header,
+    payload: &[u8],
+) -> dispatch::Dispatched {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         table.dispatch(ctx, h, payload)
     })) {
-        Ok(reply) => reply,
+        Ok(done) => done,
         Err(_) => {
             tracing::error!(client = ctx.id, proc_ = h.proc_, "a call handler panicked");
-            error_reply(
+            dispatch::Dispatched::reply(error_reply(
                 h,
                 &rvirt::Error::internal(
                     rvirt::ErrorDomain::RPC,
                     format!("procedure {} failed unexpectedly", h.proc_),
                 ),
-            )
+            ))
         }
     }
 }
@@ -525,8 +561,10 @@ async fn writer<W, K>(
                 c.queued.fetch_sub(1, Ordering::AcqRel);
             }
         }
-        // The request slot of a reply is free once the reply is on its way.
+        // The request slot of a reply is free once the reply is on its way, and so is a
+        // stream's credit for its data.
         drop(item.permit);
+        drop(item.credit);
         if !ok {
             break;
         }

@@ -2,6 +2,7 @@
 
 use super::convert::{c_chars, dom_in, dom_out, snap_in, snap_out};
 use super::Table;
+use crate::client::OpenedStream;
 use rvirt_rpc::protocol::remote::*;
 
 fn conn_list_max(max: i32) -> rvirt::Result<()> {
@@ -16,6 +17,30 @@ pub fn register(t: &mut Table) {
     register_lifecycle(t);
     register_info(t);
     register_snapshots(t);
+    register_streams(t);
+}
+
+/// Calls that open a stream: each makes the stream on the client's connection, lets the
+/// public API attach the driver's end, and hands it to the client's stream table.
+fn register_streams(t: &mut Table) {
+    t.add_stream::<DomainScreenshot>(|c, a| {
+        let st = c.conn()?.new_stream(0)?;
+        let mime = dom_in(c, &a.dom)?.screenshot(&st, a.screen, a.flags)?;
+        Ok((
+            DomainScreenshotRet { mime: Some(mime) },
+            OpenedStream::new(st, false),
+        ))
+    });
+    t.add_stream::<DomainOpenConsole>(|c, a| {
+        let st = c.conn()?.new_stream(0)?;
+        dom_in(c, &a.dom)?.open_console(a.dev_name.as_deref(), &st, a.flags)?;
+        Ok(((), OpenedStream::new(st, false)))
+    });
+    t.add_stream::<DomainOpenChannel>(|c, a| {
+        let st = c.conn()?.new_stream(0)?;
+        dom_in(c, &a.dom)?.open_channel(a.name.as_deref(), &st, a.flags)?;
+        Ok(((), OpenedStream::new(st, false)))
+    });
 }
 
 fn register_lookup(t: &mut Table) {

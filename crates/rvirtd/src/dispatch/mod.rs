@@ -13,7 +13,7 @@ pub mod nodedev;
 pub mod stats;
 pub mod storage;
 
-use crate::client::{error_reply, rpc_error, ClientCtx};
+use crate::client::{error_reply, rpc_error, ClientCtx, OpenedStream};
 use rvirt_rpc::packet::{encode_packet, Header, Status};
 use rvirt_rpc::protocol::Procedure;
 use rvirt_rpc::xdr;
@@ -21,7 +21,29 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-type Handler = Box<dyn Fn(&Arc<ClientCtx>, &[u8]) -> rvirt::Result<Vec<u8>> + Send + Sync>;
+type Handler = Box<dyn Fn(&Arc<ClientCtx>, &[u8]) -> rvirt::Result<Answer> + Send + Sync>;
+
+/// A handler's answer: the reply's body, and the stream the call opened.
+struct Answer {
+    body: Vec<u8>,
+    stream: Option<OpenedStream>,
+}
+
+/// A call's outcome: the reply packet, and the stream the call opened (registered by the
+/// client before the reply is queued).
+pub struct Dispatched {
+    pub reply: Vec<u8>,
+    pub stream: Option<OpenedStream>,
+}
+
+impl Dispatched {
+    pub fn reply(reply: Vec<u8>) -> Dispatched {
+        Dispatched {
+            reply,
+            stream: None,
+        }
+    }
+}
 
 /// Queries that libvirt marks low priority only because its QEMU driver may ask the guest's
 /// monitor for them; rvirt's drivers answer them from memory (see `rvirt_core::driver`).
@@ -70,7 +92,10 @@ impl Table {
                 rpc_error("Unable to decode message payload")
             })?;
             let ret = f(ctx, args)?;
-            Ok(xdr::to_bytes(&ret))
+            Ok(Answer {
+                body: xdr::to_bytes(&ret),
+                stream: None,
+            })
         });
         self.handlers.insert((P::PROG, P::NUM), h);
         // CONNECT_OPEN is high priority in libvirt but may initialise a driver here.
@@ -84,6 +109,31 @@ impl Table {
         }
     }
 
+    /// Adds the handler of a stream-opening procedure `P`: it returns the reply and the
+    /// stream. These calls always run on the worker pool, never inline: opening may wait,
+    /// and the stream must be registered before its reply is queued.
+    pub fn add_stream<P: Procedure>(
+        &mut self,
+        f: impl Fn(&Arc<ClientCtx>, P::Args) -> rvirt::Result<(P::Ret, OpenedStream)>
+            + Send
+            + Sync
+            + 'static,
+    ) {
+        let h: Handler = Box::new(move |ctx, payload| {
+            let args: P::Args = xdr::from_bytes(payload).map_err(|e| {
+                tracing::debug!(client = ctx.id, "arguments of {}: {e}", P::NAME);
+                rpc_error("Unable to decode message payload")
+            })?;
+            let (ret, stream) = f(ctx, args)?;
+            Ok(Answer {
+                body: xdr::to_bytes(&ret),
+                stream: Some(stream),
+            })
+        });
+        self.handlers.insert((P::PROG, P::NUM), h);
+        self.inline.remove(&(P::PROG, P::NUM));
+    }
+
     /// Where a call runs: answered at once on the client's own task, or queued to the
     /// worker pool because it may wait (a guest starting, a monitor command, disk I/O).
     ///
@@ -95,21 +145,24 @@ impl Table {
     }
 
     /// Runs one call and returns the reply packet.
-    pub fn dispatch(&self, ctx: &Arc<ClientCtx>, h: &Header, payload: &[u8]) -> Vec<u8> {
+    pub fn dispatch(&self, ctx: &Arc<ClientCtx>, h: &Header, payload: &[u8]) -> Dispatched {
         if !ctx.authenticated.load(Ordering::Acquire) && !AUTH_PROCS.contains(&h.proc_) {
-            return error_reply(h, &rpc_error("authentication required"));
+            return Dispatched::reply(error_reply(h, &rpc_error("authentication required")));
         }
         if ctx.readonly {
             if let Some(e) = read_only_refusal(h.prog, h.proc_) {
-                return error_reply(h, &e);
+                return Dispatched::reply(error_reply(h, &e));
             }
         }
         let Some(f) = self.handlers.get(&(h.prog, h.proc_)) else {
-            return error_reply(h, &unserved(h.prog, h.proc_));
+            return Dispatched::reply(error_reply(h, &unserved(h.prog, h.proc_)));
         };
         match f(ctx, payload) {
-            Ok(body) => encode_packet(&h.reply(Status::Ok), &body),
-            Err(e) => error_reply(h, &e),
+            Ok(a) => Dispatched {
+                reply: encode_packet(&h.reply(Status::Ok), &a.body),
+                stream: a.stream,
+            },
+            Err(e) => Dispatched::reply(error_reply(h, &e)),
         }
     }
 }

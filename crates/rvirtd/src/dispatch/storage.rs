@@ -2,6 +2,7 @@
 
 use super::convert::{check_list_max, list_all, pool_in, pool_out, vol_in, vol_out};
 use super::Table;
+use crate::client::OpenedStream;
 use rvirt_rpc::protocol::remote::*;
 
 /// `REMOTE_STORAGE_POOL_LIST_MAX`.
@@ -14,6 +15,25 @@ pub fn register(t: &mut Table) {
     register_pool_lifecycle(t);
     register_pool_info(t);
     register_volumes(t);
+    register_transfers(t);
+}
+
+/// Volume upload and download: streams, sparse when the call's flag says so (as
+/// libvirtd decides it from the flags).
+fn register_transfers(t: &mut Table) {
+    use rvirt::flags::{vol_download, vol_upload};
+    t.add_stream::<StorageVolUpload>(|c, a| {
+        let st = c.conn()?.new_stream(0)?;
+        vol_in(c, &a.vol)?.upload(&st, a.offset, a.length, a.flags)?;
+        let sparse = a.flags & vol_upload::SPARSE_STREAM != 0;
+        Ok(((), OpenedStream::new(st, sparse)))
+    });
+    t.add_stream::<StorageVolDownload>(|c, a| {
+        let st = c.conn()?.new_stream(0)?;
+        vol_in(c, &a.vol)?.download(&st, a.offset, a.length, a.flags)?;
+        let sparse = a.flags & vol_download::SPARSE_STREAM != 0;
+        Ok(((), OpenedStream::new(st, sparse)))
+    });
 }
 
 fn register_pool_lists(t: &mut Table) {
