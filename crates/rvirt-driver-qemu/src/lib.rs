@@ -9,7 +9,10 @@
 //! - [`command`]: a completed definition becomes QEMU's command line (pure, golden-tested).
 
 pub mod caps;
-pub mod fsutil;
-pub mod qmp;
 pub mod command;
 pub mod defaults;
+pub mod domobj;
+pub mod fsutil;
+pub mod paths;
+pub mod process;
+pub mod qmp;
