@@ -16,3 +16,5 @@ pub mod fsutil;
 pub mod paths;
 pub mod process;
 pub mod qmp;
+pub mod store;
+pub mod sys;
