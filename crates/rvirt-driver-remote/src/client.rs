@@ -26,6 +26,10 @@
 //! is closed"; a connection that ends while no call is waiting reports the reason to the
 //! next call.
 
+mod streams;
+
+pub use streams::RemoteStream;
+
 use crate::events::Incoming;
 use crate::transport::{spawn_thread, Conn, Stderr};
 use rustix::event::{EventfdFlags, PollFd, PollFlags};
@@ -38,6 +42,7 @@ use rvirt_rpc::packet::{
 };
 use rvirt_rpc::protocol::types::RemoteError;
 use rvirt_rpc::protocol::Procedure;
+use rvirt_rpc::stream::StreamKey;
 use rvirt_rpc::transport::FrameError;
 use rvirt_rpc::xdr;
 use std::collections::HashMap;
@@ -93,6 +98,8 @@ struct Keepalive {
 
 struct State {
     calls: HashMap<u32, Call>,
+    /// Open streams, by the key of the call that opened them (see [`streams`]).
+    streams: HashMap<StreamKey, streams::StreamSlot>,
     serial: u32,
     role: Role,
     /// Whether the eventfd was poked since the watcher took the role.
@@ -262,6 +269,9 @@ impl Core {
                 }
                 c.cv.notify_one();
             }
+            for s in st.streams.values_mut() {
+                told |= s.fail(&why);
+            }
             if !told {
                 st.unreported = Some(why);
             }
@@ -375,7 +385,7 @@ impl Core {
                     let _ = tx.send(inc);
                 }
             }
-            // Streams are not opened by this client; anything else is not for us.
+            Some(MsgType::Stream) | Some(MsgType::StreamHole) => self.file_stream(&p),
             _ => self.received(),
         }
         None
@@ -399,6 +409,8 @@ impl Core {
     fn hand_off(st: &State) {
         if let Some(c) = st.calls.values().find(|c| c.waiting && c.reply.is_none()) {
             c.cv.notify_one();
+        } else if let Some(s) = st.streams.values().find(|s| s.needs_reader()) {
+            s.notify();
         }
     }
 
@@ -406,13 +418,25 @@ impl Core {
     /// (returned), the connection ends or `deadline` passes (`None`; a failure was
     /// filed in the call's slot).
     fn read_for(&self, serial: u32, deadline: Option<Instant>) -> Option<Packet> {
+        self.read_until(Some(serial), deadline, &mut || false)
+    }
+
+    /// Reads as the holder of the reader role until the reply to `serial` arrives
+    /// (returned), `done` says what the reader waits for was filed, the connection ends
+    /// or `deadline` passes.
+    fn read_until(
+        &self,
+        serial: Option<u32>,
+        deadline: Option<Instant>,
+        done: &mut dyn FnMut() -> bool,
+    ) -> Option<Packet> {
         let mut rb = lock(&self.rbuf);
         let mut mine = None;
         loop {
             loop {
                 match rb.next() {
                     Ok(Some(p)) => {
-                        if let Some(p) = self.dispatch(p, Some(serial)) {
+                        if let Some(p) = self.dispatch(p, serial) {
                             mine = Some(p);
                         }
                     }
@@ -424,7 +448,7 @@ impl Core {
                     }
                 }
             }
-            if mine.is_some() {
+            if mine.is_some() || done() {
                 return mine;
             }
             let flags = match deadline {
@@ -542,6 +566,11 @@ impl Core {
                     }
                 }
             }
+            // Nobody asked for a stream's data yet: leave the rest in the socket, so the
+            // server holds it back instead of this process buffering it.
+            if Core::backlogged(&self.state()) {
+                return;
+            }
             let timeout = match until {
                 Some(u) => {
                     let left = u.saturating_duration_since(Instant::now());
@@ -622,7 +651,8 @@ fn watch(core: Arc<Core>) {
             }
         }
         let idle_for = now.duration_since(st.last_active);
-        if st.role == Role::Free && idle_for >= IDLE {
+        let backlogged = Core::backlogged(&st);
+        if st.role == Role::Free && idle_for >= IDLE && !backlogged {
             st.role = Role::Watcher;
             st.poked = false;
             let until = st.keepalive.as_ref().map(|k| k.next);
@@ -632,7 +662,10 @@ fn watch(core: Arc<Core>) {
             core.release(&mut st, false);
             continue;
         }
-        let mut wait = if st.role == Role::Free {
+        let mut wait = if backlogged {
+            // Until a stream's reader takes some of its backlog (it notifies).
+            streams::BACKLOG_WAIT
+        } else if st.role == Role::Free {
             IDLE.saturating_sub(idle_for)
         } else {
             IDLE
@@ -685,6 +718,7 @@ impl Client {
                 write: Mutex::new(()),
                 state: Mutex::new(State {
                     calls: HashMap::new(),
+                    streams: HashMap::new(),
                     serial: 0,
                     role: Role::Free,
                     poked: false,
@@ -764,6 +798,21 @@ impl Client {
         payload: Vec<u8>,
         limit: Option<Duration>,
     ) -> Result<Vec<u8>> {
+        self.call_with(prog, proc_, payload, limit, None)
+            .map(|(r, _)| r)
+    }
+
+    /// Sends one call and waits for its reply; with `stream` (whether it is sparse), a
+    /// stream slot is registered under the call's key before the call goes out and taken
+    /// away again when the call fails.
+    fn call_with(
+        &self,
+        prog: u32,
+        proc_: i32,
+        payload: Vec<u8>,
+        limit: Option<Duration>,
+        stream: Option<bool>,
+    ) -> Result<(Vec<u8>, u32)> {
         let deadline = limit.map(|d| Instant::now() + d);
         let len = LEN_SIZE + HEADER_SIZE + payload.len();
         if len > MESSAGE_MAX + LEN_SIZE {
@@ -788,11 +837,27 @@ impl Client {
                     waiting: false,
                 },
             );
+            if let Some(sparse) = stream {
+                let key = StreamKey {
+                    prog,
+                    proc_,
+                    serial,
+                };
+                st.streams.insert(key, streams::StreamSlot::new(sparse));
+            }
             serial
         };
         let h = Header::new(prog, proc_, MsgType::Call, serial, Status::Ok);
         core.send(&encode_packet(&h, &payload));
-        let reply = core.wait_reply(serial, deadline)?;
+        let r = Self::reply_body(core.wait_reply(serial, deadline));
+        if r.is_err() && stream.is_some() {
+            core.state().streams.remove(&StreamKey::of(&h));
+        }
+        r.map(|body| (body, serial))
+    }
+
+    fn reply_body(reply: Reply) -> Result<Vec<u8>> {
+        let reply = reply?;
         match reply.header.msg_status() {
             Some(Status::Ok) => Ok(reply.payload),
             Some(Status::Error) => {
@@ -815,6 +880,26 @@ impl Client {
     fn call_limited<P: Procedure>(&self, args: P::Args, limit: Option<Duration>) -> Result<P::Ret> {
         let reply = self.call_raw(P::PROG, P::NUM, xdr::to_bytes(&args), limit)?;
         xdr::from_bytes(&reply).map_err(|_| rpc("Unable to decode message payload"))
+    }
+
+    /// Calls stream-opening procedure `P` and returns its reply and the client's end of
+    /// the stream (`sparse`: whether holes may travel).
+    pub fn open_stream<P: Procedure>(
+        &self,
+        args: P::Args,
+        sparse: bool,
+    ) -> Result<(P::Ret, Arc<RemoteStream>)> {
+        let (reply, serial) =
+            self.call_with(P::PROG, P::NUM, xdr::to_bytes(&args), None, Some(sparse))?;
+        let key = StreamKey {
+            prog: P::PROG,
+            proc_: P::NUM,
+            serial,
+        };
+        // From here the handle owns the slot: dropping it aborts the stream.
+        let stream = Arc::new(RemoteStream::new(self.core.clone(), key, sparse));
+        let ret = xdr::from_bytes(&reply).map_err(|_| rpc("Unable to decode message payload"))?;
+        Ok((ret, stream))
     }
 }
 

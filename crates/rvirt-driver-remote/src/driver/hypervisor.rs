@@ -4,13 +4,14 @@
 //! libvirt's own public functions do (`virDomainCreate`, `virDomainDefineXML`, ...), so the
 //! daemon sees the same calls from rvirt as from virsh.
 
-use super::{check_max, checks, yes, Remote};
+use super::{check_max, checks, yes, Remote, StreamDir};
 use crate::convert::*;
 use crate::events::Remote as RemoteKey;
 use crate::target::Transport;
 use rvirt_core::driver::HypervisorDriver;
 use rvirt_core::event::{EventCallback, EventFamily};
 use rvirt_core::refs::*;
+use rvirt_core::stream::DriverStream;
 use rvirt_core::types::*;
 use rvirt_core::Result;
 use rvirt_rpc::protocol::remote::*;
@@ -664,6 +665,55 @@ impl HypervisorDriver for Remote {
         Ok(self
             .call::<DomainGetHostname>(DomainGetHostnameArgs { dom: dom(d), flags })?
             .hostname)
+    }
+
+    // ---- streams ----
+    fn domain_screenshot(
+        &self,
+        d: &DomainRef,
+        screen: u32,
+        flags: u32,
+    ) -> Result<(String, DriverStream)> {
+        let (ret, st) = self.open_stream::<DomainScreenshot>(
+            DomainScreenshotArgs {
+                dom: dom(d),
+                screen,
+                flags,
+            },
+            StreamDir::Read,
+            false,
+        )?;
+        Ok((ret.mime.unwrap_or_default(), st))
+    }
+    fn domain_open_console(
+        &self,
+        d: &DomainRef,
+        dev_name: Option<&str>,
+        flags: u32,
+    ) -> Result<DriverStream> {
+        let args = DomainOpenConsoleArgs {
+            dom: dom(d),
+            dev_name: dev_name.map(str::to_string),
+            flags,
+        };
+        Ok(self
+            .open_stream::<DomainOpenConsole>(args, StreamDir::Both, false)?
+            .1)
+    }
+    fn domain_open_channel(
+        &self,
+        d: &DomainRef,
+        name: Option<&str>,
+        flags: u32,
+    ) -> Result<DriverStream> {
+        let args = DomainOpenChannelArgs {
+            dom: dom(d),
+            name: name.map(str::to_string),
+            flags,
+        };
+        Ok(self
+            .open_stream::<DomainOpenChannel>(args, StreamDir::Both, false)?
+            .1)
     }
 
     // ---- events ----

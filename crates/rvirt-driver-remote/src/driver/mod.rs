@@ -12,6 +12,7 @@ use crate::events::{Reg, Registrations, Remote as RemoteKey};
 use crate::target::{self, Env, Transport};
 use rvirt_core::driver::DriverSet;
 use rvirt_core::event::{EventCallback, EventFamily};
+use rvirt_core::stream::DriverStream;
 use rvirt_core::{ConnectUri, Error, ErrorCode, ErrorDomain, Result};
 use rvirt_rpc::protocol::remote::*;
 use rvirt_rpc::protocol::Procedure;
@@ -27,6 +28,14 @@ const FEATURE_REMOTE_CLOSE_CALLBACK: i32 = 15;
 const AUTH_NONE: i32 = 0;
 const AUTH_SASL: i32 = 1;
 const AUTH_POLKIT: i32 = 2;
+
+/// Which way a stream's data flows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StreamDir {
+    Read,
+    Write,
+    Both,
+}
 
 /// Client-side settings of a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +130,23 @@ impl Remote {
     /// Calls procedure `P`.
     fn call<P: Procedure>(&self, args: P::Args) -> Result<P::Ret> {
         self.client.call::<P>(args)
+    }
+
+    /// Calls stream-opening procedure `P`: its reply and the stream, with the halves its
+    /// direction has (both for consoles and channels, which carry input and output).
+    fn open_stream<P: Procedure>(
+        &self,
+        args: P::Args,
+        dir: StreamDir,
+        sparse: bool,
+    ) -> Result<(P::Ret, DriverStream)> {
+        let (ret, st) = self.client.open_stream::<P>(args, sparse)?;
+        let ds = match dir {
+            StreamDir::Read => DriverStream::reader(st),
+            StreamDir::Write => DriverStream::writer(st),
+            StreamDir::Both => DriverStream::duplex(st.clone(), st),
+        };
+        Ok((ret, ds.sparse(sparse)))
     }
 
     /// Records a local event registration whose server side `remote` sets up (called with

@@ -1,11 +1,12 @@
 //! Storage pools and volumes over the wire.
 
-use super::{yes, Remote};
+use super::{yes, Remote, StreamDir};
 use crate::convert::*;
 use crate::events::Remote as RemoteKey;
 use rvirt_core::driver::StorageDriver;
 use rvirt_core::event::{EventCallback, EventFamily};
 use rvirt_core::refs::*;
+use rvirt_core::stream::DriverStream;
 use rvirt_core::types::{StoragePoolInfo, StorageVolInfo};
 use rvirt_core::Result;
 use rvirt_rpc::protocol::remote::*;
@@ -225,6 +226,42 @@ impl StorageDriver for Remote {
             capacity,
             flags,
         })
+    }
+    fn storage_vol_upload(
+        &self,
+        v: &StorageVolRef,
+        offset: u64,
+        length: u64,
+        flags: u32,
+    ) -> Result<DriverStream> {
+        let args = StorageVolUploadArgs {
+            vol: vol(v),
+            offset,
+            length,
+            flags,
+        };
+        let sparse = flags & rvirt_core::types::flags::vol_upload::SPARSE_STREAM != 0;
+        Ok(self
+            .open_stream::<StorageVolUpload>(args, StreamDir::Write, sparse)?
+            .1)
+    }
+    fn storage_vol_download(
+        &self,
+        v: &StorageVolRef,
+        offset: u64,
+        length: u64,
+        flags: u32,
+    ) -> Result<DriverStream> {
+        let args = StorageVolDownloadArgs {
+            vol: vol(v),
+            offset,
+            length,
+            flags,
+        };
+        let sparse = flags & rvirt_core::types::flags::vol_download::SPARSE_STREAM != 0;
+        Ok(self
+            .open_stream::<StorageVolDownload>(args, StreamDir::Read, sparse)?
+            .1)
     }
     fn connect_find_storage_pool_sources(
         &self,
