@@ -47,7 +47,10 @@ mask() { # mask <file> <case-name> <in-contents>
     # M4: temporary file of edit/desc --edit/net-edit/pool-edit
     #     ($TMPDIR/virshXXXXXX.xml, random name) -> @ANY@
     # M5: the -t timing line "(Time: N ms)" -> "(Time: @ANY@ ms)"
+    # M6: the local time in screenshot's default file name
+    #     (NAME-YYYY-MM-DD-HH:MM:SS.png) -> NAME-@ANY@.png
     sed -i \
+        -e 's/-[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.png/-@ANY@.png/g' \
         -e "s/$FILES_RE/@FILES@/g" \
         -e 's/^\(CPU time: *\)[0-9][0-9.]*s$/\1@ANY@/' \
         -e "s/$SCRATCH_RE\/virsh[A-Za-z0-9]\{6\}\.xml/@ANY@/g" \

@@ -10,6 +10,7 @@ mod commands;
 mod ctl;
 mod editor;
 mod help;
+mod localtime;
 mod lookup;
 mod pretty;
 mod runner;

@@ -216,7 +216,7 @@ fn mask(text: &str, case: &str) -> String {
             if case.contains("hostname") && !host.is_empty() && line == host {
                 return "@ANY@".to_string();
             }
-            let mut l = line.to_string();
+            let mut l = mask_screenshot_time(line);
             // The editor's temporary file: @TMP@/virshXXXXXX.xml.
             while let Some(i) = l.find("@TMP@/virsh") {
                 let tail = &l[i..];
@@ -227,6 +227,32 @@ fn mask(text: &str, case: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `screenshot`'s default file name carries the local time
+/// (`NAME-YYYY-MM-DD-HH:MM:SS.png`), which two runs need not share (rule M6).
+fn mask_screenshot_time(line: &str) -> String {
+    const SHAPE: &[u8] = b"-dddd-dd-dd-dd:dd:dd.png";
+    let b = line.as_bytes();
+    let mut out = String::new();
+    let mut from = 0;
+    let mut i = 0;
+    while i + SHAPE.len() <= b.len() {
+        let fits = SHAPE.iter().zip(&b[i..]).all(|(s, c)| match s {
+            b'd' => c.is_ascii_digit(),
+            _ => s == c,
+        });
+        if fits {
+            out.push_str(&line[from..i]);
+            out.push_str("-@ANY@.png");
+            i += SHAPE.len();
+            from = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&line[from..]);
+    out
 }
 
 /// A `PATH` under which `virsh` is `client`: the real one, or rvirsh behind a `virsh`

@@ -9,6 +9,7 @@ use lifecycle::{
 };
 use metadata::{cmd_desc, cmd_metadata};
 use save::{cmd_managedsave, cmd_managedsave_remove, cmd_restore, cmd_save};
+use screenshot::cmd_screenshot;
 pub(crate) use stats::cmd_dommemstat;
 use stats::{cmd_domhostname, cmd_schedinfo, cmd_vcpuinfo};
 use tuning::{cmd_setmaxmem, cmd_setmem, cmd_setvcpus, cmd_vcpucount};
@@ -19,6 +20,7 @@ mod ident;
 mod lifecycle;
 mod metadata;
 mod save;
+mod screenshot;
 mod stats;
 mod tuning;
 mod xml;
@@ -281,6 +283,17 @@ pub static COMMANDS: &[CmdDef] = &[
         cmd_schedinfo,
         "show or change scheduler parameters",
         "Prints a domain's scheduler and its parameters, or changes them.",
+    ),
+    cmd(
+        "screenshot",
+        &[
+            opt_data("domain", REQ, "domain name, id or uuid"),
+            opt_string("file", 0, "where to store the screenshot"),
+            opt_int("screen", 0, "ID of a screen to take screenshot of"),
+        ],
+        cmd_screenshot,
+        "take a screenshot of a current domain console and store it into a file",
+        "screenshot of a current domain console",
     ),
     cmd(
         "setmaxmem",
