@@ -16,7 +16,7 @@ For tests/data/qemu/cases/CASE.xml (domain name == CASE, fixed UUID and MACs) it
                      before it can be read), normalised to what rvirt must produce:
                        * libvirt's directories become rvirt's (/var/lib/libvirt -> /var/lib/rvirt,
                          /run/libvirt -> /run/rvirt, ...), and the domain id in
-                         domain-N-NAME directories becomes 1
+                         domain-N-NAME directories (and ram/N-NAME memory files) becomes 1
                        * file descriptor numbers passed to QEMU become 100, 101, ... in
                          the order they first appear (the test gives rvirt's command
                          builder the same numbers in the same order)
@@ -109,6 +109,8 @@ def normalise_args(args):
     out = []
     for a in args:
         a = re.sub(r"/var/lib/libvirt/qemu/domain-\d+-", "/var/lib/rvirt/qemu/domain-1-", a)
+        # memory-backend-file paths name the domain as ID-NAME (libvirt's short name)
+        a = re.sub(r"(/var/lib/libvirt/qemu/ram/)\d+-", r"\g<1>1-", a)
         for d in ["/var/lib/", "/run/", "/var/log/", "/var/cache/", "/etc/"]:
             a = a.replace(d + "libvirt/", d + "rvirt/")
         a = re.sub(r'((?:^|[,"])(?:fd|vhostfd|fdname)(?:=|":")(?:/dev/fdset/)?)(\d+)(\b)', fd, a)
