@@ -71,6 +71,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// libvirt's error for a stream used after its finish or abort.
+fn closed() -> Error {
+    Error::new(
+        ErrorDomain::RPC,
+        ErrorCode::OPERATION_FAILED,
+        Some("stream is closed".to_string()),
+    )
+}
+
 fn io_error(action: &str, e: &std::io::Error) -> Error {
     Error::system(ErrorDomain::STREAMS, action, e)
 }
@@ -185,12 +194,14 @@ impl Stream {
         matches!(&*lock(&self.inner.backend), Backend::Open(ds) if ds.sink.is_some())
     }
 
-    /// The open backend, or libvirt's answer for a stream without one ("not supported",
-    /// naming the function).
+    /// The open backend, or libvirt's answers for a stream without one: "not supported"
+    /// (naming the function) before any call attached one, "stream is closed" after
+    /// finish or abort (as libvirt's remote client says).
     fn open(&self, function: &str) -> Result<DriverStream> {
         match &*lock(&self.inner.backend) {
             Backend::Open(ds) => Ok(ds.clone()),
-            _ => Err(Error::no_support_in(ErrorDomain::STREAMS, function)),
+            Backend::Unattached => Err(Error::no_support_in(ErrorDomain::STREAMS, function)),
+            Backend::Closed => Err(closed()),
         }
     }
 
@@ -356,8 +367,9 @@ impl Stream {
         let mut b = lock(&self.inner.backend);
         match std::mem::replace(&mut *b, Backend::Closed) {
             Backend::Open(ds) => Ok(ds),
-            other => {
-                *b = other;
+            Backend::Closed => Err(closed()),
+            Backend::Unattached => {
+                *b = Backend::Unattached;
                 Err(Error::no_support_in(ErrorDomain::STREAMS, function))
             }
         }
@@ -581,9 +593,12 @@ mod tests {
         }
         assert_eq!(out, b"hello\0\0\0!");
         st.finish().expect("finish");
+        let e = st.recv(&mut buf).expect_err("after finish");
+        assert_eq!(e.message, "operation failed: stream is closed");
+        assert_eq!(e.domain, ErrorDomain::RPC);
         assert_eq!(
-            st.recv(&mut buf).expect_err("after finish").code,
-            ErrorCode::NO_SUPPORT
+            st.finish().expect_err("finish again").code,
+            ErrorCode::OPERATION_FAILED
         );
     }
 
