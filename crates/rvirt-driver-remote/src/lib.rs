@@ -35,6 +35,10 @@
 //!   feature 14 the callback-style registrations are used (one server registration per
 //!   local one, events carry its id); otherwise the legacy style, with the per-domain
 //!   filter applied locally.
+//! - **Streams** ([`client::RemoteStream`]) live in slots of the connection keyed by the
+//!   opening call's serial; incoming stream packets are filed there by whoever reads, as
+//!   replies are, and a receiver reads the socket itself when nobody does. The watcher
+//!   leaves data in the socket once a stream holds 4 MiB nobody received.
 //! - **Errors** from replies become [`rvirt_core::Error`] with the wire's exact code,
 //!   domain, level, message, `str1..3` and `int1..2`. A broken connection fails the calls
 //!   in flight with what happened ("End of file while reading data: Input/output error",

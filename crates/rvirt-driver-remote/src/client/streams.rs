@@ -18,6 +18,9 @@
 //! calls, stops reading while a stream holds more than [`BACKLOG`] unreceived bytes, so
 //! the socket fills and the server's own flow control holds the rest back. A caller that
 //! reads for its reply still files stream data past that mark (it must get past it).
+//! (libvirt's client buffers without a bound instead. The price here: while nobody reads,
+//! the server's keepalive pings are not read either, so a stream left unread for longer
+//! than the server's keepalive allowance may cost the connection.)
 
 use super::{closed_error, rpc, Core, Role, State};
 use rvirt_core::stream::{StreamChunk, StreamSink, StreamSource};
