@@ -7,6 +7,7 @@
 pub mod driver;
 pub mod error;
 pub mod event;
+pub mod listing;
 mod messages;
 pub mod refs;
 pub mod stream;
