@@ -140,7 +140,7 @@ mod tests {
     fn broken_down_times() {
         assert_eq!(from_unix(0).dashed(), "1970-01-01-00:00:00");
         assert_eq!(from_unix(951_782_400).dashed(), "2000-02-29-00:00:00");
-        assert_eq!(from_unix(1_798_675_199).dashed(), "2026-12-31-23:59:59");
+        assert_eq!(from_unix(1_798_761_599).dashed(), "2026-12-31-23:59:59");
     }
 
     #[test]
