@@ -14,6 +14,6 @@ pub use packet::{Header, MsgType, Packet, Status};
 pub use xdr::{Reader, Writer, Xdr, XdrError};
 pub mod names;
 pub mod protocol;
-pub mod stream;
 pub mod readonly;
+pub mod stream;
 pub mod transport;
