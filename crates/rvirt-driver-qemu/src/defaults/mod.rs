@@ -1,3 +1,165 @@
 //! The QEMU driver's defaults: what libvirt's QEMU driver adds to a definition when it is
 //! defined (machine type, emulator, implicit controllers and devices, PCI and drive
 //! addresses), so `dumpxml` prints what libvirt prints.
+//!
+//! libvirt runs these in three places of its post-parse, and so does [`QemuDefaults`]:
+//! - before any device default ([`DriverDefaults::domain_post_parse`]): the emulator, the
+//!   capabilities of that binary, the machine type ([`machine`]), the devices every x86
+//!   machine has ([`implicit`]), the CPU model ([`cpu`]) and the per-device models of
+//!   the devices written in the XML ([`models`]);
+//! - after the generic defaults and implicit devices ([`DriverDefaults::post_parse`]): models
+//!   of the devices the generic rules added, then addresses: virtio-serial ports
+//!   ([`vioserial`]), PCI slots ([`pci`] allocates, [`pci_assign`] walks the domain) and
+//!   USB ports ([`usb`]);
+//! - validation ([`DriverDefaults::validate`], [`validate`]).
+//!
+//! Everything per binary comes from its probed [`QemuCaps`], reached through a
+//! [`CapsLookup`], so the driver can pass its capability cache and tests a fixture.
+
+pub mod cpu;
+pub mod implicit;
+pub mod machine;
+pub mod models;
+pub mod pci;
+pub mod pci_assign;
+pub mod usb;
+pub mod validate;
+pub mod vioserial;
+
+use crate::caps::QemuCaps;
+use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
+use rvirt_xml::domain::os::OsType;
+use rvirt_xml::domain::{DomainDef, DriverDefaults, VirtType};
+use std::sync::Arc;
+
+/// Where the defaults get an emulator's capabilities from.
+pub trait CapsLookup: Send + Sync {
+    /// The emulator libvirt picks for a guest architecture when `<emulator>` is absent
+    /// (`qemu-system-ARCH` on the search path), `None` when there is none.
+    fn default_emulator(&self, arch: &str) -> Option<String>;
+
+    /// The capabilities of the binary at `path`, or the error libvirt gives when it
+    /// cannot be probed.
+    fn caps(&self, path: &str) -> Result<Arc<QemuCaps>>;
+}
+
+/// A fixed set of probed binaries, each found at the path it was probed from: what tests
+/// use (with the recorded fixtures), and what a driver can use once it has probed.
+#[derive(Clone, Debug, Default)]
+pub struct FixedCaps {
+    pub binaries: Vec<Arc<QemuCaps>>,
+}
+
+impl FixedCaps {
+    pub fn new(binaries: Vec<QemuCaps>) -> FixedCaps {
+        FixedCaps {
+            binaries: binaries.into_iter().map(Arc::new).collect(),
+        }
+    }
+}
+
+impl CapsLookup for FixedCaps {
+    fn default_emulator(&self, arch: &str) -> Option<String> {
+        let target = crate::caps::qemu_target(arch);
+        let wanted = format!("qemu-system-{target}");
+        self.binaries
+            .iter()
+            .find(|c| c.binary.file_name().is_some_and(|n| n == wanted.as_str()))
+            .map(|c| c.binary.to_string_lossy().into_owned())
+    }
+
+    fn caps(&self, path: &str) -> Result<Arc<QemuCaps>> {
+        self.binaries
+            .iter()
+            .find(|c| c.binary.as_os_str() == path)
+            .cloned()
+            .ok_or_else(|| missing_binary(path))
+    }
+}
+
+/// libvirt's error for an emulator path that does not exist.
+pub fn missing_binary(path: &str) -> Error {
+    Error::raw(
+        ErrorDomain::QEMU,
+        ErrorCode::SYSTEM_ERROR,
+        format!("Cannot check QEMU binary {path}: No such file or directory"),
+    )
+}
+
+/// `VIR_ERR_CONFIG_UNSUPPORTED` raised by the QEMU driver.
+pub(crate) fn unsupported(detail: impl Into<String>) -> Error {
+    Error::new(
+        ErrorDomain::QEMU,
+        ErrorCode::CONFIG_UNSUPPORTED,
+        Some(detail.into()),
+    )
+}
+
+/// `VIR_ERR_XML_ERROR` raised by the QEMU driver or the shared address code.
+pub(crate) fn xml_error(detail: impl Into<String>) -> Error {
+    Error::new(ErrorDomain::QEMU, ErrorCode::XML_ERROR, Some(detail.into()))
+}
+
+/// `VIR_ERR_INTERNAL_ERROR` raised by the QEMU driver.
+pub(crate) fn internal(detail: impl Into<String>) -> Error {
+    Error::new(
+        ErrorDomain::QEMU,
+        ErrorCode::INTERNAL_ERROR,
+        Some(detail.into()),
+    )
+}
+
+/// The QEMU driver's [`DriverDefaults`].
+pub struct QemuDefaults {
+    lookup: Arc<dyn CapsLookup>,
+    /// The host architecture (the default guest architecture).
+    host_arch: String,
+}
+
+impl QemuDefaults {
+    pub fn new(lookup: Arc<dyn CapsLookup>, host_arch: impl Into<String>) -> QemuDefaults {
+        QemuDefaults {
+            lookup,
+            host_arch: host_arch.into(),
+        }
+    }
+
+    /// The capabilities of the definition's emulator (set by [`machine::emulator`]).
+    fn caps_of(&self, def: &DomainDef) -> Result<Arc<QemuCaps>> {
+        match &def.devices.emulator {
+            Some(e) => self.lookup.caps(e),
+            None => Err(internal("no emulator")),
+        }
+    }
+}
+
+impl DriverDefaults for QemuDefaults {
+    fn default_arch(&self, _virt: VirtType, _os: OsType) -> Option<String> {
+        Some(self.host_arch.clone())
+    }
+
+    fn domain_post_parse(&self, def: &mut DomainDef) -> Result<()> {
+        machine::emulator(def, self.lookup.as_ref())?;
+        let caps = self.caps_of(def)?;
+        machine::machine(def, &caps)?;
+        implicit::add_default_devices(def, &caps)?;
+        cpu::default_cpu(def, &caps)?;
+        models::apply(def, &caps, false)?;
+        Ok(())
+    }
+
+    fn post_parse(&self, def: &mut DomainDef) -> Result<()> {
+        let caps = self.caps_of(def)?;
+        models::apply(def, &caps, true)?;
+        validate::before_addresses(def, &caps)?;
+        vioserial::assign(def)?;
+        pci_assign::assign(def, &caps)?;
+        usb::assign(def)?;
+        Ok(())
+    }
+
+    fn validate(&self, def: &DomainDef) -> Result<()> {
+        let caps = self.caps_of(def)?;
+        validate::domain(def, &caps)
+    }
+}

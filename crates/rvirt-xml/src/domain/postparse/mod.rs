@@ -23,9 +23,24 @@ pub trait DriverDefaults {
         None
     }
 
-    /// Driver-specific changes after the generic defaults (libvirt's `domainPostParseCallback`
-    /// plus device callbacks).
+    /// Driver-specific changes before any device default (libvirt's
+    /// `domainPostParseBasicCallback` and `domainPostParseCallback`): runs once the
+    /// architecture is known and controllers have their indexes, so a driver can resolve
+    /// the machine type and add the devices its machines always have before the generic
+    /// rules add theirs after them.
+    fn domain_post_parse(&self, _def: &mut DomainDef) -> Result<()> {
+        Ok(())
+    }
+
+    /// Driver-specific changes after the generic defaults and implicit devices (libvirt's
+    /// device callbacks for implicit devices and `assignAddressesCallback`).
     fn post_parse(&self, _def: &mut DomainDef) -> Result<()> {
+        Ok(())
+    }
+
+    /// The driver's own checks of the completed definition, after the generic ones
+    /// (libvirt's `domainValidateCallback` and `deviceValidateCallback`).
+    fn validate(&self, _def: &DomainDef) -> Result<()> {
         Ok(())
     }
 }
@@ -80,6 +95,7 @@ pub fn run(def: &mut DomainDef, defaults: &dyn DriverDefaults) -> Result<()> {
     }
     devices::assign_controller_indexes(&mut def.devices.controllers);
     devices::sort_disks(&mut def.devices.disks);
+    defaults.domain_post_parse(def)?;
     devices::post_parse(def)?;
     memory(def)?;
     def.vcpus.post_parse()?;
@@ -94,6 +110,7 @@ pub fn run(def: &mut DomainDef, defaults: &dyn DriverDefaults) -> Result<()> {
     }
     defaults.post_parse(def)?;
     devices::validate(def)?;
+    defaults.validate(def)?;
     Ok(())
 }
 
