@@ -9,6 +9,7 @@ use rvirt_xml::domain::devices::controller::ControllerType;
 use rvirt_xml::domain::devices::disk::{DiskBus, DiskDevice};
 use rvirt_xml::domain::devices::input::{InputBus, InputType};
 use rvirt_xml::domain::devices::video::VideoModel;
+use rvirt_xml::domain::info::Address;
 use rvirt_xml::domain::lifecycle::LifecycleAction;
 use rvirt_xml::domain::{DomainDef, VirtType};
 use rvirt_xml::XmlEnum;
@@ -104,6 +105,11 @@ fn disks(def: &DomainDef) -> Result<()> {
         let bus = d.target.bus;
         if bus == Some(DiskBus::Ide) && d.readonly && d.device == DiskDevice::Disk {
             return Err(unsupported("readonly ide disks are not supported"));
+        }
+        if bus == Some(DiskBus::Ide)
+            && matches!(d.info.address, Some(Address::Drive { controller, .. }) if controller > 0)
+        {
+            return Err(internal("Only 1 IDE controller is supported"));
         }
         if bus == Some(DiskBus::Virtio) && d.device == DiskDevice::Cdrom {
             return Err(unsupported(format!(

@@ -1,5 +1,5 @@
 //! Ports on virtio-serial controllers for virtio channels and consoles. Port 0 of a
-//! controller is for a console; channels take ports from 1. A console's port is taken
+//! controller is for consoles; channels take ports from 1. The consoles' port is taken
 //! but never written into the XML (QEMU numbers consoles itself), and when every
 //! controller is full a new one is added.
 
@@ -102,11 +102,15 @@ pub fn assign(def: &mut DomainDef) -> Result<()> {
             ports.reserve(ctrl, port)?;
         }
     }
-    for i in 0..def.devices.consoles.len() {
-        let c = &def.devices.consoles[i];
-        if is_virtio_console(c) && complete(c).is_none() {
-            next(def, &mut ports, Family::Console, i)?;
-        }
+    // Virtio consoles are numbered by QEMU on port 0 upwards and only keep port 0 from
+    // channels (libvirt 9.0 reserves it once, however many consoles there are).
+    let console = def
+        .devices
+        .consoles
+        .iter()
+        .position(|c| is_virtio_console(c) && complete(c).is_none());
+    if let Some(i) = console {
+        next(def, &mut ports, Family::Console, i)?;
     }
     for i in 0..def.devices.channels.len() {
         let c = &def.devices.channels[i];
