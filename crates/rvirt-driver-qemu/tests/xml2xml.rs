@@ -189,3 +189,37 @@ fn outputs_validate_against_libvirt_schema() {
         failed.len()
     );
 }
+
+/// Robustness: every domain of the test driver's corpus (accepted and rejected inputs, a
+/// wide spread of devices and odd values), retyped as a QEMU domain, is either defined
+/// or refused with an error; the defaults never panic, and what they accept formats.
+#[test]
+fn test_driver_corpus_as_qemu_domains_never_panics() {
+    let d = defaults();
+    let corpus =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/test-driver/xml2xml");
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    for dir in [corpus.clone(), corpus.join("rejected")] {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        inputs.extend(rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| {
+            let n = p.to_string_lossy();
+            n.ends_with(".xml") && !n.contains(".out.") && !n.contains(".live.")
+        }));
+    }
+    inputs.sort();
+    let (mut defined, mut refused) = (0, 0);
+    for p in &inputs {
+        let Some(text) = read(p) else { continue };
+        let text = text.replacen("type='test'", "type='qemu'", 1);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| define(&d, &text)));
+        match outcome {
+            Ok(Ok(_)) => defined += 1,
+            Ok(Err(_)) => refused += 1,
+            Err(_) => panic!("defaults panicked on {}", p.display()),
+        }
+    }
+    eprintln!("{defined} defined, {refused} refused");
+    assert!(defined > 100, "too few inputs defined: {defined}");
+}

@@ -163,3 +163,81 @@ impl DriverDefaults for QemuDefaults {
         validate::domain(def, &caps)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt_xml::domain::{FormatCtx, ParseCtx};
+
+    fn caps(file: &str) -> QemuCaps {
+        let text = match file {
+            "i386" => include_str!("../../../../tests/data/qemu/caps/qemu-system-i386-7.2.json"),
+            _ => include_str!("../../../../tests/data/qemu/caps/qemu-system-x86_64-7.2.json"),
+        };
+        let v: serde_json::Value = serde_json::from_str(text).expect("fixture is JSON");
+        QemuCaps::from_json(&v).expect("fixture parses")
+    }
+
+    fn defaults() -> QemuDefaults {
+        let lookup = FixedCaps::new(vec![caps("x86_64"), caps("i386")]);
+        QemuDefaults::new(Arc::new(lookup), "x86_64")
+    }
+
+    fn define(body: &str) -> Result<String> {
+        let xml =
+            format!("<domain type='qemu'><name>t</name><memory>131072</memory>{body}</domain>");
+        let def = DomainDef::parse(&xml, &ParseCtx { inactive: true }, &defaults())?;
+        Ok(def.format(&FormatCtx {
+            inactive: true,
+            ..Default::default()
+        }))
+    }
+
+    #[test]
+    fn the_emulator_follows_the_architecture() {
+        let lookup = FixedCaps::new(vec![caps("x86_64"), caps("i386")]);
+        assert_eq!(
+            lookup.default_emulator("i686").as_deref(),
+            Some("/usr/bin/qemu-system-i386")
+        );
+        assert_eq!(
+            lookup.default_emulator("x86_64").as_deref(),
+            Some("/usr/bin/qemu-system-x86_64")
+        );
+        assert_eq!(lookup.default_emulator("aarch64"), None);
+        let e = define("<os><type arch='aarch64'>hvm</type></os>").expect_err("no binary");
+        assert_eq!(
+            e.message,
+            "unsupported configuration: No emulator found for arch 'aarch64'"
+        );
+        let e = define("<os><type>hvm</type></os><devices><emulator>/nope</emulator></devices>")
+            .expect_err("no such file");
+        assert_eq!(
+            e.message,
+            "Cannot check QEMU binary /nope: No such file or directory"
+        );
+    }
+
+    #[test]
+    fn machine_aliases_resolve_and_pc_gets_its_chipset() {
+        let out = define("<os><type machine='pc'>hvm</type></os>").expect("defined");
+        assert!(out.contains("machine='pc-i440fx-7.2'"), "{out}");
+        assert!(
+            out.contains("<model fallback='forbid'>qemu64</model>"),
+            "{out}"
+        );
+        assert!(out.contains("<controller type='usb' index='0' model='piix3-uhci'>"));
+        assert!(out.contains("slot='0x01' function='0x2'"));
+        assert!(out.contains("<controller type='pci' index='0' model='pci-root'/>"));
+    }
+
+    #[test]
+    fn q35_gets_root_ports_with_chassis_and_port_numbers() {
+        let out = define("<os><type machine='q35'>hvm</type></os>").expect("defined");
+        assert!(out.contains("machine='pc-q35-7.2'"), "{out}");
+        assert!(out.contains("<target chassis='1' port='0x8'/>"), "{out}");
+        assert!(out.contains("<target chassis='3' port='0xa'/>"), "{out}");
+        assert!(!out.contains("index='4'"), "{out}");
+        assert!(out.contains("slot='0x1f' function='0x2'"), "{out}");
+    }
+}

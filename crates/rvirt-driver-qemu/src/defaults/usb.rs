@@ -377,3 +377,44 @@ pub fn assign(def: &mut DomainDef) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_ports_are_searched_on_the_root_then_on_hubs() {
+        let mut root = PortHub::new(2);
+        assert_eq!(root.free_port(0), Some(vec![1]));
+        root.taken = vec![true, true];
+        assert_eq!(root.free_port(0), None);
+        let mut hub = PortHub::new(HUB_PORTS);
+        hub.taken[0] = true;
+        root.hubs[1] = Some(hub);
+        assert_eq!(root.free_port(0), Some(vec![2, 2]));
+    }
+
+    #[test]
+    fn reserving_checks_paths_like_libvirt() {
+        let mut buses = Buses(vec![Some(PortHub::new(2))]);
+        buses.reserve(0, &[1]).expect("free");
+        assert_eq!(
+            buses.reserve(0, &[1]).expect_err("taken").message,
+            "XML error: Duplicate USB address bus 0 port 1"
+        );
+        assert_eq!(
+            buses.reserve(0, &[3]).expect_err("no port 3").message,
+            "XML error: requested USB port 3 not present on USB bus 0"
+        );
+        assert_eq!(
+            buses.reserve(0, &[2, 1]).expect_err("no hub").message,
+            "XML error: there is no hub at port 2 in USB address bus: 0 port: 2.1"
+        );
+        assert_eq!(
+            buses.reserve(1, &[1]).expect_err("no bus").message,
+            "XML error: Missing USB bus 1"
+        );
+        buses.add_hub(0, &[2]).expect("hub");
+        buses.reserve(0, &[2, 8]).expect("hub port");
+    }
+}

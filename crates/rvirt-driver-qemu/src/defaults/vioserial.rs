@@ -194,3 +194,50 @@ fn next(def: &mut DomainDef, ports: &mut Ports, f: Family, i: usize) -> Result<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(ports: u32) -> Ports {
+        let mut p = Ports {
+            controllers: Vec::new(),
+        };
+        let mut c = Controller::new_implicit(ControllerType::VirtioSerial, 0);
+        c.ports = Some(ports);
+        p.add(&c).expect("add");
+        p
+    }
+
+    #[test]
+    fn reservations_are_checked_like_libvirt() {
+        let mut p = set(2);
+        p.reserve(0, 1).expect("free");
+        assert_eq!(
+            p.reserve(0, 1).expect_err("taken").message,
+            "XML error: virtio serial port 1 on controller 0 is already occupied"
+        );
+        assert_eq!(
+            p.reserve(0, 2).expect_err("beyond").message,
+            "XML error: virtio serial controller 0 does not have port 2"
+        );
+        assert_eq!(
+            p.reserve(3, 1).expect_err("missing").message,
+            "XML error: virtio serial controller 3 is missing"
+        );
+        let dup = Controller::new_implicit(ControllerType::VirtioSerial, 0);
+        assert!(p.add(&dup).is_err());
+    }
+
+    #[test]
+    fn controllers_stay_sorted_by_index() {
+        let mut p = set(4);
+        p.add(&Controller::new_implicit(ControllerType::VirtioSerial, 5))
+            .expect("add");
+        p.add(&Controller::new_implicit(ControllerType::VirtioSerial, 2))
+            .expect("add");
+        let order: Vec<u32> = p.controllers.iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, vec![0, 2, 5]);
+        assert_eq!(first_free(&p.controllers[0].1, 1), Some(1));
+    }
+}
