@@ -78,7 +78,7 @@ def fixtures():
     stub = os.path.join(FIX, "stub.elf")
     if not os.path.exists(stub):
         guest = tempfile.mkdtemp()
-        sh(os.path.join(ROOT, "../shared/guest/build-guest.sh"), guest)
+        sh(os.path.join(ROOT, "tests/guest/build-guest.sh"), guest)
         sh("cp", os.path.join(guest, "stub.elf"), stub)
     if sh("ip", "link", "show", "rvgolden0", check=False).returncode != 0:
         sh("ip", "link", "add", "rvgolden0", "type", "bridge")
@@ -157,6 +157,8 @@ def record(uri, name):
         live = virsh(uri, "dumpxml", name).stdout
         live = re.sub(r"/dev/pts/\d+", "/dev/pts/@N@", live)
         live = re.sub(r"/var/lib/libvirt/qemu/domain-\d+-", "/var/lib/rvirt/qemu/domain-1-", live)
+        live = re.sub(r"/var/lib/libvirt/qemu/channel/target/domain-\d+-",
+                      "/var/lib/rvirt/qemu/channel/target/domain-1-", live)
         live = re.sub(r"<domain type='(\w+)' id='\d+'>", r"<domain type='\1' id='1'>", live)
         open(base + ".live.xml", "w").write(live)
         return "ok"

@@ -2,8 +2,9 @@
 # The whole test suite, on a fresh Debian 12 machine or in CI.
 #
 # Installs what the tests compare against when it is missing (real libvirt 9.0's virsh,
-# python3-libvirt, virt-xml-validate/xmllint, libvirtd to run beside rvirtd, openssl for
-# test certificates), then runs every test of the workspace.
+# python3-libvirt, virt-xml-validate/xmllint, libvirtd and its QEMU driver to run beside
+# rvirtd, openssl for test certificates, QEMU and what the test guest is built from), then
+# runs every test of the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,17 @@ command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
 [ -x /usr/sbin/libvirtd ] || packages+=(libvirt-daemon)
 [ -x /usr/sbin/virtlogd ] || packages+=(libvirt-daemon)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+# The QEMU driver's tests run real guests (built offline from Debian packages by
+# tests/guest/build-guest.sh) under Debian's QEMU, beside libvirtd's QEMU driver.
+# Debian 12's qemu-system-x86 conflicts with a newer backported qemu-utils (apt then
+# removes it), so the two are installed together at the same version.
+command -v qemu-system-x86_64 >/dev/null 2>&1 || packages+=(qemu-system-x86 qemu-utils)
+command -v qemu-img >/dev/null 2>&1 || packages+=(qemu-utils)
+[ -e /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so ] || packages+=(libvirt-daemon-driver-qemu)
+[ -x /bin/busybox ] || packages+=(busybox-static)
+command -v cpio >/dev/null 2>&1 || packages+=(cpio)
+command -v as >/dev/null 2>&1 || packages+=(binutils)
+command -v ip >/dev/null 2>&1 || packages+=(iproute2)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
