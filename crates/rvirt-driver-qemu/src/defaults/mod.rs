@@ -22,6 +22,8 @@ pub mod machine;
 pub mod models;
 pub mod pci;
 pub mod pci_assign;
+pub mod pci_chipset;
+pub mod pci_devices;
 pub mod usb;
 pub mod validate;
 pub mod vioserial;
