@@ -56,12 +56,14 @@ pub struct DriverSet {
 
 /// Domains and the host: libvirt's `virHypervisorDriver`.
 ///
-/// Blocking contract: lookups, lists, `domain_get_info`, `domain_get_state`,
-/// `domain_get_xml_desc`, capabilities and every other call libvirt marks high priority must
-/// answer from the driver's memory, never wait on a guest, its monitor or a long job of the
-/// same domain (cache what the monitor reports instead). The daemon answers those calls on
-/// the client's own task to save thread hand-offs; anything else may block and runs on the
-/// worker pool.
+/// Blocking contract: the queries libvirt marks high priority (lookups, lists, states,
+/// autostart and persistence flags, ...) and `domain_get_info`, `domain_get_xml_desc` and
+/// capabilities must answer from the driver's memory, never wait on a guest, its monitor or
+/// a long job of the same domain (cache what the monitor reports instead). The daemon
+/// answers those on the client's own task to save thread hand-offs. Calls that change
+/// something (those a read-only connection is refused) always run on the worker pool, even
+/// the ones libvirt marks high priority (destroy, define, undefine, set autostart), so they
+/// may wait on a QEMU process or an fsync; so may every other call.
 #[allow(unused_variables)]
 pub trait HypervisorDriver: Send + Sync {
     // ---- connection and host ----

@@ -46,7 +46,8 @@ impl Dispatched {
 }
 
 /// Queries that libvirt marks low priority only because its QEMU driver may ask the guest's
-/// monitor for them; rvirt's drivers answer them from memory (see `rvirt_core::driver`).
+/// monitor for them; rvirt's drivers answer them from memory (see `rvirt_core::driver`), so
+/// they run inline like the high-priority queries.
 const INLINE_QUERIES: [i32; 3] = [
     7,  // CONNECT_GET_CAPABILITIES
     14, // DOMAIN_GET_XML_DESC
@@ -98,11 +99,7 @@ impl Table {
             })
         });
         self.handlers.insert((P::PROG, P::NUM), h);
-        // CONNECT_OPEN is high priority in libvirt but may initialise a driver here.
-        let inline = P::PROG == rvirt_rpc::packet::program::REMOTE
-            && P::NUM != 1
-            && (P::HIGH_PRIORITY || INLINE_QUERIES.contains(&P::NUM));
-        if inline {
+        if inline_rule(P::PROG, P::NUM, P::HIGH_PRIORITY) {
             self.inline.insert((P::PROG, P::NUM));
         } else {
             self.inline.remove(&(P::PROG, P::NUM));
@@ -165,6 +162,23 @@ impl Table {
             Err(e) => Dispatched::reply(error_reply(h, &e)),
         }
     }
+}
+
+/// Whether a procedure is answered on the client's own task.
+///
+/// libvirt's high priority says a call never waits on a guest, yet it marks calls that change
+/// something high too (destroy, define, undefine, autostart): in a real driver those may kill
+/// a QEMU process and wait for it, or fsync a definition, and one of them on the I/O task
+/// would stall every other call and the keepalive of that client. So a call runs inline only
+/// when it is a query: high priority and allowed on a read-only connection (the measured
+/// read-only table is the project's definition of "changes nothing"), or one of
+/// [`INLINE_QUERIES`]. CONNECT_OPEN is high priority but may initialise a driver, and other
+/// programs (QEMU, LXC) carry monitor commands, so neither runs inline.
+fn inline_rule(prog: u32, num: i32, high_priority: bool) -> bool {
+    prog == rvirt_rpc::packet::program::REMOTE
+        && num != 1
+        && ((high_priority && !rvirt_rpc::readonly::refused_on_read_only(num))
+            || INLINE_QUERIES.contains(&num))
 }
 
 /// The answer for a procedure no handler serves: libvirt's "not supported" naming the public
@@ -273,6 +287,30 @@ fn family_domain(proc_name: &str) -> rvirt::ErrorDomain {
 #[cfg(test)]
 mod tests {
     use super::public_function;
+
+    /// Calls that change something never run on the I/O task, whatever libvirt's priority.
+    #[test]
+    fn changing_calls_never_run_inline() {
+        use rvirt_rpc::packet::program::{QEMU, REMOTE};
+        use rvirt_rpc::protocol::remote::TABLE;
+        let t = super::Table::new();
+        for (num, name, high) in TABLE {
+            let inline = t.runs_inline(REMOTE, *num);
+            if rvirt_rpc::readonly::refused_on_read_only(*num) {
+                assert!(!inline, "{name} changes something but runs inline");
+            } else if *high && *num != 1 && t.handlers.contains_key(&(REMOTE, *num)) {
+                assert!(inline, "{name} is a high-priority query but runs on the pool");
+            }
+        }
+        // destroy, define, undefine, set autostart: high priority in libvirt.
+        for n in [12, 11, 35, 29, 234, 231, 350] {
+            assert!(!super::inline_rule(REMOTE, n, true), "{n}");
+        }
+        assert!(super::inline_rule(REMOTE, 23, true));
+        assert!(super::inline_rule(REMOTE, 14, false));
+        assert!(!super::inline_rule(REMOTE, 1, true));
+        assert!(!super::inline_rule(QEMU, 1, true));
+    }
 
     #[test]
     fn public_function_names_follow_libvirt_spelling() {
