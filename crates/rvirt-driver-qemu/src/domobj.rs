@@ -36,6 +36,20 @@ pub struct Live {
     pub started: Instant,
     /// Balloon size QEMU last reported, KiB.
     pub balloon_kib: Option<u64>,
+    /// Set when QEMU has ended (waiters of destroy and shutdown wait on it).
+    pub exit: Option<Arc<crate::process::Exit>>,
+    /// A save to a file is in progress: QEMU's end then counts as "saved".
+    pub saving: bool,
+    /// The state QEMU was in when the daemon last knew (for reasons of STOP/RESUME events
+    /// the daemon did not cause).
+    pub paused_by_us: bool,
+    /// Aliases of devices being unplugged, removed from the live definition when QEMU
+    /// reports DEVICE_DELETED.
+    pub unplugging: Vec<String>,
+    /// Display ports taken for it, released when it stops.
+    pub ports: Vec<u16>,
+    /// The persistent definition was changed while it ran (`virDomainIsUpdated`).
+    pub config_changed: bool,
 }
 
 /// One domain's state.

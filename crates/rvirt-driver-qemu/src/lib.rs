@@ -12,9 +12,82 @@ pub mod caps;
 pub mod command;
 pub mod defaults;
 pub mod domobj;
+pub mod driver;
+pub mod events;
 pub mod fsutil;
+pub mod host;
+pub mod hotplug;
+pub mod imgprobe;
 pub mod paths;
 pub mod process;
 pub mod qmp;
 pub mod store;
 pub mod sys;
+pub mod timefmt;
+
+use rvirt_core::driver::{ConnectDriver, DriverSet};
+use rvirt_core::{ConnectUri, Error, ErrorDomain, Result};
+use std::sync::Arc;
+
+/// The registry entry for `qemu:///system` (a privileged daemon) or `qemu:///session` (a
+/// user's daemon), sharing one driver state between connections.
+pub struct QemuConnectDriver {
+    driver: driver::QemuDriver,
+}
+
+impl QemuConnectDriver {
+    /// Starts the driver's state (recovery and autostart included) under `paths`.
+    pub fn new(paths: paths::Paths) -> QemuConnectDriver {
+        QemuConnectDriver {
+            driver: driver::QemuDriver::start(paths),
+        }
+    }
+
+    /// How many of its domains run.
+    pub fn active_count(&self) -> usize {
+        self.driver.active_count()
+    }
+
+    fn wanted_path(&self) -> &'static str {
+        if self.driver.inner.paths.privileged {
+            "/system"
+        } else {
+            "/session"
+        }
+    }
+}
+
+impl ConnectDriver for QemuConnectDriver {
+    fn name(&self) -> &'static str {
+        "QEMU"
+    }
+
+    fn accepts(&self, uri: &ConnectUri) -> bool {
+        uri.driver == "qemu" && uri.is_local()
+    }
+
+    fn open(&self, uri: &ConnectUri, flags: u32) -> Result<DriverSet> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            rvirt_core::types::flags::connect::RO,
+            "qemuConnectOpen",
+        )?;
+        let want = self.wanted_path();
+        if uri.path != want {
+            return Err(Error::internal(
+                ErrorDomain::QEMU,
+                format!("unexpected QEMU URI path '{}', try qemu://{want}", uri.path),
+            ));
+        }
+        Ok(DriverSet {
+            hypervisor: Arc::new(self.driver.clone()),
+            network: None,
+            storage: None,
+            interface: None,
+            node_device: None,
+            secret: None,
+            nwfilter: None,
+        })
+    }
+}

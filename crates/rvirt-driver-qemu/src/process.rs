@@ -127,8 +127,9 @@ pub fn watch_child(mut child: Child, on_exit: impl FnOnce(i32) + Send + 'static)
         .name("qemu-reaper".into())
         .spawn(move || {
             let status = child.wait().map(|s| s.code().unwrap_or(-1)).unwrap_or(-1);
-            e2.set(status);
+            // Clean-up first: whoever waits for the end then finds it done.
             on_exit(status);
+            e2.set(status);
         });
     if spawned.is_err() {
         tracing::error!("cannot start a thread to wait for QEMU");
@@ -167,8 +168,8 @@ pub fn watch_pid(pid: u32, on_exit: impl FnOnce(i32) + Send + 'static) -> Result
                 }
             }
             // Not our child: its exit status belongs to whoever reaps it.
-            e2.set(-1);
             on_exit(-1);
+            e2.set(-1);
         })
         .map_err(|e| Error::system(ErrorDomain::QEMU, "cannot start a watcher thread", &e))?;
     Ok(exit)

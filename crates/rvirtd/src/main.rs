@@ -191,7 +191,8 @@ fn run(args: Args) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| settings.layout.run_dir.join("rvirtd.pid"));
     let _pid = sys::PidFile::acquire(&pid_path)?;
-    rt.block_on(serve(settings, args.listen, args.timeout))
+    let qemu = start_qemu_driver(privileged, args.root.as_deref());
+    rt.block_on(serve(settings, args.listen, args.timeout, qemu))
 }
 
 async fn serve_stdio(s: &DaemonSettings) -> Result<(), String> {
@@ -206,7 +207,29 @@ async fn serve_stdio(s: &DaemonSettings) -> Result<(), String> {
     }
 }
 
-async fn serve(s: DaemonSettings, listen: bool, timeout: Option<u64>) -> Result<(), String> {
+/// The QEMU driver for this daemon's mode (`qemu:///system` as root, `qemu:///session`
+/// otherwise): it takes back the guests a previous daemon left running before any client
+/// is served.
+fn start_qemu_driver(
+    privileged: bool,
+    root: Option<&std::path::Path>,
+) -> std::sync::Arc<rvirt_driver_qemu::QemuConnectDriver> {
+    let paths = if privileged {
+        rvirt_driver_qemu::paths::Paths::system(root)
+    } else {
+        rvirt_driver_qemu::paths::Paths::session(root)
+    };
+    let d = std::sync::Arc::new(rvirt_driver_qemu::QemuConnectDriver::new(paths));
+    rvirt::registry::register(d.clone());
+    d
+}
+
+async fn serve(
+    s: DaemonSettings,
+    listen: bool,
+    timeout: Option<u64>,
+    qemu: std::sync::Arc<rvirt_driver_qemu::QemuConnectDriver>,
+) -> Result<(), String> {
     let server = Server::new(&s);
     let paths = SocketPaths::in_dir(&s.unix_sock_dir);
     let rw = server::bind_unix(
@@ -269,7 +292,8 @@ async fn serve(s: DaemonSettings, listen: bool, timeout: Option<u64>) -> Result<
         loop {
             tokio::time::sleep(Duration::from_millis(200)).await;
             let now = server.activity.load(Ordering::SeqCst);
-            if now != last || server.clients.load(Ordering::SeqCst) > 0 {
+            // Running guests keep the daemon up, as libvirt's drivers inhibit shutdown.
+            if now != last || server.clients.load(Ordering::SeqCst) > 0 || qemu.active_count() > 0 {
                 last = now;
                 idle_since = std::time::Instant::now();
             } else if idle_since.elapsed() >= Duration::from_secs(secs) {

@@ -1,0 +1,117 @@
+//! TCP ports for displays: VNC displays with `autoport` get the first free port from 5900
+//! up (libvirt's `remote_display_port_min`), never one another domain of this daemon holds
+//! or that anything else on the host listens on.
+
+use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
+use rvirt_xml::domain::devices::graphics::{GraphicsKind, ListenType};
+use rvirt_xml::domain::DomainDef;
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+/// The display ports libvirt hands out.
+const FIRST: u16 = 5900;
+const LAST: u16 = 65535;
+
+/// The address VNC listens on when the definition names none (qemu.conf's `vnc_listen`).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1";
+
+/// Ports held by this daemon's running domains.
+#[derive(Default)]
+pub struct PortSet {
+    held: Mutex<BTreeSet<u16>>,
+}
+
+fn free_on_host(port: u16) -> bool {
+    std::net::TcpListener::bind(("0.0.0.0", port)).is_ok()
+        && std::net::TcpListener::bind(("::", port)).map_or(true, |_| true)
+}
+
+impl PortSet {
+    /// Takes the first port that is neither held nor busy.
+    pub fn take(&self) -> Result<u16> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        for p in FIRST..=LAST {
+            if !held.contains(&p) && free_on_host(p) {
+                held.insert(p);
+                return Ok(p);
+            }
+        }
+        Err(Error::new(
+            ErrorDomain::QEMU,
+            ErrorCode::INTERNAL_ERROR,
+            Some("Unable to find an unused port in range 'display' (5900-65535)".to_string()),
+        ))
+    }
+
+    /// Marks a port held (a domain re-attached after a restart, or a fixed port).
+    pub fn hold(&self, port: u16) {
+        self.held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(port);
+    }
+
+    pub fn release(&self, ports: &[u16]) {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        for p in ports {
+            held.remove(p);
+        }
+    }
+}
+
+/// Gives every autoport VNC display a port and every address listen its address, in the
+/// live definition; returns the ports taken (to release when the domain stops).
+pub fn allocate(def: &mut DomainDef, ports: &PortSet) -> Result<Vec<u16>> {
+    let mut taken = Vec::new();
+    for g in def.devices.graphics.iter_mut() {
+        let GraphicsKind::Vnc(vnc) = &mut g.kind else {
+            continue;
+        };
+        if vnc.autoport || vnc.port <= 0 {
+            match ports.take() {
+                Ok(p) => {
+                    vnc.port = i32::from(p);
+                    taken.push(p);
+                }
+                Err(e) => {
+                    ports.release(&taken);
+                    return Err(e);
+                }
+            }
+        }
+        if vnc.websocket == -1 {
+            match ports.take() {
+                Ok(p) => {
+                    vnc.websocket = i32::from(p);
+                    taken.push(p);
+                }
+                Err(e) => {
+                    ports.release(&taken);
+                    return Err(e);
+                }
+            }
+        }
+        for l in g.listens.iter_mut() {
+            if l.kind == ListenType::Address && l.address.is_none() {
+                l.address = Some(DEFAULT_LISTEN.to_string());
+            }
+        }
+    }
+    Ok(taken)
+}
+
+/// The ports of each `<graphics>` as the command builder wants them.
+pub fn runtime_ports(def: &DomainDef) -> Vec<crate::command::GraphicsPorts> {
+    def.devices
+        .graphics
+        .iter()
+        .map(|g| match &g.kind {
+            GraphicsKind::Vnc(v) => crate::command::GraphicsPorts {
+                port: (v.port > 0).then_some(v.port),
+                tls_port: None,
+                websocket: (v.websocket > 0).then_some(v.websocket),
+            },
+            _ => crate::command::GraphicsPorts::default(),
+        })
+        .collect()
+}

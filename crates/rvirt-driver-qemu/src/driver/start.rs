@@ -1,0 +1,481 @@
+//! Starting a domain: preparing what QEMU needs (its directory, master key, monitor socket,
+//! tap devices, VNC ports), building the command line, starting QEMU, connecting to its
+//! monitor, reading back what QEMU chose (pty paths), and letting the vCPUs run.
+//!
+//! A start either completes or leaves nothing behind: no QEMU process, no status file, no
+//! tap device (taps vanish with their last descriptor), no domain directory.
+
+use super::Inner;
+use crate::caps::QemuCaps;
+use crate::domobj::{DomState, Domain, Live};
+use crate::events::{self, detail, kind};
+use crate::process;
+use crate::qmp::Monitor;
+use crate::store::{self, Status};
+use crate::sys::netdev;
+use rvirt_core::types::{reason, DomainState};
+use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
+use rvirt_xml::domain::DomainDef;
+use std::io::Write;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How a start was asked for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StartOpts {
+    /// Leave the vCPUs stopped (`--paused`).
+    pub paused: bool,
+}
+
+/// The status file's content for a running domain.
+pub fn status_of(st: &DomState) -> Option<Status> {
+    let l = st.live.as_ref()?;
+    Some(Status {
+        def: l.def.clone(),
+        id: l.id,
+        pid: l.pid,
+        state: st.state,
+        reason: st.reason,
+        monitor: l.dir.join("monitor.sock"),
+        dir: l.dir.clone(),
+        taps: l.taps.clone(),
+    })
+}
+
+/// What was made for one start, undone on failure by dropping it (taps close with their
+/// descriptors; the directory is removed).
+struct Prepared {
+    dir: PathBuf,
+    tap_fds: std::collections::HashMap<usize, OwnedFd>,
+    taps: Vec<String>,
+    keep_dir: bool,
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        if !self.keep_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn sys_err(action: String, e: &std::io::Error) -> Error {
+    Error::system(ErrorDomain::QEMU, action, e)
+}
+
+/// libvirt's check that every local disk image exists before QEMU is asked to open it.
+fn check_disk_sources(def: &DomainDef) -> Result<()> {
+    use rvirt_xml::domain::devices::disk_source::StartupPolicy;
+    for d in &def.devices.disks {
+        let Some(path) = d.source.path() else {
+            continue;
+        };
+        if d.source.startup_policy == Some(StartupPolicy::Optional) {
+            continue;
+        }
+        if let Err(e) = std::fs::metadata(&path) {
+            return Err(Error::system(
+                ErrorDomain::QEMU,
+                format!("Cannot access storage file '{path}'"),
+                &e,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The master key libvirt gives every QEMU for secrets passed to it.
+fn write_master_key(dir: &Path) -> Result<()> {
+    let mut key = [0u8; 32];
+    getrandom_bytes(&mut key)?;
+    let p = dir.join("master-key.aes");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&p)
+        .map_err(|e| sys_err("failed to write master key file for domain".to_string(), &e))?;
+    f.write_all(&key)
+        .map_err(|e| sys_err("failed to write master key file for domain".into(), &e))
+}
+
+fn getrandom_bytes(buf: &mut [u8]) -> Result<()> {
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(buf))
+        .map_err(|e| sys_err("cannot read random bytes".into(), &e))
+}
+
+/// Host tap devices for the interfaces that need one.
+fn prepare_network(def: &mut DomainDef, prep: &mut Prepared) -> Result<()> {
+    use rvirt_xml::domain::devices::interface_parts::{NetModel, NetModelKind, NetSource};
+    for (index, iface) in def.devices.interfaces.iter_mut().enumerate() {
+        let bridge = match &iface.source {
+            NetSource::Bridge { bridge } => Some(bridge.clone()),
+            NetSource::Ethernet => None,
+            _ => continue,
+        };
+        let template = iface
+            .target_dev
+            .clone()
+            .unwrap_or_else(|| "vnet%d".to_string());
+        let vnet_hdr = matches!(iface.model, Some(NetModel::Known(NetModelKind::Virtio)));
+        let (fd, name) = netdev::create_tap(&template, vnet_hdr)
+            .map_err(|e| sys_err(format!("Unable to create tap device {template}"), &e))?;
+        let mut mac = iface.mac.0;
+        // The host side gets the guest's MAC with 0xfe first, so the bridge never takes
+        // the guest's address as its own.
+        mac[0] = 0xfe;
+        netdev::set_mac(&name, mac)
+            .map_err(|e| sys_err(format!("Cannot set interface MAC on '{name}'"), &e))?;
+        if let Some(br) = &bridge {
+            if let Some(mtu) = netdev::mtu(br) {
+                let _ = netdev::set_mtu(&name, mtu);
+            }
+            netdev::bridge_add(br, &name)
+                .map_err(|e| sys_err(format!("Unable to add bridge {br} port {name}"), &e))?;
+        }
+        netdev::set_up(&name)
+            .map_err(|e| sys_err(format!("Cannot set interface flags on '{name}'"), &e))?;
+        iface.target_dev = Some(name.clone());
+        prep.taps.push(name);
+        prep.tap_fds.insert(index, fd);
+    }
+    Ok(())
+}
+
+/// Opens what the command line asks for, in its order.
+struct StartFds<'a> {
+    listener: &'a UnixListener,
+    taps: &'a std::collections::HashMap<usize, OwnedFd>,
+    /// Sockets and files opened for chardevs.
+    opened: Vec<OwnedFd>,
+}
+
+impl crate::command::FdSource for StartFds<'_> {
+    fn fd(&mut self, need: &crate::command::FdNeed) -> Result<i32> {
+        use crate::command::FdNeed;
+        use std::os::fd::AsRawFd;
+        match need {
+            FdNeed::Monitor => Ok(self.listener.as_raw_fd()),
+            FdNeed::Tap { net } => self.taps.get(net).map(|f| f.as_raw_fd()).ok_or_else(|| {
+                Error::internal(
+                    ErrorDomain::QEMU,
+                    format!("no tap device for interface {net}"),
+                )
+            }),
+            FdNeed::UnixListen { path, .. } => {
+                let p = Path::new(path);
+                if let Some(d) = p.parent() {
+                    let _ = std::fs::create_dir_all(d);
+                }
+                let _ = std::fs::remove_file(p);
+                let l = UnixListener::bind(p)
+                    .map_err(|e| sys_err(format!("Failed to bind socket to '{path}'"), &e))?;
+                let fd = OwnedFd::from(l);
+                let n = fd.as_raw_fd();
+                self.opened.push(fd);
+                Ok(n)
+            }
+            FdNeed::File { path, append, .. } => {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .write(true)
+                    .append(*append)
+                    .truncate(!*append)
+                    .open(path)
+                    .map_err(|e| sys_err(format!("failed to open chardev file '{path}'"), &e))?;
+                let fd = OwnedFd::from(f);
+                let n = fd.as_raw_fd();
+                self.opened.push(fd);
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// The environment libvirt gives QEMU: a home and XDG directories inside the domain's
+/// directory, and the C locale.
+fn qemu_env(dir: &Path) -> Vec<(String, String)> {
+    let d = dir.to_string_lossy();
+    vec![
+        ("LC_ALL".into(), "C".into()),
+        (
+            "PATH".into(),
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into()),
+        ),
+        ("HOME".into(), d.to_string()),
+        ("XDG_DATA_HOME".into(), format!("{d}/.local/share")),
+        ("XDG_CACHE_HOME".into(), format!("{d}/.cache")),
+        ("XDG_CONFIG_HOME".into(), format!("{d}/.config")),
+    ]
+}
+
+fn open_log(
+    inner: &Inner,
+    def: &DomainDef,
+    caps: &QemuCaps,
+    env: &[(String, String)],
+    argv: &[String],
+) -> Result<(std::fs::File, u64)> {
+    let path = inner.paths.log_file(&def.name);
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| sys_err(format!("failed to create logfile {}", path.display()), &e))?;
+    let uts = rustix::system::uname();
+    let (a, b, c) = caps.version;
+    let mut text = format!(
+        "{}: starting up rvirt version: {}, qemu version: {a}.{b}.{c}{}, kernel: {}, hostname: {}\n",
+        crate::timefmt::now_log(),
+        env!("CARGO_PKG_VERSION"),
+        caps.package,
+        uts.release().to_string_lossy(),
+        uts.nodename().to_string_lossy(),
+    );
+    for (k, v) in env {
+        text.push_str(&format!("{k}={v} \\\n"));
+    }
+    text.push_str(&argv.join(" \\\n"));
+    text.push('\n');
+    f.write_all(text.as_bytes())
+        .map_err(|e| sys_err(format!("failed to write logfile {}", path.display()), &e))?;
+    let at = f.metadata().map(|m| m.len()).unwrap_or(0);
+    Ok((f, at))
+}
+
+/// What QEMU wrote to the log after `from`, for the error of a failed start.
+fn log_tail(inner: &Inner, name: &str, from: u64) -> String {
+    let text = std::fs::read(inner.paths.log_file(name)).unwrap_or_default();
+    let tail = text.get(from as usize..).unwrap_or_default();
+    String::from_utf8_lossy(tail).trim_end().to_string()
+}
+
+/// Reads the pty paths QEMU chose into the live definition.
+fn read_ptys(m: &Monitor, def: &mut DomainDef) {
+    let Ok(list) = m.execute("query-chardev", None) else {
+        return;
+    };
+    let Some(list) = list.as_array() else { return };
+    let pty_of = |label: &str| -> Option<String> {
+        list.iter()
+            .find(|c| c.get("label").and_then(|l| l.as_str()) == Some(label))
+            .and_then(|c| c.get("filename").and_then(|f| f.as_str()))
+            .and_then(|f| f.strip_prefix("pty:"))
+            .map(str::to_string)
+    };
+    super::ptys::fill(def, &pty_of);
+}
+
+/// Starts `def` as domain `dom` (the caller holds its job and has checked it is inactive).
+pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartOpts) -> Result<()> {
+    let emulator = def
+        .devices
+        .emulator
+        .clone()
+        .ok_or_else(|| Error::internal(ErrorDomain::QEMU, "no emulator in the definition"))?;
+    let caps = crate::defaults::CapsLookup::caps(&*inner.lookup, &emulator)?;
+    if def.virt_type.to_string() == "kvm" && !caps.kvm {
+        return Err(Error::new(
+            ErrorDomain::QEMU,
+            ErrorCode::CONFIG_UNSUPPORTED,
+            Some(
+                "Domain requires KVM, but it is not available. Check that virtualization is \
+                 enabled in the host BIOS, and host configuration is setup to load the kvm \
+                 modules."
+                    .to_string(),
+            ),
+        ));
+    }
+    check_disk_sources(&def)?;
+    let id = inner.doms.allocate_id();
+    let dir = inner.paths.domain_dir(id, &def.name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| sys_err(format!("Cannot create directory '{}'", dir.display()), &e))?;
+    let mut prep = Prepared {
+        dir: dir.clone(),
+        tap_fds: std::collections::HashMap::new(),
+        taps: Vec::new(),
+        keep_dir: false,
+    };
+    write_master_key(&dir)?;
+    let mut live = def.clone();
+    live.id = Some(id);
+    crate::imgprobe::fill_chains(&mut live.devices.disks)?;
+    let mut rt = crate::command::Runtime::system(id as u32, &live.name);
+    let short = crate::command::short_name(id as u32, &live.name);
+    rt.lib_dir = dir.to_string_lossy().into_owned();
+    rt.channel_target_dir = inner
+        .paths
+        .lib_dir
+        .join("channel/target")
+        .join(format!("domain-{short}"))
+        .to_string_lossy()
+        .into_owned();
+    crate::command::prepare(&mut live, &rt);
+    prepare_network(&mut live, &mut prep)?;
+    let ports = super::ports::allocate(&mut live, &inner.ports)?;
+    rt.graphics = super::ports::runtime_ports(&live);
+    let mon_path = dir.join("monitor.sock");
+    let listener = UnixListener::bind(&mon_path).map_err(|e| {
+        sys_err(
+            format!("Failed to bind socket to '{}'", mon_path.display()),
+            &e,
+        )
+    })?;
+    let mut fds = StartFds {
+        listener: &listener,
+        taps: &prep.tap_fds,
+        opened: Vec::new(),
+    };
+    let argv = match crate::command::build(&live, &caps, &rt, &mut fds) {
+        Ok(a) => a,
+        Err(e) => {
+            inner.ports.release(&ports);
+            return Err(e);
+        }
+    };
+    let opened = std::mem::take(&mut fds.opened);
+    let mut keep = vec![listener.as_fd()];
+    keep.extend(prep.tap_fds.values().map(|f| f.as_fd()));
+    keep.extend(opened.iter().map(|f| f.as_fd()));
+    let env = qemu_env(&dir);
+    let (log, log_at) = open_log(inner, &live, &caps, &env, &argv)?;
+    let spawned = process::spawn(process::Launch {
+        argv: &argv,
+        env: &env,
+        log: OwnedFd::from(log),
+        keep: &keep,
+        cwd: &dir,
+    });
+    drop(keep);
+    // QEMU has its own copies now; ours would keep a dead QEMU's socket and taps alive.
+    drop(opened);
+    drop(listener);
+    prep.tap_fds.clear();
+    let child = match spawned {
+        Ok(c) => c,
+        Err(e) => {
+            inner.ports.release(&ports);
+            return Err(e);
+        }
+    };
+    let pid = child.id();
+    let uuid = def.uuid;
+    let weak = Arc::downgrade(inner);
+    let exit = process::watch_child(child, move |_| super::monitor::on_exit(&weak, uuid, pid));
+    let _ = std::fs::write(inner.paths.pid_file(&def.name), format!("{pid}"));
+    let weak = Arc::downgrade(inner);
+    let connected = Monitor::connect(
+        &mon_path,
+        Box::new(move |ev| super::monitor::on_event(&weak, uuid, ev)),
+        Box::new(|| {}),
+    );
+    let fail = |why: String| -> Error {
+        process::signal(pid, rustix::process::Signal::KILL);
+        exit.wait(Duration::from_secs(10));
+        let _ = std::fs::remove_file(inner.paths.pid_file(&def.name));
+        inner.ports.release(&ports);
+        Error::internal(ErrorDomain::QEMU, why)
+    };
+    let (m, _greeting) = match connected {
+        Ok(x) => x,
+        Err(e) => {
+            // QEMU refused its command line or died: its own words are in the log.
+            exit.wait(Duration::from_secs(2));
+            let tail = log_tail(inner, &def.name, log_at);
+            let why = if tail.is_empty() {
+                format!("process exited while connecting to monitor: {e}")
+            } else {
+                format!("process exited while connecting to monitor: {tail}")
+            };
+            return Err(fail(why));
+        }
+    };
+    read_ptys(&m, &mut live);
+    let r = {
+        let mut st = dom.lock();
+        st.live = Some(Live {
+            def: live,
+            id,
+            pid,
+            monitor: Some(m.clone()),
+            dir: dir.clone(),
+            being_destroyed: false,
+            got_shutdown: false,
+            fake_reboot: false,
+            taps: prep.taps.clone(),
+            started: Instant::now(),
+            balloon_kib: None,
+            exit: Some(exit.clone()),
+            saving: false,
+            paused_by_us: false,
+            unplugging: Vec::new(),
+            ports: ports.clone(),
+            config_changed: false,
+        });
+        st.state = DomainState::Paused;
+        st.reason = reason::paused::STARTING_UP;
+        st.reference()
+    };
+    prep.keep_dir = true;
+    if !opts.paused {
+        if let Err(e) = m.execute("cont", None) {
+            let why = format!("resuming the guest failed: {e}");
+            let _ = super::lifecycle::destroy(dom, false);
+            return Err(Error::internal(ErrorDomain::QEMU, why));
+        }
+    }
+    {
+        let mut st = dom.lock();
+        if st.live.is_some() {
+            if opts.paused {
+                st.state = DomainState::Paused;
+                st.reason = reason::paused::USER;
+            } else {
+                st.state = DomainState::Running;
+                st.reason = reason::running::BOOTED;
+            }
+        }
+        if let Some(s) = status_of(&st) {
+            store::write_status(&inner.paths, &s)?;
+        }
+    }
+    events::lifecycle_event(
+        &inner.events,
+        r.clone(),
+        kind::STARTED,
+        detail::started::BOOTED,
+    );
+    if opts.paused {
+        events::lifecycle_event(&inner.events, r, kind::SUSPENDED, detail::suspended::PAUSED);
+    }
+    Ok(())
+}
+
+/// Starts the persistent domains marked for autostart that are not running.
+pub fn autostart_all(inner: &Arc<Inner>) {
+    for dom in inner.doms.all() {
+        let def = {
+            let st = dom.lock();
+            if !st.autostart || st.is_active() {
+                continue;
+            }
+            match &st.config {
+                Some(d) => d.clone(),
+                None => continue,
+            }
+        };
+        let name = def.name.clone();
+        let Ok(_job) = dom.begin_job("autostart") else {
+            continue;
+        };
+        if let Err(e) = start(inner, &dom, def, StartOpts::default()) {
+            tracing::error!("failed to autostart VM '{name}': {e}");
+        }
+    }
+}
