@@ -171,6 +171,26 @@ impl Monitor {
 
     /// Runs a command and returns its `return` value.
     pub fn execute(&self, command: &str, arguments: Option<Value>) -> Result<Value, QmpError> {
+        self.execute_passing(command, arguments, None)
+    }
+
+    /// Runs a command with a descriptor passed beside it (`getfd`, `add-fd`): QEMU takes
+    /// the descriptor that arrives with the command's bytes.
+    pub fn execute_with_fd(
+        &self,
+        command: &str,
+        arguments: Option<Value>,
+        fd: std::os::fd::BorrowedFd<'_>,
+    ) -> Result<Value, QmpError> {
+        self.execute_passing(command, arguments, Some(fd))
+    }
+
+    fn execute_passing(
+        &self,
+        command: &str,
+        arguments: Option<Value>,
+        fd: Option<std::os::fd::BorrowedFd<'_>>,
+    ) -> Result<Value, QmpError> {
         if self.is_closed() {
             return Err(QmpError::Closed);
         }
@@ -188,7 +208,10 @@ impl Monitor {
         let text = msg.to_string() + "\n";
         let sent = {
             let mut w = self.shared.writer.lock().unwrap_or_else(|p| p.into_inner());
-            w.write_all(text.as_bytes())
+            match fd {
+                None => w.write_all(text.as_bytes()),
+                Some(fd) => send_with_fd(&w, text.as_bytes(), fd),
+            }
         };
         if let Err(e) = sent {
             self.forget(id);
@@ -226,6 +249,26 @@ impl Monitor {
         let w = self.shared.writer.lock().unwrap_or_else(|p| p.into_inner());
         let _ = w.shutdown(std::net::Shutdown::Both);
     }
+}
+
+/// Writes `bytes` with `fd` attached to the first of them (the rest follow plainly).
+fn send_with_fd(
+    s: &UnixStream,
+    bytes: &[u8],
+    fd: std::os::fd::BorrowedFd<'_>,
+) -> std::io::Result<()> {
+    use rustix::net::{sendmsg, SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+    use std::mem::MaybeUninit;
+    let fds = [fd];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+        return Err(std::io::Error::other("cannot attach a descriptor"));
+    }
+    let iov = [std::io::IoSlice::new(bytes)];
+    let n = sendmsg(s, &iov, &mut control, SendFlags::NOSIGNAL).map_err(std::io::Error::from)?;
+    let mut w = s;
+    w.write_all(&bytes[n..])
 }
 
 fn parse_greeting(line: &str) -> Result<Greeting, QmpError> {

@@ -337,6 +337,7 @@ impl HypervisorDriver for QemuDriver {
             def,
             StartOpts {
                 paused: flags & bits::START_PAUSED != 0,
+                incoming: false,
             },
         );
         drop(job);
@@ -364,7 +365,7 @@ impl HypervisorDriver for QemuDriver {
         )?;
         let dom = self.dom(r)?;
         let _job = dom.begin_job("start")?;
-        let def = {
+        let (def, managed) = {
             let st = dom.lock();
             if st.is_active() {
                 return Err(Error::operation_invalid(
@@ -372,16 +373,33 @@ impl HypervisorDriver for QemuDriver {
                     "domain is already running",
                 ));
             }
-            st.config.clone().ok_or_else(|| {
+            let def = st.config.clone().ok_or_else(|| {
                 Error::operation_invalid(ErrorDomain::QEMU, "domain is not persistent")
-            })?
+            })?;
+            (def, st.managed_save)
         };
+        if managed {
+            let file = self.inner.paths.managed_save_file(&def.name);
+            if flags & bits::START_FORCE_BOOT != 0 {
+                let _ = std::fs::remove_file(&file);
+                dom.lock().managed_save = false;
+            } else {
+                let img = super::save::read_image(&file)?;
+                let run = (flags & bits::START_PAUSED != 0).then_some(false);
+                let saved = super::save::image_def(&self.inner, &img)?;
+                super::save::restore_into(&self.inner, &dom, saved, &file, &img, run)?;
+                let _ = std::fs::remove_file(&file);
+                dom.lock().managed_save = false;
+                return Ok(dom.lock().reference());
+            }
+        }
         start::start(
             &self.inner,
             &dom,
             def,
             StartOpts {
                 paused: flags & bits::START_PAUSED != 0,
+                incoming: false,
             },
         )?;
         let r = dom.lock().reference();
@@ -592,6 +610,123 @@ impl HypervisorDriver for QemuDriver {
             def.vcpus.max as i32
         } else {
             def.vcpus.current as i32
+        })
+    }
+
+    fn domain_save(&self, r: &DomainRef, to: &str, dxml: Option<&str>, flags: u32) -> Result<()> {
+        Error::check_flags(ErrorDomain::QEMU, flags, 1 | 2 | 4, "qemuDomainSaveFlags")?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("save")?;
+        super::save::save(&self.inner, &dom, std::path::Path::new(to), dxml)
+    }
+
+    fn domain_restore(&self, from: &str, dxml: Option<&str>, flags: u32) -> Result<()> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            1 | 2 | 4 | 8,
+            "qemuDomainRestoreFlags",
+        )?;
+        let path = std::path::Path::new(from);
+        let img = super::save::read_image(path)?;
+        let def = match dxml {
+            Some(x) => self.parse(x)?,
+            None => super::save::image_def(&self.inner, &img)?,
+        };
+        let (dom, added) = conflicts::for_create(&self.inner, &def)?;
+        let job = dom.begin_job("restore")?;
+        let run = if flags & 2 != 0 {
+            Some(true)
+        } else if flags & 4 != 0 {
+            Some(false)
+        } else {
+            None
+        };
+        let res = super::save::restore_into(&self.inner, &dom, def, path, &img, run);
+        drop(job);
+        if res.is_err() && added {
+            self.inner.doms.remove(&dom.lock().uuid);
+        }
+        res
+    }
+
+    fn domain_save_image_get_xml_desc(&self, file: &str, flags: u32) -> Result<String> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            bits::XML_SECURE,
+            "qemuDomainSaveImageGetXMLDesc",
+        )?;
+        let img = super::save::read_image(std::path::Path::new(file))?;
+        let def = super::save::image_def(&self.inner, &img)?;
+        Ok(def.format(&FormatCtx {
+            inactive: true,
+            secure: flags & bits::XML_SECURE != 0,
+            migratable: false,
+        }))
+    }
+
+    fn domain_managed_save(&self, r: &DomainRef, flags: u32) -> Result<()> {
+        Error::check_flags(ErrorDomain::QEMU, flags, 1 | 2 | 4, "qemuDomainManagedSave")?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("managed save")?;
+        let name = {
+            let st = dom.lock();
+            if st.config.is_none() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::QEMU,
+                    "cannot do managed save for transient domain",
+                ));
+            }
+            st.name.clone()
+        };
+        let file = self.inner.paths.managed_save_file(&name);
+        if let Some(d) = file.parent() {
+            std::fs::create_dir_all(d).map_err(|e| {
+                Error::system(
+                    ErrorDomain::QEMU,
+                    format!("cannot create '{}'", d.display()),
+                    &e,
+                )
+            })?;
+        }
+        super::save::save(&self.inner, &dom, &file, None)?;
+        dom.lock().managed_save = true;
+        Ok(())
+    }
+
+    fn domain_has_managed_save_image(&self, r: &DomainRef, flags: u32) -> Result<bool> {
+        Error::check_flags(ErrorDomain::QEMU, flags, 0, "qemuDomainHasManagedSaveImage")?;
+        Ok(self.dom(r)?.lock().managed_save)
+    }
+
+    fn domain_managed_save_remove(&self, r: &DomainRef, flags: u32) -> Result<()> {
+        Error::check_flags(ErrorDomain::QEMU, flags, 0, "qemuDomainManagedSaveRemove")?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("managed save remove")?;
+        let name = dom.lock().name.clone();
+        let file = self.inner.paths.managed_save_file(&name);
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::system(
+                    ErrorDomain::QEMU,
+                    format!("Failed to remove managed save file '{}'", file.display()),
+                    &e,
+                ))
+            }
+        }
+        dom.lock().managed_save = false;
+        Ok(())
+    }
+
+    fn domain_get_security_label(&self, r: &DomainRef) -> Result<rvirt_core::types::SecurityLabel> {
+        let _ = self.dom(r)?;
+        // security_driver "none": no label, not enforcing.
+        Ok(rvirt_core::types::SecurityLabel {
+            label: String::new(),
+            enforcing: false,
         })
     }
 

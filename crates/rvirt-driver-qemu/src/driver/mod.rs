@@ -12,6 +12,7 @@ pub mod monitor;
 pub mod ports;
 pub mod ptys;
 pub mod recover;
+pub mod save;
 pub mod start;
 
 use crate::caps::cache::CapsCache;

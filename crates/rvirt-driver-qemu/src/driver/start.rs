@@ -28,6 +28,9 @@ use std::time::{Duration, Instant};
 pub struct StartOpts {
     /// Leave the vCPUs stopped (`--paused`).
     pub paused: bool,
+    /// QEMU waits for its state to arrive (`-incoming defer`, a restore): the caller feeds
+    /// it, runs the guest and raises the events.
+    pub incoming: bool,
 }
 
 /// The status file's content for a running domain.
@@ -333,7 +336,13 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
         opened: Vec::new(),
     };
     let argv = match crate::command::build(&live, &caps, &rt, &mut fds) {
-        Ok(a) => a,
+        Ok(mut a) => {
+            if opts.incoming {
+                a.push("-incoming".to_string());
+                a.push("defer".to_string());
+            }
+            a
+        }
         Err(e) => {
             inner.ports.release(&ports);
             return Err(e);
@@ -423,6 +432,13 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
         st.reference()
     };
     prep.keep_dir = true;
+    if opts.incoming {
+        let st = dom.lock();
+        if let Some(s) = status_of(&st) {
+            store::write_status(&inner.paths, &s)?;
+        }
+        return Ok(());
+    }
     if !opts.paused {
         if let Err(e) = m.execute("cont", None) {
             let why = format!("resuming the guest failed: {e}");
@@ -474,7 +490,20 @@ pub fn autostart_all(inner: &Arc<Inner>) {
         let Ok(_job) = dom.begin_job("autostart") else {
             continue;
         };
-        if let Err(e) = start(inner, &dom, def, StartOpts::default()) {
+        let managed = dom.lock().managed_save;
+        let res = if managed {
+            let file = inner.paths.managed_save_file(&name);
+            super::save::read_image(&file).and_then(|img| {
+                let saved = super::save::image_def(inner, &img)?;
+                super::save::restore_into(inner, &dom, saved, &file, &img, None)?;
+                let _ = std::fs::remove_file(&file);
+                dom.lock().managed_save = false;
+                Ok(())
+            })
+        } else {
+            start(inner, &dom, def, StartOpts::default())
+        };
+        if let Err(e) = res {
             tracing::error!("failed to autostart VM '{name}': {e}");
         }
     }
