@@ -44,7 +44,7 @@ mod tests {
 
     #[test]
     fn stamps_look_like_libvirts() {
-        let t = UNIX_EPOCH + Duration::from_millis(1_796_611_828_372);
+        let t = UNIX_EPOCH + Duration::from_millis(1_796_609_428_372);
         assert_eq!(log_stamp(t), "2026-12-07 02:10:28.372+0000");
     }
 }
