@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod guest;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,0 +1,183 @@
+//! Acceptance: real guests under rvirtd's QEMU driver, driven by Debian's real virsh, next
+//! to the same steps against real libvirtd 9.0's QEMU driver. The multiboot stub guest
+//! prints a marker on every boot and reset and powers off on the ACPI button, which makes
+//! every lifecycle step observable in a fraction of a second under TCG.
+//!
+//! Each virsh command's output and exit status must be the same against both daemons; the
+//! console must show the guest's marker (once after start, twice after a reboot).
+
+mod common;
+
+use common::guest::{domain_xml, guest, unavailable, OnTty};
+use common::{diff, run, skip, virsh_cmd, Libvirtd, Rvirtd, TempDir};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const MARKER: &str = "GUEST-BOOTED (stub)";
+
+fn qemu_uri(sock: &Path) -> String {
+    format!("qemu+unix:///system?socket={}", sock.display())
+}
+
+/// `virsh -c URI ARGS` in `cwd`: status, stdout, stderr.
+fn virsh(uri: &str, cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    let home = TempDir::new("home");
+    let mut c = virsh_cmd(cwd, home.path());
+    c.arg("-c").arg(uri).args(args);
+    let o = run(c, None, Duration::from_secs(60));
+    (o.rc, o.stdout, o.stderr)
+}
+
+/// Polls `domstate --reason` until it says `want`.
+fn wait_state(uri: &str, cwd: &Path, dom: &str, want: &str, limit: Duration) -> String {
+    let t = Instant::now();
+    let mut last = String::new();
+    while t.elapsed() < limit {
+        let (_, out, _) = virsh(uri, cwd, &["domstate", "--reason", dom]);
+        last = out.trim().to_string();
+        if last == want {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    last
+}
+
+/// `virsh console` on its own terminal.
+fn console(uri: &str, dom: &str) -> OnTty {
+    let home = TempDir::new("home-console");
+    let mut c = virsh_cmd(Path::new("/"), home.path());
+    c.arg("-c").arg(uri).args(["console", dom]);
+    let t = OnTty::spawn(c).unwrap_or_else(|e| panic!("cannot run virsh console: {e}"));
+    std::mem::forget(home);
+    t
+}
+
+/// One daemon's record of the scenario: each step's name and what virsh printed.
+fn scenario(uri: &str, files: &Path) -> Vec<(String, String)> {
+    let mut log: Vec<(String, String)> = Vec::new();
+    let step = |log: &mut Vec<(String, String)>, name: &str, args: &[&str]| {
+        let (rc, out, err) = virsh(uri, files, args);
+        log.push((name.to_string(), format!("rc={rc}\n{out}{err}")));
+    };
+    step(&mut log, "define", &["define", "stub.xml"]);
+    step(&mut log, "dominfo-off", &["dominfo", "stub"]);
+    step(&mut log, "start-paused", &["start", "--paused", "stub"]);
+    step(&mut log, "state-paused", &["domstate", "--reason", "stub"]);
+    let con = console(uri, "stub");
+    std::thread::sleep(Duration::from_millis(300));
+    step(&mut log, "resume", &["resume", "stub"]);
+    let booted = con.wait_for(MARKER, 1, Duration::from_secs(20));
+    log.push(("console-boot".into(), format!("marker seen: {booted}")));
+    step(&mut log, "state-running", &["domstate", "--reason", "stub"]);
+    step(&mut log, "reboot", &["reboot", "stub"]);
+    let rebooted = con.wait_for(MARKER, 2, Duration::from_secs(20));
+    log.push(("console-reboot".into(), format!("marker twice: {rebooted}")));
+    drop(con);
+    step(&mut log, "suspend", &["suspend", "stub"]);
+    step(
+        &mut log,
+        "state-suspended",
+        &["domstate", "--reason", "stub"],
+    );
+    step(&mut log, "resume-again", &["resume", "stub"]);
+    step(&mut log, "save", &["save", "stub", "stub.save"]);
+    step(&mut log, "state-saved", &["domstate", "--reason", "stub"]);
+    step(&mut log, "restore", &["restore", "stub.save"]);
+    step(
+        &mut log,
+        "state-restored",
+        &["domstate", "--reason", "stub"],
+    );
+    // The stub arms its power button once booted; after a restore it is armed already.
+    step(&mut log, "shutdown", &["shutdown", "stub"]);
+    let st = wait_state(
+        uri,
+        files,
+        "stub",
+        "shut off (shutdown)",
+        Duration::from_secs(20),
+    );
+    log.push(("state-after-shutdown".into(), st));
+    step(&mut log, "start", &["start", "stub"]);
+    step(&mut log, "destroy", &["destroy", "stub"]);
+    step(
+        &mut log,
+        "state-destroyed",
+        &["domstate", "--reason", "stub"],
+    );
+    step(&mut log, "start-for-managedsave", &["start", "stub"]);
+    step(&mut log, "managedsave", &["managedsave", "stub"]);
+    step(
+        &mut log,
+        "list-managed",
+        &["list", "--all", "--managed-save"],
+    );
+    step(&mut log, "start-from-managedsave", &["start", "stub"]);
+    step(
+        &mut log,
+        "state-from-managedsave",
+        &["domstate", "--reason", "stub"],
+    );
+    step(&mut log, "destroy-2", &["destroy", "stub"]);
+    step(&mut log, "undefine", &["undefine", "stub"]);
+    step(&mut log, "list-end", &["list", "--all"]);
+    log
+}
+
+#[test]
+fn stub_guest_lifecycle_matches_libvirtd() {
+    let name = "stub_guest_lifecycle_matches_libvirtd";
+    if let Some(why) = unavailable() {
+        return skip(name, &why);
+    }
+    let g = match guest() {
+        Ok(g) => g,
+        Err(e) => panic!("{e}"),
+    };
+    let work = TempDir::new("qemu-life");
+    let xml = domain_xml("stub", "qemu", &g, false, "").replace(
+        "<name>stub</name>",
+        "<name>stub</name>\n  <uuid>9b2ab1c5-3c1e-4c5e-9a21-5d3e0a6f7e11</uuid>",
+    );
+    let mut results = Vec::new();
+    for who in ["rvirtd", "libvirtd"] {
+        let files = work.path().join(who);
+        std::fs::create_dir_all(&files).expect("files dir");
+        std::fs::write(files.join("stub.xml"), &xml).expect("xml");
+        let log = if who == "rvirtd" {
+            let mut rv = Rvirtd::start_in("qemu-life", &files, &[]);
+            let log = scenario(&qemu_uri(&rv.sock), &files);
+            rv.assert_healthy();
+            log
+        } else {
+            let lv = match Libvirtd::start_in("qemu-life", &files) {
+                Ok(l) => l,
+                Err(e) => return skip(name, &format!("real libvirtd: {e}")),
+            };
+            scenario(&qemu_uri(&lv.sock), &files)
+        };
+        results.push(log);
+    }
+    let (ours, theirs) = (&results[0], &results[1]);
+    if std::env::var_os("QEMU_LIFECYCLE_DUMP").is_some() {
+        for (step, got) in ours {
+            eprintln!("== {step}\n{got}");
+        }
+    }
+    let mut report = String::new();
+    for ((step, got), (_, want)) in ours.iter().zip(theirs.iter()) {
+        if got != want {
+            report.push_str(&format!(
+                "step {step} (- libvirtd, + rvirtd):\n{}",
+                diff(want, got)
+            ));
+        }
+    }
+    for (step, got) in ours {
+        if step.starts_with("console") {
+            assert!(got.ends_with("true"), "rvirtd {step}: {got}");
+        }
+    }
+    assert!(report.is_empty(), "{report}");
+}
