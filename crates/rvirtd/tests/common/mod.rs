@@ -216,6 +216,7 @@ pub struct Rvirtd {
     pub sock: PathBuf,
     pub ro_sock: PathBuf,
     stderr_path: PathBuf,
+    cwd: PathBuf,
 }
 
 impl Rvirtd {
@@ -229,38 +230,61 @@ impl Rvirtd {
     pub fn start_in(tag: &str, cwd: &Path, conf: &[&str]) -> Rvirtd {
         let dir = TempDir::new(&format!("rvirtd-{tag}"));
         let stderr_path = dir.path().join("rvirtd.stderr");
-        let stderr = std::fs::File::create(&stderr_path)
+        if !conf.is_empty() {
+            let conf_path = dir.path().join("rvirtd.conf");
+            std::fs::write(&conf_path, conf.join("\n") + "\n")
+                .unwrap_or_else(|e| panic!("{}: {e}", conf_path.display()));
+        }
+        let child = Rvirtd::spawn(dir.path(), cwd, &stderr_path);
+        let run = dir.path().join("run/rvirt");
+        let sock = run.join("rvirt-sock");
+        let ro_sock = run.join("rvirt-sock-ro");
+        Rvirtd {
+            child,
+            dir,
+            sock,
+            ro_sock,
+            stderr_path,
+            cwd: cwd.to_path_buf(),
+        }
+    }
+
+    /// Starts the daemon process on `root` and waits until it answers on its socket.
+    fn spawn(root: &Path, cwd: &Path, stderr_path: &Path) -> Child {
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(stderr_path)
             .unwrap_or_else(|e| panic!("{}: {e}", stderr_path.display()));
         // RVIRTD_BIN runs the tests against another build (a release build, an older one).
         let bin = std::env::var_os("RVIRTD_BIN")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_rvirtd")));
         let mut cmd = Command::new(bin);
-        cmd.arg("--root").arg(dir.path());
-        if !conf.is_empty() {
-            let conf_path = dir.path().join("rvirtd.conf");
-            std::fs::write(&conf_path, conf.join("\n") + "\n")
-                .unwrap_or_else(|e| panic!("{}: {e}", conf_path.display()));
+        cmd.arg("--root").arg(root);
+        let conf_path = root.join("rvirtd.conf");
+        if conf_path.exists() {
             cmd.arg("-f").arg(&conf_path);
         }
         // Unprivileged, the layout follows XDG_RUNTIME_DIR; pin it so the socket lands in
         // the same place under --root either way.
         cmd.current_dir(cwd)
             .env("XDG_RUNTIME_DIR", "/run")
-            .env("HOME", dir.path())
+            .env("HOME", root)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(stderr);
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start rvirtd: {e}"));
-        let run = dir.path().join("run/rvirt");
+        let run = root.join("run/rvirt");
         let sock = run.join("rvirt-sock");
         let ro_sock = run.join("rvirt-sock-ro");
         let start = Instant::now();
-        while !(sock.exists() && ro_sock.exists()) {
+        // A socket left by a killed daemon exists already: wait until one answers.
+        while !(ro_sock.exists() && std::os::unix::net::UnixStream::connect(&sock).is_ok()) {
             if let Ok(Some(st)) = child.try_wait() {
-                let err = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+                let err = std::fs::read_to_string(stderr_path).unwrap_or_default();
                 panic!("rvirtd exited during start-up ({st}): {err}");
             }
             if start.elapsed() > Duration::from_secs(20) {
@@ -270,13 +294,29 @@ impl Rvirtd {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        Rvirtd {
-            child,
-            dir,
-            sock,
-            ro_sock,
-            stderr_path,
-        }
+        child
+    }
+
+    /// Kills the daemon abruptly (SIGKILL, as a crash) and starts a new one on the same
+    /// directories; guests it ran keep running meanwhile.
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = Rvirtd::spawn(self.dir.path(), &self.cwd, &self.stderr_path);
+    }
+
+    /// The pids of the QEMU processes the daemon's QEMU driver records as running.
+    pub fn qemu_pids(&self) -> Vec<u32> {
+        let dir = self.dir.path().join("run/rvirt/qemu");
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "pid"))
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .filter_map(|t| t.trim().parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn pid(&self) -> u32 {
@@ -351,9 +391,13 @@ pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
 }
 
 impl Drop for Rvirtd {
+    /// Stops the daemon and the guests it ran (they would outlive it on purpose).
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        for pid in self.qemu_pids() {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        }
     }
 }
 
