@@ -120,6 +120,17 @@ fn prepare_network(def: &mut DomainDef, prep: &mut Prepared) -> Result<()> {
             NetSource::Ethernet => None,
             _ => continue,
         };
+        // libvirt learns the bridge's MTU first (the tap gets the same), so a missing
+        // bridge is reported by that step.
+        let bridge_mtu = match &bridge {
+            Some(br) => Some(netdev::mtu(br).ok_or_else(|| {
+                sys_err(
+                    format!("Cannot get interface MTU on '{br}'"),
+                    &std::io::Error::from_raw_os_error(libc::ENODEV),
+                )
+            })?),
+            None => None,
+        };
         let template = iface
             .target_dev
             .clone()
@@ -134,7 +145,7 @@ fn prepare_network(def: &mut DomainDef, prep: &mut Prepared) -> Result<()> {
         netdev::set_mac(&name, mac)
             .map_err(|e| sys_err(format!("Cannot set interface MAC on '{name}'"), &e))?;
         if let Some(br) = &bridge {
-            if let Some(mtu) = netdev::mtu(br) {
+            if let Some(mtu) = iface.mtu.or(bridge_mtu) {
                 let _ = netdev::set_mtu(&name, mtu);
             }
             netdev::bridge_add(br, &name)
@@ -254,7 +265,15 @@ fn open_log(
 fn log_tail(inner: &Inner, name: &str, from: u64) -> String {
     let text = std::fs::read(inner.paths.log_file(name)).unwrap_or_default();
     let tail = text.get(from as usize..).unwrap_or_default();
-    String::from_utf8_lossy(tail).trim_end().to_string()
+    // QEMU's notes about the ptys it opened are not part of what went wrong (libvirt
+    // leaves them out of its error too).
+    String::from_utf8_lossy(tail)
+        .lines()
+        .filter(|l| !l.contains("char device redirected to"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end()
+        .to_string()
 }
 
 /// Reads the pty paths QEMU chose into the live definition.
@@ -379,11 +398,19 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
     let exit = process::watch_child(child, move |_| super::monitor::on_exit(&weak, uuid, pid));
     let _ = std::fs::write(inner.paths.pid_file(&def.name), format!("{pid}"));
     let weak = Arc::downgrade(inner);
-    let connected = Monitor::connect(
-        &mon_path,
-        Box::new(move |ev| super::monitor::on_event(&weak, uuid, ev)),
-        Box::new(|| {}),
-    );
+    // libvirt tells apart a QEMU gone before the monitor could be reached from one that
+    // closed it once reached; so does this.
+    let stream = std::os::unix::net::UnixStream::connect(&mon_path);
+    let reached = stream.is_ok();
+    let connected = stream
+        .map_err(|e| crate::qmp::QmpError::Io(e.to_string()))
+        .and_then(|s| {
+            Monitor::over(
+                s,
+                Box::new(move |ev| super::monitor::on_event(&weak, uuid, ev)),
+                Box::new(|| {}),
+            )
+        });
     let fail = |why: String| -> Error {
         process::signal(pid, rustix::process::Signal::KILL);
         exit.wait(Duration::from_secs(10));
@@ -397,10 +424,15 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
             // QEMU refused its command line or died: its own words are in the log.
             exit.wait(Duration::from_secs(2));
             let tail = log_tail(inner, &def.name, log_at);
-            let why = if tail.is_empty() {
-                format!("process exited while connecting to monitor: {e}")
+            let what = if reached {
+                "qemu unexpectedly closed the monitor"
             } else {
-                format!("process exited while connecting to monitor: {tail}")
+                "process exited while connecting to monitor"
+            };
+            let why = if tail.is_empty() {
+                format!("{what}: {e}")
+            } else {
+                format!("{what}: {tail}")
             };
             return Err(fail(why));
         }
