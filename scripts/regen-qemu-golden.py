@@ -17,6 +17,8 @@ For tests/data/qemu/cases/CASE.xml (domain name == CASE, fixed UUID and MACs) it
                        * libvirt's directories become rvirt's (/var/lib/libvirt -> /var/lib/rvirt,
                          /run/libvirt -> /run/rvirt, ...), and the domain id in
                          domain-N-NAME directories (and ram/N-NAME memory files) becomes 1
+                       * argv[0] is the <emulator> libvirt ran (not a binary a wrapper
+                         script of it went on to execute)
                        * file descriptor numbers passed to QEMU become 100, 101, ... in
                          the order they first appear (the test gives rvirt's command
                          builder the same numbers in the same order)
@@ -152,7 +154,13 @@ def record(uri, name):
         if r.returncode != 0:
             open(base + ".start-err", "w").write(r.stderr)
             return "start-err"
-        args = normalise_args(argv_of(name))
+        args = argv_of(name)
+        # argv[0] is what libvirt executed: wrapper scripts such as Debian's
+        # qemu-system-i386 exec another binary, which /proc would show instead.
+        emulator = re.search(r"<emulator>(.*?)</emulator>", x.stdout)
+        if args and emulator:
+            args[0] = emulator.group(1)
+        args = normalise_args(args)
         open(base + ".args", "w").write("\n".join(args) + "\n")
         live = virsh(uri, "dumpxml", name).stdout
         live = re.sub(r"/dev/pts/\d+", "/dev/pts/@N@", live)
