@@ -320,3 +320,25 @@ fn fd_needs_follow_command_line_order() {
     assert!(kinds[1].starts_with("Tap { net: 1 }"));
     assert!(kinds[2].starts_with("UnixListen"), "{kinds:?}");
 }
+
+/// Cases libvirt refuses to start while building the command line: the builder must
+/// refuse them with the same message. (Other start failures come from QEMU itself or from
+/// preparing host resources, which is not the builder's job.)
+#[test]
+fn build_errors_match_libvirt() {
+    let caps = caps();
+    let dir = root().join("tests/data/qemu/cases");
+    for case in ["474-memory-hugepages", "498-vnc-bad-port"] {
+        let base = dir.join(case);
+        let want = std::fs::read_to_string(base.with_extension("start-err")).expect("start-err");
+        let want = want.lines().last().unwrap_or_default().to_string();
+        let mut def = parse(&base.with_extension("libvirt.xml"), true).expect("case parses");
+        let rt = Runtime::system(1, &def.name);
+        command::prepare(&mut def, &rt);
+        let mut fds = RecordingFds::default();
+        match command::build(&def, &caps, &rt, &mut fds) {
+            Ok(_) => panic!("{case}: built a command line, libvirt said {want}"),
+            Err(e) => assert_eq!(format!("error: {}", e.message), want, "{case}"),
+        }
+    }
+}

@@ -128,12 +128,8 @@ fn storage_props(disk: &Disk, img: &Image) -> Result<Props> {
             p.str("driver", "file").str("filename", path);
         }
         SourceKind::Block { dev: Some(dev) } => {
-            let driver = if disk.device == DiskDevice::Cdrom {
-                "host_cdrom"
-            } else {
-                "host_device"
-            };
-            p.str("driver", driver).str("filename", dev);
+            // libvirt 9.0 opens CD-ROM block devices as plain host devices too
+            p.str("driver", "host_device").str("filename", dev);
         }
         other => {
             return Err(unsupported(format!(

@@ -10,6 +10,7 @@ use super::machine::default_ram_id;
 use super::{internal, unsupported, Cmd};
 use rvirt_core::Result;
 use rvirt_xml::domain::cpu::{MemAccess, NumatuneMode};
+use rvirt_xml::domain::devices::memory::MemoryModel;
 use rvirt_xml::domain::memory::{MemoryAccess, MemoryAllocation, MemorySourceType};
 
 /// The page size of the host, in KiB; hugepages of this size are ordinary pages.
@@ -145,9 +146,6 @@ pub fn memory(c: &mut Cmd) -> Result<()> {
         ),
         _ => c.pair("-m", format!("{}", initial / 1024)),
     }
-    if !c.def.devices.memories.is_empty() {
-        return Err(unsupported("memory devices are not supported yet"));
-    }
     match default_ram_id(c) {
         Some(id) => {
             if numa_cells(c) == 0 {
@@ -221,6 +219,43 @@ pub fn numa(c: &mut Cmd) -> Result<()> {
                 c.pair("-numa", format!("dist,src={i},dst={j},val={val}"));
             }
         }
+    }
+    Ok(())
+}
+
+/// Memory devices (DIMMs): a backend `memALIAS` and the `pc-dimm` using it.
+pub fn memory_devices(c: &mut Cmd) -> Result<()> {
+    for m in &c.def.devices.memories {
+        if m.model != MemoryModel::Dimm {
+            return Err(unsupported(format!(
+                "memory devices of model '{}' are not supported by rvirt's QEMU driver yet",
+                rvirt_xml::XmlEnum::as_xml(&m.model)
+            )));
+        }
+        let id = super::alias(&m.info, "memory")?;
+        let memdev = format!("mem{id}");
+        let p = backend_props(
+            c,
+            &Backend {
+                id: &memdev,
+                size_kib: m.target.size_kib,
+                node: m.target.node.map(|n| n as usize),
+                system: false,
+            },
+        )?;
+        c.object(&p);
+        let mut d = Props::new();
+        d.str("driver", "pc-dimm")
+            .opt_num("node", m.target.node)
+            .opt_str(
+                "uuid",
+                m.uuid.map(|u| u.hyphenated().to_string()).as_deref(),
+            )
+            .opt_bool("unarmed", m.target.readonly.then_some(true))
+            .str("memdev", &memdev)
+            .str("id", id);
+        super::address::add(&mut d, c.def, &m.info, None)?;
+        c.device(&d);
     }
     Ok(())
 }

@@ -293,6 +293,8 @@ pub fn build(
     misc::iommu(&mut c);
     controller::global_pci_hole(&mut c)?;
     controller::controllers(&mut c)?;
+    // after the controllers: virtio memory devices sit on PCI
+    memory::memory_devices(&mut c)?;
     misc::hubs(&mut c)?;
     controller::ccid(&mut c)?;
     disk::disks(&mut c)?;

@@ -114,10 +114,10 @@ fn netdev(c: &mut Cmd, i: usize, net: &Interface, id: &str) -> Result<Props> {
             )))
         }
     }
-    p.str("id", &format!("host{id}"));
     if tap {
         p.opt_num("sndbuf", net.sndbuf);
     }
+    p.str("id", &format!("host{id}"));
     Ok(p)
 }
 

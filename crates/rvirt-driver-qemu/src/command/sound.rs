@@ -8,7 +8,7 @@ use super::{address, alias, unsupported, Cmd};
 use rvirt_core::Result;
 use rvirt_xml::domain::devices::sound::{AudioIo, AudioType, SoundCodec, SoundModel};
 
-fn io_props(io: &AudioIo) -> Props {
+fn io_props(kind: AudioType, io: &AudioIo) -> Props {
     let mut p = Props::new();
     p.opt_bool("mixing-engine", io.mixing_engine)
         .opt_bool("fixed-settings", io.fixed_settings)
@@ -21,6 +21,32 @@ fn io_props(io: &AudioIo) -> Props {
                 "format",
                 io.settings.format.map(|f| rvirt_xml::XmlEnum::as_xml(&f)),
             );
+    }
+    let b = &io.backend;
+    match kind {
+        AudioType::Alsa => {
+            p.opt_str("dev", b.dev.as_deref());
+        }
+        AudioType::Oss => {
+            p.opt_str("dev", b.dev.as_deref())
+                .opt_num("buffer-count", b.buffer_count)
+                .opt_bool("try-poll", b.try_poll);
+        }
+        AudioType::CoreAudio | AudioType::Sdl => {
+            p.opt_num("buffer-count", b.buffer_count);
+        }
+        AudioType::Jack => {
+            p.opt_str("server-name", b.server_name.as_deref())
+                .opt_str("client-name", b.client_name.as_deref())
+                .opt_str("connect-ports", b.connect_ports.as_deref())
+                .opt_bool("exact-name", b.exact_name);
+        }
+        AudioType::PulseAudio => {
+            p.opt_str("name", b.name.as_deref())
+                .opt_str("stream-name", b.stream_name.as_deref())
+                .opt_num("latency", b.latency);
+        }
+        _ => {}
     }
     p
 }
@@ -43,8 +69,8 @@ pub fn audiodevs(c: &mut Cmd) -> Result<()> {
         p.str("id", &format!("audio{}", a.id))
             .str("driver", driver)
             .opt_num("timer-period", a.timer_period)
-            .nonempty_obj("in", &io_props(&a.input))
-            .nonempty_obj("out", &io_props(&a.output));
+            .nonempty_obj("in", &io_props(a.kind, &a.input))
+            .nonempty_obj("out", &io_props(a.kind, &a.output));
         match a.kind {
             AudioType::File => {
                 p.opt_str("path", a.attrs.path.as_deref());
@@ -69,7 +95,12 @@ pub fn sounds(c: &mut Cmd) -> Result<()> {
             SoundModel::Ich9 => ("ich9-intel-hda", true),
             SoundModel::Usb => ("usb-audio", false),
             SoundModel::Sb16 => ("sb16", false),
-            SoundModel::Pcspk | SoundModel::Ich7 => {
+            SoundModel::Pcspk => {
+                // the PC speaker is not a -device; libvirt 9.0 still asks for it this way
+                c.pair("-soundhw", "pcspk");
+                continue;
+            }
+            SoundModel::Ich7 => {
                 return Err(unsupported(format!(
                     "sound model '{}' is not supported by rvirt's QEMU driver yet",
                     rvirt_xml::XmlEnum::as_xml(&s.model)
