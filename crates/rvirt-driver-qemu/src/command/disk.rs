@@ -436,7 +436,8 @@ pub fn disks(c: &mut Cmd) -> Result<()> {
                 let f = format_props(disk, img)?;
                 c.pair("-blockdev", f.text());
             }
-            let top = format!("libvirt-{}-format", images[0].index);
+            let top_index = images.first().map_or(0, |i| i.index);
+            let top = format!("libvirt-{top_index}-format");
             backend = Some(top.clone());
             if disk.driver.copy_on_read == Some(true) {
                 let node = format!("libvirt-CoR-{}", disk.target.dev);

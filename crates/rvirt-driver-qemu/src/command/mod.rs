@@ -23,6 +23,7 @@ mod boot;
 mod chardev;
 mod controller;
 mod cpu;
+mod devices;
 mod disk;
 mod graphics;
 mod input;
@@ -295,12 +296,12 @@ pub fn build(
     controller::controllers(&mut c)?;
     // after the controllers: virtio memory devices sit on PCI
     memory::memory_devices(&mut c)?;
-    misc::hubs(&mut c)?;
+    devices::hubs(&mut c)?;
     controller::ccid(&mut c)?;
     disk::disks(&mut c)?;
-    misc::filesystems(&mut c)?;
+    devices::filesystems(&mut c)?;
     net::interfaces(&mut c)?;
-    misc::smartcards(&mut c)?;
+    devices::smartcards(&mut c)?;
     chardev::serials(&mut c)?;
     chardev::parallels(&mut c)?;
     chardev::channels(&mut c)?;
@@ -310,13 +311,13 @@ pub fn build(
     graphics::graphics(&mut c)?;
     video::videos(&mut c)?;
     sound::sounds(&mut c)?;
-    misc::watchdogs(&mut c)?;
-    misc::memballoon(&mut c)?;
-    misc::rngs(&mut c)?;
+    devices::watchdogs(&mut c)?;
+    devices::memballoon(&mut c)?;
+    devices::rngs(&mut c)?;
     misc::vmcoreinfo(&mut c);
     misc::sandbox(&mut c);
     misc::panics(&mut c);
-    misc::shmems(&mut c)?;
+    devices::shmems(&mut c)?;
     if rt.conf.log_timestamp {
         c.pair("-msg", "timestamp=on");
     }
