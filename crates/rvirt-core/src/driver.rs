@@ -432,6 +432,46 @@ pub trait HypervisorDriver: Send + Sync {
         unsupported!("virDomainOpenChannel")
     }
 
+    // ---- QEMU-specific calls (libvirt-qemu.so; VIR_FROM_NONE, as that file reports) ----
+    /// `virDomainQemuMonitorCommand`: hands `cmd` to the guest's monitor (QMP JSON, or HMP
+    /// text with `VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP`) and returns QEMU's answer as text.
+    /// Tests use it to compare guests started by rvirt with guests started by libvirt.
+    fn domain_qemu_monitor_command(
+        &self,
+        dom: &DomainRef,
+        cmd: &str,
+        flags: u32,
+    ) -> Result<String> {
+        unsupported!(NONE, "virDomainQemuMonitorCommand")
+    }
+    /// `virDomainQemuAgentCommand`: a raw guest-agent command; `None` when the agent gave
+    /// no answer within a `timeout` of -2 or more seconds (libvirt's special values).
+    fn domain_qemu_agent_command(
+        &self,
+        dom: &DomainRef,
+        cmd: &str,
+        timeout: i32,
+        flags: u32,
+    ) -> Result<Option<String>> {
+        unsupported!(NONE, "virDomainQemuAgentCommand")
+    }
+    /// `virDomainQemuAttach`: takes over a QEMU process started outside the driver.
+    fn connect_qemu_attach(&self, pid: u32, flags: u32) -> Result<DomainRef> {
+        unsupported!(NONE, "virDomainQemuAttach")
+    }
+    /// `virDomainQemuMonitorCommandWithFiles`: the same with descriptors passed to QEMU
+    /// beside the command (`getfd`, `add-fd`); returns the answer and the descriptors QEMU
+    /// sent back (none so far in QEMU).
+    fn domain_qemu_monitor_command_with_files(
+        &self,
+        dom: &DomainRef,
+        cmd: &str,
+        files: Vec<std::os::fd::OwnedFd>,
+        flags: u32,
+    ) -> Result<(String, Vec<std::os::fd::OwnedFd>)> {
+        unsupported!(NONE, "virDomainQemuMonitorCommandWithFiles")
+    }
+
     // ---- events ----
     /// Registers for domain event `event_id`, optionally for one domain only; returns the
     /// callback id.

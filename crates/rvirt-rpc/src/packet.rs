@@ -109,8 +109,12 @@ impl Header {
     }
 
     /// The header of the reply to this call.
+    /// The header of the reply to this call. Only a successful reply to a call that
+    /// passed descriptors is `REPLY_WITH_FDS` (it carries a descriptor count); errors are
+    /// plain replies, as libvirtd sends them, and a client reading a count from an error
+    /// would drop the connection.
     pub fn reply(&self, status: Status) -> Header {
-        let kind = if self.kind == MsgType::CallWithFds as i32 {
+        let kind = if self.kind == MsgType::CallWithFds as i32 && status == Status::Ok {
             MsgType::ReplyWithFds
         } else {
             MsgType::Reply

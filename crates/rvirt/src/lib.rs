@@ -21,6 +21,7 @@ mod connect;
 mod domain;
 mod network;
 mod other;
+pub mod qemu;
 pub mod registry;
 mod snapshot;
 mod stats;

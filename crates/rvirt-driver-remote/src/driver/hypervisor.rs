@@ -716,6 +716,23 @@ impl HypervisorDriver for Remote {
             .1)
     }
 
+    // ---- QEMU program (driver/qemu.rs) ----
+    fn domain_qemu_monitor_command(&self, d: &DomainRef, cmd: &str, flags: u32) -> Result<String> {
+        self.qemu_monitor_command(d, cmd, flags)
+    }
+    fn domain_qemu_agent_command(
+        &self,
+        d: &DomainRef,
+        cmd: &str,
+        timeout: i32,
+        flags: u32,
+    ) -> Result<Option<String>> {
+        self.qemu_agent_command(d, cmd, timeout, flags)
+    }
+    fn connect_qemu_attach(&self, pid: u32, flags: u32) -> Result<DomainRef> {
+        self.qemu_attach(pid, flags)
+    }
+
     // ---- events ----
     fn domain_event_register_any(
         &self,

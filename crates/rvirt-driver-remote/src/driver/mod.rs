@@ -5,6 +5,7 @@ mod checks;
 mod hypervisor;
 mod network;
 mod other;
+mod qemu;
 mod storage;
 
 use crate::client::{Client, KEEPALIVE_COUNT, KEEPALIVE_INTERVAL};

@@ -366,22 +366,6 @@ xdr_struct! {
 }
 
 xdr_struct! {
-    /// QEMU program `DOMAIN_MONITOR_COMMAND` arguments.
-    pub struct QemuDomainMonitorCommandArgs {
-        pub dom: Dom,
-        pub cmd: String,
-        pub flags: u32,
-    }
-}
-
-xdr_struct! {
-    /// QEMU program `DOMAIN_MONITOR_COMMAND` result.
-    pub struct QemuDomainMonitorCommandRet {
-        pub result: String,
-    }
-}
-
-xdr_struct! {
     /// `virNetStreamHole`: the body of a sparse stream's hole packet.
     pub struct StreamHole {
         pub length: i64,

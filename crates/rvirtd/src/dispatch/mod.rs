@@ -10,6 +10,7 @@ pub mod iface;
 pub mod legacy;
 pub mod network;
 pub mod nodedev;
+pub mod qemu;
 pub mod stats;
 pub mod storage;
 
@@ -78,6 +79,7 @@ impl Table {
         iface::register(&mut t);
         legacy::register(&mut t);
         stats::register(&mut t);
+        qemu::register(&mut t);
         t
     }
 
@@ -299,7 +301,10 @@ mod tests {
             if rvirt_rpc::readonly::refused_on_read_only(*num) {
                 assert!(!inline, "{name} changes something but runs inline");
             } else if *high && *num != 1 && t.handlers.contains_key(&(REMOTE, *num)) {
-                assert!(inline, "{name} is a high-priority query but runs on the pool");
+                assert!(
+                    inline,
+                    "{name} is a high-priority query but runs on the pool"
+                );
             }
         }
         // destroy, define, undefine, set autostart: high priority in libvirt.

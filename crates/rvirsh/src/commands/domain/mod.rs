@@ -8,6 +8,7 @@ use lifecycle::{
     cmd_suspend,
 };
 use metadata::{cmd_desc, cmd_metadata};
+use qemu::cmd_qemu_monitor_command;
 use save::{cmd_managedsave, cmd_managedsave_remove, cmd_restore, cmd_save};
 use screenshot::cmd_screenshot;
 pub(crate) use stats::cmd_dommemstat;
@@ -19,6 +20,7 @@ mod define;
 mod ident;
 mod lifecycle;
 mod metadata;
+mod qemu;
 mod save;
 mod screenshot;
 mod stats;
@@ -215,6 +217,24 @@ pub static COMMANDS: &[CmdDef] = &[
         cmd_metadata,
         "show or change custom metadata of a domain",
         "Reads, sets or removes a domain's metadata element for one XML namespace.",
+    ),
+    cmd(
+        "qemu-monitor-command",
+        &[
+            DOMAIN_OPT,
+            opt_bool("hmp", "the command is for the human monitor"),
+            opt_bool("pretty", "indent the monitor's JSON answer"),
+            opt_bool("return-value", "print only the answer's 'return' member"),
+            opt_string(
+                "pass-fds",
+                REQ_OPT,
+                "file descriptors N,M,... passed with the command",
+            ),
+            opt_argv("cmd", REQ, "the command"),
+        ],
+        cmd_qemu_monitor_command,
+        "send a command to a QEMU guest's monitor",
+        "Passes a QMP (or, with --hmp, HMP) command to the domain's QEMU monitor and prints its answer.",
     ),
     cmd(
         "reboot",
