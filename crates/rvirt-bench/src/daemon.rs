@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The two daemons under test, stopped when dropped.
-struct Daemons {
+pub(crate) struct Daemons {
     rvirtd: Child,
     rv_root: PathBuf,
     lv_run: PathBuf,
@@ -16,7 +16,7 @@ struct Daemons {
 }
 
 impl Daemons {
-    fn start() -> Result<Daemons, String> {
+    pub(crate) fn start() -> Result<Daemons, String> {
         let base = std::env::temp_dir().join(format!("rvirt-bench-{}", std::process::id()));
         let rv_root = base.join("rvirtd");
         std::fs::create_dir_all(&rv_root).map_err(|e| e.to_string())?;
@@ -67,11 +67,11 @@ impl Daemons {
         Ok(d)
     }
 
-    fn rv_sock(&self) -> PathBuf {
+    pub(crate) fn rv_sock(&self) -> PathBuf {
         self.rv_root.join("run/rvirt/rvirt-sock")
     }
 
-    fn lv_sock(&self) -> PathBuf {
+    pub(crate) fn lv_sock(&self) -> PathBuf {
         self.lv_run.join("libvirt-sock")
     }
 
@@ -82,11 +82,11 @@ impl Daemons {
         ]
     }
 
-    fn rv_pid(&self) -> u32 {
+    pub(crate) fn rv_pid(&self) -> u32 {
         self.rvirtd.id()
     }
 
-    fn lv_pid(&self) -> Result<u32, String> {
+    pub(crate) fn lv_pid(&self) -> Result<u32, String> {
         let p = self.lv_run.join("libvirtd.pid");
         std::fs::read_to_string(&p)
             .map_err(|e| format!("{}: {e}", p.display()))?

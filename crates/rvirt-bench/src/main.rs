@@ -2,13 +2,14 @@
 //!
 //! ```sh
 //! cargo build --release -p rvirsh -p rvirtd -p rvirt-bench
-//! ./target/release/bench all          # or: xml | list | scale | daemon
+//! ./target/release/bench all          # or: xml | list | scale | daemon | qemu
 //! ```
 //!
 //! Real libvirt is driven through its own tools (`virsh`, `/usr/bin/python3` with
 //! python3-libvirt), so the comparison is what a user would see.
 
 mod daemon;
+mod qemu;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -215,6 +216,7 @@ fn main() {
         ("list", bench_list),
         ("scale", bench_scale),
         ("daemon", daemon::bench_daemon),
+        ("qemu", qemu::bench_qemu),
     ];
     let mut failed = false;
     for (name, f) in run {
