@@ -23,7 +23,7 @@ For tests/data/qemu/cases/CASE.xml (domain name == CASE, fixed UUID and MACs) it
                          the order they first appear (the test gives rvirt's command
                          builder the same numbers in the same order)
   CASE.live.xml      `virsh dumpxml` while it runs (paused): aliases, pty paths, the VNC
-                     port; pty numbers are written as /dev/pts/@N@
+                     port; pty numbers are written as /dev/pts/@N@ and tap names as vnet@N@
   CASE.define-err    virsh's stderr when `define` fails (then nothing else)
   CASE.start-err     virsh's stderr when `start` fails (then no CASE.args)
 
@@ -164,6 +164,7 @@ def record(uri, name):
         open(base + ".args", "w").write("\n".join(args) + "\n")
         live = virsh(uri, "dumpxml", name).stdout
         live = re.sub(r"/dev/pts/\d+", "/dev/pts/@N@", live)
+        live = re.sub(r"<target dev='vnet\d+'/>", "<target dev='vnet@N@'/>", live)
         live = re.sub(r"/var/lib/libvirt/qemu/domain-\d+-", "/var/lib/rvirt/qemu/domain-1-", live)
         live = re.sub(r"/var/lib/libvirt/qemu/channel/target/domain-\d+-",
                       "/var/lib/rvirt/qemu/channel/target/domain-1-", live)
