@@ -6,7 +6,15 @@
 //! capabilities XML.
 
 pub mod cache;
+#[rustfmt::skip]
+pub mod cpu_map;
+pub mod cpu_x86;
+pub mod domcaps;
+pub mod firmware;
+pub mod host_cpu;
+pub mod host_numa;
 pub mod probe;
+pub mod xml;
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -37,6 +45,47 @@ pub struct CpuModel {
     pub unavailable: Vec<String>,
 }
 
+/// What QEMU says its `host` CPU (under KVM) or `max` CPU (under TCG) is: what libvirt
+/// names the `host-model` CPU from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpandedCpu {
+    /// The CPUID vendor string (`AuthenticAMD`).
+    pub vendor: String,
+    pub family: u32,
+    pub model: u32,
+    pub stepping: u32,
+    /// The boolean properties that are on, in QEMU's spelling, sorted.
+    pub features: Vec<String>,
+}
+
+impl ExpandedCpu {
+    fn to_json(&self) -> Value {
+        json!({
+            "vendor": self.vendor,
+            "family": self.family,
+            "model": self.model,
+            "stepping": self.stepping,
+            "features": self.features,
+        })
+    }
+
+    fn from_json(v: &Value) -> Option<ExpandedCpu> {
+        let n = |k: &str| v.get(k).and_then(Value::as_u64).map(|x| x as u32);
+        Some(ExpandedCpu {
+            vendor: v.get("vendor")?.as_str()?.to_string(),
+            family: n("family")?,
+            model: n("model")?,
+            stepping: n("stepping")?,
+            features: v
+                .get("features")?
+                .as_array()?
+                .iter()
+                .map(|x| x.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()?,
+        })
+    }
+}
+
 /// Everything probed from one binary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QemuCaps {
@@ -55,6 +104,27 @@ pub struct QemuCaps {
     pub devices: BTreeSet<String>,
     /// Monitor commands.
     pub commands: BTreeSet<String>,
+    /// Non-device object types (`memory-backend-memfd`, `rng-builtin`, `iothread`, ...).
+    pub objects: BTreeSet<String>,
+    /// The `host` CPU under KVM, the `max` CPU under TCG (x86 targets only).
+    pub kvm_host_cpu: Option<ExpandedCpu>,
+    pub tcg_host_cpu: Option<ExpandedCpu>,
+    /// Hyper-V enlightenments KVM's `host` CPU offers (`hv-*` properties that are set,
+    /// without the prefix: `spinlocks`, `vendor-id`).
+    pub hyperv: Vec<String>,
+    /// Whether the `max-x86_64-cpu` type has the `migratable` and the
+    /// `unavailable-features` properties (libvirt asks that type only, so an i386 binary
+    /// has neither).
+    pub cpu_migratable: bool,
+    pub cpu_unavailable_features: bool,
+    /// The display types `query-display-options` can answer with (`sdl`, `dbus`, ...).
+    pub display_types: Vec<String>,
+    /// `query-tpm-models` and `query-tpm-types`.
+    pub tpm_models: Vec<String>,
+    pub tpm_types: Vec<String>,
+    /// Whether `query-sev-capabilities` and `query-sgx-capabilities` answered.
+    pub sev: bool,
+    pub sgx: bool,
 }
 
 impl QemuCaps {
@@ -130,6 +200,17 @@ impl QemuCaps {
             "kvm-cpus": cpus(&self.kvm_cpus),
             "devices": self.devices,
             "commands": self.commands,
+            "objects": self.objects,
+            "kvm-host-cpu": self.kvm_host_cpu.as_ref().map(ExpandedCpu::to_json),
+            "tcg-host-cpu": self.tcg_host_cpu.as_ref().map(ExpandedCpu::to_json),
+            "hyperv": self.hyperv,
+            "cpu-migratable": self.cpu_migratable,
+            "cpu-unavailable-features": self.cpu_unavailable_features,
+            "display-types": self.display_types,
+            "tpm-models": self.tpm_models,
+            "tpm-types": self.tpm_types,
+            "sev": self.sev,
+            "sgx": self.sgx,
         })
     }
 
@@ -163,6 +244,20 @@ impl QemuCaps {
                 })
                 .collect()
         };
+        let list = |k: &str| -> Option<Vec<String>> {
+            v.get(k)?
+                .as_array()?
+                .iter()
+                .map(|x| x.as_str().map(str::to_string))
+                .collect()
+        };
+        // Absent from files written before the field existed: `None` re-probes them.
+        let host_cpu = |k: &str| -> Option<Option<ExpandedCpu>> {
+            match v.get(k)? {
+                Value::Null => Some(None),
+                c => ExpandedCpu::from_json(c).map(Some),
+            }
+        };
         let ver = v.get("version")?.as_array()?;
         let n = |i: usize| ver.get(i).and_then(Value::as_u64).map(|x| x as u32);
         Some(QemuCaps {
@@ -192,6 +287,17 @@ impl QemuCaps {
             kvm_cpus: cpus("kvm-cpus")?,
             devices: strings("devices")?,
             commands: strings("commands")?,
+            objects: strings("objects")?,
+            kvm_host_cpu: host_cpu("kvm-host-cpu")?,
+            tcg_host_cpu: host_cpu("tcg-host-cpu")?,
+            hyperv: list("hyperv")?,
+            cpu_migratable: v.get("cpu-migratable")?.as_bool()?,
+            cpu_unavailable_features: v.get("cpu-unavailable-features")?.as_bool()?,
+            display_types: list("display-types")?,
+            tpm_models: list("tpm-models")?,
+            tpm_types: list("tpm-types")?,
+            sev: b(v, "sev"),
+            sgx: b(v, "sgx"),
         })
     }
 }
