@@ -569,3 +569,11 @@ pub fn domain_capabilities(
     let r = resolve(lookup, req)?;
     Ok(format(&r, host))
 }
+
+/// `virConnectGetDomainCapabilities` on this host, for a system (`privileged`) or
+/// session daemon (whose firmware descriptors include the user's own).
+pub fn for_host(lookup: &dyn CapsLookup, req: &Request, privileged: bool) -> Result<String> {
+    let r = resolve(lookup, req)?;
+    let host = HostFacts::probe(&HostRoot::default(), privileged);
+    Ok(format(&r, &host))
+}

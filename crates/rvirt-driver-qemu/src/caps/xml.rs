@@ -245,3 +245,8 @@ pub fn capabilities(lookup: &dyn CapsLookup, root: &HostRoot) -> Capabilities {
         pool_types: Vec::new(),
     }
 }
+
+/// The capabilities document of this host and the binaries `lookup` finds.
+pub fn document(lookup: &dyn CapsLookup) -> String {
+    capabilities(lookup, &HostRoot::default()).format()
+}

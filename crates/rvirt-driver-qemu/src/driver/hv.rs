@@ -119,6 +119,33 @@ impl HypervisorDriver for QemuDriver {
         crate::host::sysinfo()
     }
 
+    fn connect_get_capabilities(&self) -> Result<String> {
+        Ok(crate::caps::xml::document(&*self.inner.lookup))
+    }
+
+    fn connect_get_domain_capabilities(
+        &self,
+        emulatorbin: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            0,
+            "qemuConnectGetDomainCapabilities",
+        )?;
+        let req = crate::caps::domcaps::Request {
+            emulatorbin,
+            arch,
+            machine,
+            virttype,
+        };
+        crate::caps::domcaps::for_host(&*self.inner.lookup, &req, self.inner.paths.privileged)
+    }
+
     fn connect_get_max_vcpus(&self, kind: Option<&str>) -> Result<i32> {
         match kind.map(str::to_ascii_lowercase).as_deref() {
             None | Some("qemu") => Ok(16),
