@@ -187,6 +187,15 @@ fn domcapabilities_errors_are_libvirts() {
         ),
         (
             Request {
+                emulatorbin: Some("/usr/bin/qemu-system-i386"),
+                machine: Some("q35"),
+                ..Default::default()
+            },
+            ErrorCode::INVALID_ARG,
+            "invalid argument: Emulator '/usr/bin/qemu-system-i386' does not support arch 'x86_64'",
+        ),
+        (
+            Request {
                 emulatorbin: Some("/nothere/qemu"),
                 ..Default::default()
             },

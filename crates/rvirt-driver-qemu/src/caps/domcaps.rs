@@ -149,7 +149,9 @@ pub fn resolve(lookup: &dyn CapsLookup, req: &Request) -> Result<Resolved> {
         }
     };
     let binary = caps.binary.to_string_lossy().into_owned();
-    let arch = req.arch.unwrap_or(caps.arch.as_str()).to_string();
+    // The architecture defaults to the host's even with an emulator given, so an i386
+    // binary alone is refused on an x86_64 host, as libvirt refuses it.
+    let arch = req.arch.unwrap_or(host_arch()).to_string();
     if !arch_supported(&caps.arch, &arch) {
         return Err(invalid(format!(
             "Emulator '{binary}' does not support arch '{arch}'"
