@@ -135,6 +135,14 @@ fn domcapabilities_errors_are_libvirts() {
         ),
         (
             Request {
+                machine: Some("none"),
+                ..Default::default()
+            },
+            ErrorCode::INVALID_ARG,
+            "invalid argument: the machine 'none' is not supported by emulator '/usr/bin/qemu-system-x86_64'",
+        ),
+        (
+            Request {
                 arch: Some("armv7l"),
                 ..Default::default()
             },

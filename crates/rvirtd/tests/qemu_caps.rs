@@ -99,6 +99,17 @@ fn capabilities_and_domcapabilities_match_libvirtd() {
         ],
         // Bad combinations: libvirt's errors.
         &["--machine", "bogus"],
+        &["--machine", "none"],
+        &[
+            "--machine",
+            "pc-i440fx-7.2",
+            "--arch",
+            "i686",
+            "--virttype",
+            "qemu",
+            "--emulatorbin",
+            "/usr/bin/qemu-system-x86_64",
+        ],
         &["--arch", "armv7l"],
         &["--arch", "bogus"],
         &["--virttype", "bogus"],

@@ -162,7 +162,8 @@ pub fn resolve(lookup: &dyn CapsLookup, req: &Request) -> Result<Resolved> {
     let machine = match req.machine {
         Some(m) => caps
             .machine(m)
-            .filter(|mm| mm.name != "none" || m == "none")
+            // libvirt leaves QEMU's `none` machine out of its list.
+            .filter(|mm| mm.name != "none")
             .map(|mm| mm.name.clone())
             .ok_or_else(|| {
                 invalid(format!(
