@@ -93,6 +93,8 @@ impl DomState {
 
 /// A domain: its state and its job lock.
 pub struct Domain {
+    /// Never changes, so lookups by UUID need no lock.
+    pub uuid: Uuid,
     state: Mutex<DomState>,
     job: Mutex<Option<&'static str>>,
     job_done: Condvar,
@@ -116,6 +118,7 @@ impl Drop for Job<'_> {
 impl Domain {
     pub fn new(st: DomState) -> Arc<Domain> {
         Arc::new(Domain {
+            uuid: st.uuid,
             state: Mutex::new(st),
             job: Mutex::new(None),
             job_done: Condvar::new(),
@@ -173,7 +176,7 @@ impl DomainList {
     }
 
     pub fn by_uuid(&self, uuid: &Uuid) -> Option<Arc<Domain>> {
-        self.lock().iter().find(|d| d.lock().uuid == *uuid).cloned()
+        self.lock().iter().find(|d| d.uuid == *uuid).cloned()
     }
 
     pub fn by_name(&self, name: &str) -> Option<Arc<Domain>> {
@@ -203,15 +206,18 @@ impl DomainList {
     }
 
     pub fn remove(&self, uuid: &Uuid) {
-        self.lock().retain(|d| {
-            let mut s = d.lock();
-            if s.uuid == *uuid {
-                s.removed = true;
-                false
-            } else {
-                true
-            }
-        });
+        let gone: Vec<Arc<Domain>> = {
+            let mut list = self.lock();
+            let (gone, kept) = std::mem::take(&mut *list)
+                .into_iter()
+                .partition(|d| d.uuid == *uuid);
+            *list = kept;
+            gone
+        };
+        // Marked outside the list's lock (callers must not hold the domain's own lock).
+        for d in gone {
+            d.lock().removed = true;
+        }
     }
 
     /// The next domain id (ids grow for the daemon's lifetime and continue after a restart

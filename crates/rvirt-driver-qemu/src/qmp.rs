@@ -66,7 +66,9 @@ pub struct Greeting {
     pub package: String,
 }
 
-type Pending = Mutex<HashMap<u64, mpsc::Sender<Result<Value, QmpError>>>>;
+/// A reply: its value (or QEMU's error) and the line exactly as QEMU sent it.
+type Reply = (Result<Value, QmpError>, String);
+type Pending = Mutex<HashMap<u64, mpsc::Sender<Reply>>>;
 
 struct Shared {
     writer: Mutex<UnixStream>,
@@ -80,7 +82,7 @@ impl Shared {
         self.closed.store(true, Ordering::SeqCst);
         let waiting = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
         for (_, tx) in waiting {
-            let _ = tx.send(Err(QmpError::Closed));
+            let _ = tx.send((Err(QmpError::Closed), String::new()));
         }
     }
 }
@@ -185,20 +187,45 @@ impl Monitor {
         self.execute_passing(command, arguments, Some(fd))
     }
 
+    /// Runs a command given as QMP text (`virsh qemu-monitor-command`) and returns QEMU's
+    /// reply line as it came, QEMU's own errors included (they are the caller's answer).
+    pub fn execute_text(&self, command: &str) -> Result<String, QmpError> {
+        let v: Value = serde_json::from_str(command)
+            .map_err(|e| QmpError::Protocol(format!("cannot parse json {command}: {e}")))?;
+        let Value::Object(o) = v else {
+            return Err(QmpError::Protocol(format!(
+                "cannot parse json {command}: not an object"
+            )));
+        };
+        self.send_and_wait(Value::Object(o), None)
+            .map(|(_, raw)| raw)
+    }
+
     fn execute_passing(
         &self,
         command: &str,
         arguments: Option<Value>,
         fd: Option<std::os::fd::BorrowedFd<'_>>,
     ) -> Result<Value, QmpError> {
+        let mut msg = json!({ "execute": command });
+        if let Some(a) = arguments {
+            msg["arguments"] = a;
+        }
+        self.send_and_wait(msg, fd).and_then(|(r, _)| r)
+    }
+
+    /// Sends a command object (its `id` set here) and waits for the reply.
+    fn send_and_wait(
+        &self,
+        mut msg: Value,
+        fd: Option<std::os::fd::BorrowedFd<'_>>,
+    ) -> Result<Reply, QmpError> {
         if self.is_closed() {
             return Err(QmpError::Closed);
         }
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut msg = json!({ "execute": command, "id": id });
-        if let Some(a) = arguments {
-            msg["arguments"] = a;
-        }
+        // libvirt's id form, so replies passed through look the same.
+        msg["id"] = Value::String(format!("libvirt-{id}"));
         let (tx, rx) = mpsc::channel();
         self.shared
             .pending
@@ -227,7 +254,8 @@ impl Monitor {
             return Err(QmpError::Closed);
         }
         match rx.recv_timeout(self.timeout) {
-            Ok(r) => r,
+            Ok((Err(QmpError::Closed), _)) => Err(QmpError::Closed),
+            Ok(r) => Ok(r),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 self.forget(id);
                 Err(QmpError::Timeout(self.timeout))
@@ -321,7 +349,12 @@ fn classify(line: &str) -> Result<Incoming, QmpError> {
             micros,
         }));
     }
-    let Some(id) = o.get("id").and_then(Value::as_u64) else {
+    let id = match o.get("id") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(t)) => t.strip_prefix("libvirt-").and_then(|n| n.parse().ok()),
+        _ => None,
+    };
+    let Some(id) = id else {
         return Ok(Incoming::Other);
     };
     if let Some(r) = o.remove("return") {
@@ -365,7 +398,7 @@ fn read_loop(
                     .unwrap_or_else(|p| p.into_inner())
                     .remove(&id);
                 if let Some(tx) = tx {
-                    let _ = tx.send(r);
+                    let _ = tx.send((r, text.to_string()));
                 }
             }
             Ok(Incoming::Event(e)) => on_event(e),
@@ -443,7 +476,7 @@ mod tests {
                 b"{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"RESUME\"}\n",
             )
             .expect("event");
-            w.write_all(b"{\"return\": {\"status\": \"running\"}, \"id\": 2}\n")
+            w.write_all(b"{\"return\": {\"status\": \"running\"}, \"id\": \"libvirt-2\"}\n")
                 .expect("reply");
             line.clear();
             r.read_line(&mut line).expect("last command");

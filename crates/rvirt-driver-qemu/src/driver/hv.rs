@@ -372,7 +372,9 @@ impl HypervisorDriver for QemuDriver {
             Ok(()) => Ok(dom.lock().reference()),
             Err(e) => {
                 if added {
-                    self.inner.doms.remove(&dom.lock().uuid);
+                    // The uuid first: the list's removal locks every domain, this one too.
+                    let uuid = dom.lock().uuid;
+                    self.inner.doms.remove(&uuid);
                 }
                 Err(e)
             }
@@ -672,7 +674,8 @@ impl HypervisorDriver for QemuDriver {
         let res = super::save::restore_into(&self.inner, &dom, def, path, &img, run);
         drop(job);
         if res.is_err() && added {
-            self.inner.doms.remove(&dom.lock().uuid);
+            let uuid = dom.lock().uuid;
+            self.inner.doms.remove(&uuid);
         }
         res
     }
@@ -754,6 +757,27 @@ impl HypervisorDriver for QemuDriver {
         Ok(rvirt_core::types::SecurityLabel {
             label: String::new(),
             enforcing: false,
+        })
+    }
+
+    fn domain_qemu_monitor_command(&self, r: &DomainRef, cmd: &str, flags: u32) -> Result<String> {
+        Error::check_flags(ErrorDomain::QEMU, flags, 1, "qemuDomainQemuMonitorCommand")?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("monitor command")?;
+        let m = lifecycle::monitor(&dom)?;
+        if flags & 1 != 0 {
+            // HMP: the text of the human monitor's answer.
+            let v = m
+                .execute(
+                    "human-monitor-command",
+                    Some(serde_json::json!({ "command-line": cmd })),
+                )
+                .map_err(lifecycle::qmp_error)?;
+            return Ok(v.as_str().unwrap_or_default().to_string());
+        }
+        m.execute_text(cmd).map_err(|e| match e {
+            crate::qmp::QmpError::Protocol(p) => Error::internal(ErrorDomain::QEMU, p),
+            other => lifecycle::qmp_error(other),
         })
     }
 
