@@ -37,7 +37,7 @@ pub fn cpuid(leaf: u32, sub: u32) -> CpuidRegs {
 
 /// The CPU's features and identity as CPUID (and KVM, for MSRs) tells them.
 #[cfg(target_arch = "x86_64")]
-pub fn host_data() -> (CpuData, CpuidRegs) {
+pub fn host_data() -> CpuData {
     let basic_max = cpuid(0, 0)[0];
     let ext_max = cpuid(0x8000_0000, 0)[0];
     let in_range = |leaf: u32| {
@@ -83,15 +83,11 @@ pub fn host_data() -> (CpuData, CpuidRegs) {
         .flat_map(|r| r.to_le_bytes())
         .collect();
     let vendor = cpu_x86::vendor_name(&String::from_utf8_lossy(&vendor_bytes));
-    let leaf1 = cpuid(1, 0);
-    (
-        CpuData {
-            features,
-            vendor,
-            signature: Some(signature(leaf1[0])),
-        },
-        leaf1,
-    )
+    CpuData {
+        features,
+        vendor,
+        signature: Some(signature(cpuid(1, 0)[0])),
+    }
 }
 
 /// `(family, model, stepping)` from CPUID(1).eax, summed as libvirt sums them.
@@ -194,8 +190,7 @@ fn microcode() -> Option<u32> {
 /// The host CPU's model part of `<host><cpu>` (topology is filled in by the caller).
 #[cfg(target_arch = "x86_64")]
 pub fn host_cpu_model() -> HostCpuModel {
-    let (data, leaf1) = host_data();
-    let _ = leaf1;
+    let data = host_data();
     let named = cpu_x86::decode(&data, CpuKind::Host, None);
     let invtsc = cpu_x86::feature_index("invtsc").is_some_and(|i| data.features.contains(i));
     let phys_bits = (cpuid(0x8000_0000, 0)[0] >= 0x8000_0008)

@@ -75,9 +75,13 @@ pub fn host_arch() -> &'static str {
     }
 }
 
-/// The binary libvirt uses for guests of `arch`: `qemu-system-TARGET`, or for i686 on an
-/// x86_64 host the x86_64 binary when there is no i386 one.
+/// The binary libvirt uses for guests of `arch`: `qemu-system-TARGET`; ppc64le guests run
+/// on `qemu-system-ppc64`, and i686 guests of an x86_64 host on the x86_64 binary when
+/// there is no i386 one.
 pub fn binary_for_arch(lookup: &dyn CapsLookup, arch: &str) -> Option<String> {
+    if arch == "ppc64le" {
+        return lookup.default_emulator("ppc64");
+    }
     lookup.default_emulator(arch).or_else(|| {
         (arch == "i686" && host_arch() == "x86_64")
             .then(|| lookup.default_emulator("x86_64"))
@@ -183,7 +187,8 @@ pub fn guests(lookup: &dyn CapsLookup) -> Vec<GuestCaps> {
         // A binary serves its own architecture and the ones libvirt maps onto it.
         let serves = caps.arch == *arch
             || (caps.arch == "x86_64" && *arch == "i686")
-            || (caps.arch == "armv7l" && *arch == "armv6l");
+            || (caps.arch == "armv7l" && *arch == "armv6l")
+            || (caps.arch == "ppc64" && *arch == "ppc64le");
         if serves {
             out.push(guest(&caps, arch));
         }
