@@ -6,6 +6,8 @@
 //! Only x86 hosts are described beyond their architecture: elsewhere libvirt needs
 //! per-architecture CPU maps rvirt does not carry.
 #![allow(unsafe_code)]
+// Only x86_64 reads CPUID, MSRs and the TSC; elsewhere the readers are unused.
+#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_imports))]
 
 use super::cpu_map::Bits;
 use super::cpu_x86::{self, CpuData, CpuKind, FeatureSet};
