@@ -18,6 +18,7 @@ mod pretty;
 mod runner;
 mod shell;
 mod table;
+mod xmldump;
 mod xpath;
 
 use cli::global::{valid_escape, GlobalParser};

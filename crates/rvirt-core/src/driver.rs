@@ -432,6 +432,31 @@ pub trait HypervisorDriver: Send + Sync {
         unsupported!("virDomainOpenChannel")
     }
 
+    // ---- devices (XML of one device; flags are `VIR_DOMAIN_AFFECT_*` and friends).
+    // The flag-less calls are entry points of their own, as in libvirt, so a driver
+    // that has only the flags forms answers the old ones "not supported" by name; drivers
+    // usually serve them as the flags form with `VIR_DOMAIN_AFFECT_LIVE`. ----
+    fn domain_attach_device(&self, dom: &DomainRef, xml: &str) -> Result<()> {
+        unsupported!("virDomainAttachDevice")
+    }
+    fn domain_attach_device_flags(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        unsupported!("virDomainAttachDeviceFlags")
+    }
+    fn domain_detach_device(&self, dom: &DomainRef, xml: &str) -> Result<()> {
+        unsupported!("virDomainDetachDevice")
+    }
+    fn domain_detach_device_flags(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        unsupported!("virDomainDetachDeviceFlags")
+    }
+    /// Detaches the device whose alias (`<alias name=...>`) is `alias`.
+    fn domain_detach_device_alias(&self, dom: &DomainRef, alias: &str, flags: u32) -> Result<()> {
+        unsupported!("virDomainDetachDeviceAlias")
+    }
+    /// Changes a device in place (a CD-ROM's medium, a NIC's link state, ...).
+    fn domain_update_device_flags(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        unsupported!("virDomainUpdateDeviceFlags")
+    }
+
     // ---- QEMU-specific calls (libvirt-qemu.so; VIR_FROM_NONE, as that file reports) ----
     /// `virDomainQemuMonitorCommand`: hands `cmd` to the guest's monitor (QMP JSON, or HMP
     /// text with `VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP`) and returns QEMU's answer as text.

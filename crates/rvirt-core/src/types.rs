@@ -260,6 +260,14 @@ pub mod flags {
         pub const LIVE: u32 = 1 << 0;
         pub const CONFIG: u32 = 1 << 1;
     }
+    /// `virDomainDeviceModifyFlags`: the affect flags plus forcing a change (ejecting a
+    /// locked CD-ROM).
+    pub mod device_modify {
+        pub const CURRENT: u32 = 0;
+        pub const LIVE: u32 = 1 << 0;
+        pub const CONFIG: u32 = 1 << 1;
+        pub const FORCE: u32 = 1 << 2;
+    }
     /// `virDomainMemoryModFlags`.
     pub mod memory {
         pub const MAXIMUM: u32 = 1 << 2;

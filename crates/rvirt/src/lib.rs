@@ -18,6 +18,7 @@
 //! ```
 
 mod connect;
+mod devices;
 mod domain;
 mod network;
 mod other;

@@ -41,9 +41,13 @@ pub(super) struct SyntaxError {
     pub(super) message: &'static str,
 }
 
+/// Tokens with their byte offsets.
+pub(super) type Tokens = Vec<(Tok, usize)>;
+
 pub(super) const INVALID: &str = "Invalid expression";
 
-pub(super) fn lex(s: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
+/// The tokens, or those before a bad one and its error.
+pub(super) fn lex(s: &str) -> Result<Tokens, (Tokens, SyntaxError)> {
     let b = s.as_bytes();
     let mut out: Vec<(Tok, usize)> = Vec::new();
     let mut i = 0;
@@ -113,10 +117,13 @@ pub(super) fn lex(s: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
                     Tok::Literal(lit)
                 }
                 None => {
-                    return Err(SyntaxError {
-                        pos: s.len(),
-                        message: "Unfinished literal",
-                    })
+                    return Err((
+                        out,
+                        SyntaxError {
+                            pos: s.len(),
+                            message: "Unfinished literal",
+                        },
+                    ))
                 }
             }
         } else if is_name_start(s, i) {
@@ -160,10 +167,13 @@ pub(super) fn lex(s: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
                 b'*' if operator_pos => Tok::Mul,
                 b'*' => Tok::Star,
                 _ => {
-                    return Err(SyntaxError {
-                        pos: start,
-                        message: INVALID,
-                    })
+                    return Err((
+                        out,
+                        SyntaxError {
+                            pos: start,
+                            message: INVALID,
+                        },
+                    ))
                 }
             }
         };

@@ -435,16 +435,25 @@ fn desc_or_self() -> Step {
 }
 
 pub(super) fn compile(s: &str) -> Result<Expr, SyntaxError> {
-    let toks = lex(s)?;
+    // libxml2 reads tokens as it parses, so a bad token is reported only if the parse gets
+    // that far: an error the parser finds before it wins over the lexer's.
+    let (toks, lex_error) = match lex(s) {
+        Ok(t) => (t, None),
+        Err((t, e)) => (t, Some(e)),
+    };
     let mut p = Parser {
+        end: lex_error.as_ref().map_or(s.len(), |e| e.pos),
         toks,
         i: 0,
-        end: s.len(),
         depth: 0,
     };
-    let e = p.expr()?;
-    if p.i < p.toks.len() {
-        return p.err();
+    let parsed = p.expr();
+    let reached_end = p.i >= p.toks.len();
+    match (parsed, lex_error) {
+        (Err(_), Some(le)) if reached_end => Err(le),
+        (Err(e), _) => Err(e),
+        (Ok(_), Some(le)) if reached_end => Err(le),
+        (Ok(_), _) if !reached_end => p.err(),
+        (Ok(e), _) => Ok(e),
     }
-    Ok(e)
 }

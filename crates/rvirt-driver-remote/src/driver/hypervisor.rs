@@ -716,6 +716,48 @@ impl HypervisorDriver for Remote {
             .1)
     }
 
+    // ---- devices ----
+    fn domain_attach_device(&self, d: &DomainRef, xml: &str) -> Result<()> {
+        self.call::<DomainAttachDevice>(DomainAttachDeviceArgs {
+            dom: dom(d),
+            xml: xml.to_string(),
+        })
+    }
+    fn domain_attach_device_flags(&self, d: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        self.call::<DomainAttachDeviceFlags>(DomainAttachDeviceFlagsArgs {
+            dom: dom(d),
+            xml: xml.to_string(),
+            flags,
+        })
+    }
+    fn domain_detach_device(&self, d: &DomainRef, xml: &str) -> Result<()> {
+        self.call::<DomainDetachDevice>(DomainDetachDeviceArgs {
+            dom: dom(d),
+            xml: xml.to_string(),
+        })
+    }
+    fn domain_detach_device_flags(&self, d: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        self.call::<DomainDetachDeviceFlags>(DomainDetachDeviceFlagsArgs {
+            dom: dom(d),
+            xml: xml.to_string(),
+            flags,
+        })
+    }
+    fn domain_detach_device_alias(&self, d: &DomainRef, alias: &str, flags: u32) -> Result<()> {
+        self.call::<DomainDetachDeviceAlias>(DomainDetachDeviceAliasArgs {
+            dom: dom(d),
+            alias: alias.to_string(),
+            flags,
+        })
+    }
+    fn domain_update_device_flags(&self, d: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        self.call::<DomainUpdateDeviceFlags>(DomainUpdateDeviceFlagsArgs {
+            dom: dom(d),
+            xml: xml.to_string(),
+            flags,
+        })
+    }
+
     // ---- QEMU program (driver/qemu.rs) ----
     fn domain_qemu_monitor_command(&self, d: &DomainRef, cmd: &str, flags: u32) -> Result<String> {
         self.qemu_monitor_command(d, cmd, flags)

@@ -895,6 +895,14 @@ xdr_struct! {
 }
 
 xdr_struct! {
+    pub struct DomainDetachDeviceAliasArgs {
+        pub dom: Dom,
+        pub alias: String,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
     pub struct DomainSetVcpusFlagsArgs {
         pub dom: Dom,
         pub nvcpus: u32,
@@ -2696,6 +2704,7 @@ super::procedures! {
     StorageVolGetInfoFlags = 378, StorageVolGetInfoFlagsArgs => StorageVolGetInfoFlagsRet, high;
     ConnectSecretEventRegisterAny = 380, ConnectSecretEventRegisterAnyArgs => ConnectSecretEventRegisterAnyRet, high;
     ConnectSecretEventDeregisterAny = 381, ConnectSecretEventDeregisterAnyArgs => (), high;
+    DomainDetachDeviceAlias = 392, DomainDetachDeviceAliasArgs => (), low;
     DomainGetMessages = 426, DomainGetMessagesArgs => DomainGetMessagesRet, low;
     NwfilterDefineXmlFlags = 431, NwfilterDefineXmlFlagsArgs => NwfilterDefineXmlFlagsRet, high;
     NetworkDefineXmlFlags = 432, NetworkDefineXmlFlagsArgs => NetworkDefineXmlFlagsRet, high;

@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod convert;
+pub mod devices;
 pub mod domain;
 pub mod events;
 pub mod iface;
@@ -80,6 +81,7 @@ impl Table {
         legacy::register(&mut t);
         stats::register(&mut t);
         qemu::register(&mut t);
+        devices::register(&mut t);
         t
     }
 

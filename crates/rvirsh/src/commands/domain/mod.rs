@@ -2,6 +2,10 @@
 
 use crate::cli::defs::*;
 use define::{cmd_create, cmd_define, cmd_undefine};
+use devices::{
+    cmd_attach_device, cmd_attach_disk, cmd_attach_interface, cmd_change_media, cmd_detach_device,
+    cmd_detach_device_alias, cmd_detach_disk, cmd_detach_interface, cmd_update_device,
+};
 use ident::{cmd_domid, cmd_domname, cmd_domuuid};
 use lifecycle::{
     cmd_autostart, cmd_destroy, cmd_reboot, cmd_reset, cmd_resume, cmd_shutdown, cmd_start,
@@ -17,6 +21,7 @@ use tuning::{cmd_setmaxmem, cmd_setmem, cmd_setvcpus, cmd_vcpucount};
 use xml::{cmd_domxml_to_native, cmd_dumpxml, cmd_edit};
 
 mod define;
+mod devices;
 mod ident;
 mod lifecycle;
 mod metadata;
@@ -42,7 +47,177 @@ const MODE_OPT: OptDef = opt_string(
     "comma-separated methods: acpi, agent, initctl, signal, paravirt",
 );
 
+const PERSISTENT_OPT: OptDef = opt_bool(
+    "persistent",
+    "change the running domain and the configuration",
+);
+const DEV_CONFIG_OPT: OptDef = opt_bool("config", "change the persistent configuration");
+const DEV_LIVE_OPT: OptDef = opt_bool("live", "change the running domain");
+const DEV_CURRENT_OPT: OptDef = opt_bool(
+    "current",
+    "change the running domain if active, else the configuration",
+);
+const PRINT_XML_OPT: OptDef = opt_bool(
+    "print-xml",
+    "print the device XML instead of changing the domain",
+);
+const DEVICE_FILE_OPT: OptDef = opt_data("file", REQ, "file with the device's XML");
+
 pub static COMMANDS: &[CmdDef] = &[
+    cmd(
+        "attach-device",
+        &[DOMAIN_OPT, DEVICE_FILE_OPT, PERSISTENT_OPT, DEV_CONFIG_OPT, DEV_LIVE_OPT, DEV_CURRENT_OPT],
+        cmd_attach_device,
+        "add a device described in an XML file",
+        "Attaches the device an XML file describes to the domain.",
+    ),
+    cmd(
+        "attach-disk",
+        &[
+            DOMAIN_OPT,
+            opt_data("source", REQ | EMPTY_OK, "the disk's source (file, device or name)"),
+            opt_data("target", REQ, "the disk's target device name"),
+            opt_string("targetbus", 0, "the bus of the target"),
+            opt_string("driver", 0, "the driver's name"),
+            opt_string("subdriver", 0, "the image format"),
+            opt_string("iothread", 0, "the IOThread to use"),
+            opt_string("cache", 0, "the cache mode"),
+            opt_string("io", 0, "the I/O mode"),
+            opt_string("type", 0, "the device kind (disk, cdrom, floppy, lun)"),
+            opt_alias("shareable", "mode=shareable"),
+            opt_string("mode", 0, "readonly or shareable"),
+            opt_string("sourcetype", 0, "file, block or network"),
+            opt_string("serial", 0, "the disk's serial number"),
+            opt_string("wwn", 0, "the disk's world wide name"),
+            opt_string("alias", 0, "a user alias for the disk"),
+            opt_bool("rawio", "pass raw SCSI commands through"),
+            opt_string("address", 0, "the disk's address (pci:, scsi:, ide:, sata:, usb:, ccw:)"),
+            opt_bool("multifunction", "mark a PCI address multifunction"),
+            PRINT_XML_OPT,
+            opt_string("source-protocol", 0, "the protocol of a network disk"),
+            opt_string("source-host-name", 0, "HOST[:PORT] of a network disk"),
+            opt_string("source-host-transport", 0, "the transport to the host"),
+            opt_string("source-host-socket", 0, "the host's UNIX socket"),
+            PERSISTENT_OPT,
+            DEV_CONFIG_OPT,
+            DEV_LIVE_OPT,
+            DEV_CURRENT_OPT,
+        ],
+        cmd_attach_disk,
+        "add a disk to a domain",
+        "Builds a <disk> element from the options and attaches it.",
+    ),
+    cmd(
+        "attach-interface",
+        &[
+            DOMAIN_OPT,
+            opt_data("type", REQ, "the interface type"),
+            opt_data("source", REQ, "the network, bridge, device or socket to connect to"),
+            opt_string("target", 0, "the host-side device name"),
+            opt_string("mac", 0, "the MAC address"),
+            opt_string("script", 0, "a script to set the interface up"),
+            opt_string("model", 0, "the NIC model"),
+            opt_string("alias", 0, "a user alias for the interface"),
+            opt_string("inbound", 0, "inbound rate: average,peak,burst,floor"),
+            opt_string("outbound", 0, "outbound rate: average,peak,burst"),
+            PERSISTENT_OPT,
+            DEV_CONFIG_OPT,
+            DEV_LIVE_OPT,
+            DEV_CURRENT_OPT,
+            PRINT_XML_OPT,
+            opt_bool("managed", "let libvirt manage the host device"),
+            opt_string("source-mode", 0, "server or client (vhostuser)"),
+        ],
+        cmd_attach_interface,
+        "add a network interface to a domain",
+        "Builds an <interface> element from the options and attaches it.",
+    ),
+    cmd(
+        "change-media",
+        &[
+            DOMAIN_OPT,
+            opt_data("path", REQ, "the disk's target or source path"),
+            opt_string("source", 0, "the new medium"),
+            opt_bool("eject", "remove the medium"),
+            opt_bool("insert", "put a medium into an empty drive"),
+            opt_bool("update", "replace the medium (eject without --source)"),
+            DEV_CURRENT_OPT,
+            DEV_LIVE_OPT,
+            DEV_CONFIG_OPT,
+            opt_bool("force", "change the medium even if the guest locked the tray"),
+            PRINT_XML_OPT,
+            opt_bool("block", "the new medium is a block device"),
+        ],
+        cmd_change_media,
+        "change the medium of a CD-ROM or floppy",
+        "Ejects, inserts or replaces the medium of a removable disk.",
+    ),
+    cmd(
+        "detach-device",
+        &[DOMAIN_OPT, DEVICE_FILE_OPT, PERSISTENT_OPT, DEV_CONFIG_OPT, DEV_LIVE_OPT, DEV_CURRENT_OPT],
+        cmd_detach_device,
+        "remove a device described in an XML file",
+        "Detaches the device an XML file describes from the domain.",
+    ),
+    cmd(
+        "detach-device-alias",
+        &[
+            DOMAIN_OPT,
+            opt_data("alias", REQ, "the device's alias"),
+            DEV_CONFIG_OPT,
+            DEV_LIVE_OPT,
+            DEV_CURRENT_OPT,
+        ],
+        cmd_detach_device_alias,
+        "remove a device by its alias",
+        "Asks for the removal of the device with the given alias.",
+    ),
+    cmd(
+        "detach-disk",
+        &[
+            DOMAIN_OPT,
+            opt_data("target", REQ, "the disk's target or source path"),
+            PERSISTENT_OPT,
+            DEV_CONFIG_OPT,
+            DEV_LIVE_OPT,
+            DEV_CURRENT_OPT,
+            PRINT_XML_OPT,
+        ],
+        cmd_detach_disk,
+        "remove a disk from a domain",
+        "Finds the disk in the domain's XML and detaches it.",
+    ),
+    cmd(
+        "detach-interface",
+        &[
+            DOMAIN_OPT,
+            opt_data("type", REQ, "the interface type"),
+            opt_string("mac", 0, "the interface's MAC address"),
+            PERSISTENT_OPT,
+            DEV_CONFIG_OPT,
+            DEV_LIVE_OPT,
+            DEV_CURRENT_OPT,
+            PRINT_XML_OPT,
+        ],
+        cmd_detach_interface,
+        "remove a network interface from a domain",
+        "Finds the interface by type and MAC in the domain's XML and detaches it.",
+    ),
+    cmd(
+        "update-device",
+        &[
+            DOMAIN_OPT,
+            DEVICE_FILE_OPT,
+            PERSISTENT_OPT,
+            DEV_CONFIG_OPT,
+            DEV_LIVE_OPT,
+            DEV_CURRENT_OPT,
+            opt_bool("force", "force the change (eject a locked medium)"),
+        ],
+        cmd_update_device,
+        "change a device described in an XML file",
+        "Updates a device of the domain in place from an XML file.",
+    ),
     cmd(
         "autostart",
         &[
