@@ -122,6 +122,18 @@ impl QemuDriver {
                 consoles: console::Consoles::default(),
             }),
         };
+        // Probing a binary takes a QEMU start or two: do it now, in the background, so
+        // the first define or capabilities call finds it done.
+        let lookup = drv.inner.lookup.clone();
+        let _ = std::thread::Builder::new()
+            .name("qemu-probe".into())
+            .spawn(move || {
+                for arch in ["x86_64", "i686"] {
+                    if let Some(bin) = lookup.default_emulator(arch) {
+                        let _ = lookup.caps(&bin);
+                    }
+                }
+            });
         recover::load_and_reattach(&drv.inner);
         // Guests take seconds to start: clients are served meanwhile, as libvirtd does.
         let inner = drv.inner.clone();

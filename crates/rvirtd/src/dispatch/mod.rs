@@ -50,8 +50,8 @@ impl Dispatched {
 /// Queries that libvirt marks low priority only because its QEMU driver may ask the guest's
 /// monitor for them; rvirt's drivers answer them from memory (see `rvirt_core::driver`), so
 /// they run inline like the high-priority queries.
-const INLINE_QUERIES: [i32; 3] = [
-    7,  // CONNECT_GET_CAPABILITIES
+/// (Capabilities are not among them: the QEMU driver may have to probe a binary first.)
+const INLINE_QUERIES: [i32; 2] = [
     14, // DOMAIN_GET_XML_DESC
     16, // DOMAIN_GET_INFO
 ];
