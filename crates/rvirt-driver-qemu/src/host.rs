@@ -134,6 +134,12 @@ pub fn hostname() -> String {
         .into_owned()
 }
 
+/// The most vCPUs KVM gives one guest here (`KVM_CAP_MAX_VCPUS`), as libvirt reports for
+/// `virsh maxvcpus --type kvm`; 0 without KVM.
+pub fn kvm_max_vcpus() -> i32 {
+    crate::sys::kvm::max_vcpus().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,10 +151,4 @@ mod tests {
         assert!(n.memory > 0);
         assert!(n.sockets * n.cores * n.threads * n.nodes >= 1);
     }
-}
-
-/// The most vCPUs KVM gives one guest here (`KVM_CAP_MAX_VCPUS`), as libvirt reports for
-/// `virsh maxvcpus --type kvm`; 0 without KVM.
-pub fn kvm_max_vcpus() -> i32 {
-    crate::sys::kvm::max_vcpus().unwrap_or(0)
 }

@@ -72,7 +72,16 @@ fn diff(want: &str, got: &str) -> String {
 }
 
 /// Every recorded domcapabilities: file, emulatorbin, arch, machine, virttype.
-const RECORDED: &[(&str, Option<&str>, Option<&str>, Option<&str>, Option<&str>)] = &[
+/// A recorded domcapabilities file and the arguments it was asked with.
+type Recorded = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const RECORDED: &[Recorded] = &[
     ("default", None, None, None, None),
     ("kvm-pc", None, None, Some("pc"), Some("kvm")),
     ("qemu-q35", None, None, Some("q35"), Some("qemu")),

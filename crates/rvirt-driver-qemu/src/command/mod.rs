@@ -37,6 +37,8 @@ mod sound;
 mod video;
 mod virtio;
 
+/// Whether a disk has no medium (an empty CD-ROM): it gets no block nodes.
+pub use disk::is_empty as disk_is_empty;
 pub use prepare::prepare;
 
 use crate::caps::QemuCaps;

@@ -781,6 +781,62 @@ impl HypervisorDriver for QemuDriver {
         })
     }
 
+    fn domain_attach_device(&self, r: &DomainRef, xml: &str) -> Result<()> {
+        self.domain_attach_device_flags(r, xml, flags::affect::LIVE)
+    }
+
+    fn domain_attach_device_flags(&self, r: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            flags::affect::LIVE | flags::affect::CONFIG,
+            "qemuDomainAttachDeviceFlags",
+        )?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("attach device")?;
+        super::devices::attach(&self.inner, &dom, xml, flags)
+    }
+
+    fn domain_detach_device(&self, r: &DomainRef, xml: &str) -> Result<()> {
+        self.domain_detach_device_flags(r, xml, flags::affect::LIVE)
+    }
+
+    fn domain_detach_device_flags(&self, r: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            flags::affect::LIVE | flags::affect::CONFIG,
+            "qemuDomainDetachDeviceFlags",
+        )?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("detach device")?;
+        super::devices::detach(&self.inner, &dom, xml, flags)
+    }
+
+    fn domain_detach_device_alias(&self, r: &DomainRef, alias: &str, flags: u32) -> Result<()> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            flags::affect::LIVE | flags::affect::CONFIG,
+            "qemuDomainDetachDeviceAlias",
+        )?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("detach device")?;
+        super::devices::detach_alias(&self.inner, &dom, alias, flags)
+    }
+
+    fn domain_update_device_flags(&self, r: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            flags::affect::LIVE | flags::affect::CONFIG | 4,
+            "qemuDomainUpdateDeviceFlags",
+        )?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("update device")?;
+        super::devices::update(&self.inner, &dom, xml, flags & !4)
+    }
+
     fn domain_open_console(
         &self,
         r: &DomainRef,

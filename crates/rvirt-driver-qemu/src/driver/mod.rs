@@ -6,6 +6,7 @@
 
 pub mod conflicts;
 pub mod console;
+pub mod devices;
 pub mod hv;
 pub mod lifecycle;
 pub mod monitor;

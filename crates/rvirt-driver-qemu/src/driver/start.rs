@@ -79,7 +79,7 @@ fn check_disk_sources(def: &DomainDef) -> Result<()> {
         if d.source.startup_policy == Some(StartupPolicy::Optional) {
             continue;
         }
-        if let Err(e) = std::fs::metadata(&path) {
+        if let Err(e) = std::fs::metadata(path) {
             return Err(Error::system(
                 ErrorDomain::QEMU,
                 format!("Cannot access storage file '{path}'"),
@@ -111,10 +111,32 @@ fn getrandom_bytes(buf: &mut [u8]) -> Result<()> {
         .map_err(|e| sys_err("cannot read random bytes".into(), &e))
 }
 
+/// Host tap devices for the interfaces that need one (all of them, or only interface
+/// `only`): their descriptors and names, by interface index.
+pub fn host_taps(def: &mut DomainDef, only: Option<usize>) -> Result<Vec<(OwnedFd, String)>> {
+    let mut prep = Prepared {
+        dir: PathBuf::new(),
+        tap_fds: std::collections::HashMap::new(),
+        taps: Vec::new(),
+        keep_dir: true,
+    };
+    prepare_network(def, &mut prep, only)?;
+    let mut by_index: Vec<(usize, OwnedFd)> = prep.tap_fds.drain().collect();
+    by_index.sort_by_key(|(i, _)| *i);
+    Ok(by_index
+        .into_iter()
+        .map(|(_, fd)| fd)
+        .zip(prep.taps.clone())
+        .collect())
+}
+
 /// Host tap devices for the interfaces that need one.
-fn prepare_network(def: &mut DomainDef, prep: &mut Prepared) -> Result<()> {
+fn prepare_network(def: &mut DomainDef, prep: &mut Prepared, only: Option<usize>) -> Result<()> {
     use rvirt_xml::domain::devices::interface_parts::{NetModel, NetModelKind, NetSource};
     for (index, iface) in def.devices.interfaces.iter_mut().enumerate() {
+        if only.is_some_and(|o| o != index) {
+            continue;
+        }
         let bridge = match &iface.source {
             NetSource::Bridge { bridge } => Some(bridge.clone()),
             NetSource::Ethernet => None,
@@ -292,6 +314,23 @@ fn read_ptys(m: &Monitor, def: &mut DomainDef) {
     super::ptys::fill(def, &pty_of);
 }
 
+/// What the command builder needs besides the definition, for domain `id` with its
+/// directory `dir` (the ports are read from the live definition).
+pub fn runtime(inner: &Inner, id: i32, def: &DomainDef, dir: &Path) -> crate::command::Runtime {
+    let mut rt = crate::command::Runtime::system(id as u32, &def.name);
+    let short = crate::command::short_name(id as u32, &def.name);
+    rt.lib_dir = dir.to_string_lossy().into_owned();
+    rt.channel_target_dir = inner
+        .paths
+        .lib_dir
+        .join("channel/target")
+        .join(format!("domain-{short}"))
+        .to_string_lossy()
+        .into_owned();
+    rt.graphics = super::ports::runtime_ports(def);
+    rt
+}
+
 /// Starts `def` as domain `dom` (the caller holds its job and has checked it is inactive).
 pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartOpts) -> Result<()> {
     let emulator = def
@@ -328,20 +367,11 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
     let mut live = def.clone();
     live.id = Some(id);
     crate::imgprobe::fill_chains(&mut live.devices.disks)?;
-    let mut rt = crate::command::Runtime::system(id as u32, &live.name);
-    let short = crate::command::short_name(id as u32, &live.name);
-    rt.lib_dir = dir.to_string_lossy().into_owned();
-    rt.channel_target_dir = inner
-        .paths
-        .lib_dir
-        .join("channel/target")
-        .join(format!("domain-{short}"))
-        .to_string_lossy()
-        .into_owned();
+    let rt = runtime(inner, id, &live, &dir);
     crate::command::prepare(&mut live, &rt);
-    prepare_network(&mut live, &mut prep)?;
+    prepare_network(&mut live, &mut prep, None)?;
     let ports = super::ports::allocate(&mut live, &inner.ports)?;
-    rt.graphics = super::ports::runtime_ports(&live);
+    let rt = runtime(inner, id, &live, &dir);
     let mon_path = dir.join("monitor.sock");
     let listener = UnixListener::bind(&mon_path).map_err(|e| {
         sys_err(
