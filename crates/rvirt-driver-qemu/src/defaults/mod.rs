@@ -157,12 +157,37 @@ impl DriverDefaults for QemuDefaults {
         vioserial::assign(def)?;
         pci_assign::assign(def, &caps)?;
         usb::assign(def)?;
+        dimm_slots(def);
         Ok(())
     }
 
     fn validate(&self, def: &DomainDef) -> Result<()> {
         let caps = self.caps_of(def)?;
         validate::domain(def, &caps)
+    }
+}
+
+/// DIMMs (and NVDIMMs) get the lowest memory slot not taken, as libvirt numbers them at
+/// define time.
+fn dimm_slots(def: &mut DomainDef) {
+    use rvirt_xml::domain::devices::memory::MemoryModel;
+    use rvirt_xml::domain::info::Address;
+    let mut used: Vec<u32> = def
+        .devices
+        .memories
+        .iter()
+        .filter_map(|m| match m.info.address {
+            Some(Address::Dimm { slot, .. }) => Some(slot),
+            _ => None,
+        })
+        .collect();
+    for m in def.devices.memories.iter_mut() {
+        if !matches!(m.model, MemoryModel::Dimm | MemoryModel::Nvdimm) || m.info.address.is_some() {
+            continue;
+        }
+        let slot = (0..).find(|s| !used.contains(s)).unwrap_or(0);
+        used.push(slot);
+        m.info.address = Some(Address::Dimm { slot, base: None });
     }
 }
 

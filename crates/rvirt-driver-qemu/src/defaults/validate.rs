@@ -62,12 +62,31 @@ pub fn domain(def: &DomainDef, caps: &QemuCaps) -> Result<()> {
             )));
         }
     }
+    timers(def)?;
     lifecycle(def)?;
     // Devices in libvirt's order: disks before controllers, then inputs and videos.
     disks(def)?;
     controllers(def)?;
     inputs(def)?;
     videos(def)?;
+    Ok(())
+}
+
+/// QEMU's RTC follows the guest, the host's wall clock or its real-time clock, not the
+/// time since boot.
+fn timers(def: &DomainDef) -> Result<()> {
+    use rvirt_xml::domain::clock::{TimerName, TimerTrack};
+    use rvirt_xml::XmlEnum;
+    for t in &def.clock.timers {
+        if t.name == TimerName::Rtc {
+            if let Some(tr @ TimerTrack::Boot) = t.track {
+                return Err(unsupported(format!(
+                    "unsupported rtc timer track '{}'",
+                    tr.as_xml()
+                )));
+            }
+        }
+    }
     Ok(())
 }
 
