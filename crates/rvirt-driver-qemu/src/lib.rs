@@ -74,7 +74,10 @@ impl ConnectDriver for QemuConnectDriver {
             "qemuConnectOpen",
         )?;
         let want = self.wanted_path();
-        if uri.path != want {
+        // A privileged driver takes qemu:///session as well (root's session is the
+        // system, as in libvirt); a user's takes only its session.
+        let ok = uri.path == want || (self.driver.inner.paths.privileged && uri.path == "/session");
+        if !ok {
             return Err(Error::internal(
                 ErrorDomain::QEMU,
                 format!("unexpected QEMU URI path '{}', try qemu://{want}", uri.path),

@@ -89,6 +89,7 @@
 //! libvirt does. Inside the daemon that would loop back to the daemon itself, so it is
 //! switched off there with [`set_local_routing`] (rvirtd calls it at start-up).
 
+mod autostart;
 pub mod client;
 mod convert;
 mod driver;

@@ -128,6 +128,9 @@ pub struct Target {
     pub no_verify: bool,
     /// `?no_sanity=1`: skip the check of our own TLS certificate against the CA.
     pub no_sanity: bool,
+    /// A user's own daemon may be started when none listens (`qemu:///session` and the
+    /// like, without `?socket=`), as libvirt starts a session daemon on demand.
+    pub autostart: bool,
 }
 
 /// The last value of query parameter `name`, compared without case (libvirt's loop over
@@ -293,6 +296,10 @@ pub fn resolve(uri: &ConnectUri, flags: u32, env: &Env) -> Result<Target> {
             }
         },
     };
+    let autostart = transport == Transport::Unix
+        && param(uri, "socket").is_none()
+        && session_mode(uri, env)
+        && param(uri, "autostart") != Some("0");
     Ok(Target {
         transport,
         endpoint,
@@ -300,6 +307,7 @@ pub fn resolve(uri: &ConnectUri, flags: u32, env: &Env) -> Result<Target> {
         pkipath: param(uri, "pkipath").map(PathBuf::from),
         no_verify,
         no_sanity: flag(uri, "no_sanity")?,
+        autostart,
     })
 }
 

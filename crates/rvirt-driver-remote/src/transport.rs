@@ -18,6 +18,7 @@ use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -112,13 +113,30 @@ pub fn connect(target: &Target) -> Result<Conn> {
             let Some(path) = pick_socket(candidates) else {
                 return Err(Error::internal(ErrorDomain::RPC, "no socket to connect to"));
             };
-            let s = UnixStream::connect(path).map_err(|e| {
+            let failed = |path: &Path, e: &std::io::Error| {
                 rpc_system(
                     format!("Failed to connect socket to '{}'", path.display()),
-                    &e,
+                    e,
                 )
-            })?;
-            Ok(plain(s.into()))
+            };
+            match UnixStream::connect(path) {
+                Ok(s) => Ok(plain(s.into())),
+                Err(e)
+                    if target.autostart
+                        && matches!(
+                            e.kind(),
+                            std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+                        ) =>
+                {
+                    // Nobody serves this user yet: start their daemon and try its socket.
+                    let own = candidates.first().map(PathBuf::as_path).unwrap_or(path);
+                    crate::autostart::start_session_daemon(own)?;
+                    UnixStream::connect(own)
+                        .map(|s| plain(s.into()))
+                        .map_err(|e| failed(own, &e))
+                }
+                Err(e) => Err(failed(path, &e)),
+            }
         }
         Endpoint::Tcp { host, port } => Ok(plain(tcp(host, *port)?.into())),
         Endpoint::Tls { host, port } => {
