@@ -9,6 +9,7 @@
 //! Methods take `&self` of a per-connection object; a driver decides what state connections
 //! share. Objects are named by the reference types in [`crate::refs`].
 
+use crate::domstats::{BlockInfo, BlockStats, CpuStats, DomainStatsRecord, InterfaceStats};
 use crate::error::{Error, Result};
 use crate::event::EventCallback;
 use crate::refs::*;
@@ -430,6 +431,58 @@ pub trait HypervisorDriver: Send + Sync {
         flags: u32,
     ) -> Result<DriverStream> {
         unsupported!("virDomainOpenChannel")
+    }
+
+    // ---- disk, interface and CPU statistics ----
+    /// `virDomainBlockStats` of the disk `path` names (target or source; empty for all).
+    fn domain_block_stats(&self, dom: &DomainRef, path: &str) -> Result<BlockStats> {
+        unsupported!("virDomainBlockStats")
+    }
+    /// `virDomainBlockStatsFlags`, as the C call: with `nparams` 0 only the number of
+    /// parameters the driver has is returned (and no parameters), otherwise at most
+    /// `nparams` of them and their number.
+    fn domain_block_stats_flags(
+        &self,
+        dom: &DomainRef,
+        path: &str,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<(Vec<TypedParam>, i32)> {
+        unsupported!("virDomainBlockStatsFlags")
+    }
+    /// `virDomainInterfaceStats` of the interface `device` names (target name or MAC).
+    fn domain_interface_stats(&self, dom: &DomainRef, device: &str) -> Result<InterfaceStats> {
+        unsupported!("virDomainInterfaceStats")
+    }
+    fn domain_get_block_info(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<BlockInfo> {
+        unsupported!("virDomainGetBlockInfo")
+    }
+    /// `virDomainGetCPUStats`, as the C call (see [`CpuStats`]): `start_cpu` -1 asks for
+    /// the domain's totals; `nparams` 0 asks how many parameters there are, and with
+    /// `ncpus` 0 too, how many CPUs.
+    fn domain_get_cpu_stats(
+        &self,
+        dom: &DomainRef,
+        nparams: u32,
+        start_cpu: i32,
+        ncpus: u32,
+        flags: u32,
+    ) -> Result<CpuStats> {
+        unsupported!("virDomainGetCPUStats")
+    }
+    /// `virConnectGetAllDomainStats` (`doms` empty) or `virDomainListGetStats`: the
+    /// `stats` groups (`domstats::group`) of each domain, filtered and tuned by `flags`.
+    fn connect_get_all_domain_stats(
+        &self,
+        doms: &[DomainRef],
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<DomainStatsRecord>> {
+        if doms.is_empty() {
+            unsupported!("virConnectGetAllDomainStats")
+        } else {
+            unsupported!("virDomainListGetStats")
+        }
     }
 
     // ---- devices (XML of one device; flags are `VIR_DOMAIN_AFFECT_*` and friends).

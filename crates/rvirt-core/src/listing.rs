@@ -31,7 +31,12 @@ pub fn domain_matches(flags: u32, facts: &DomainFacts) -> bool {
         || !pair(flags, L::MANAGEDSAVE, L::NO_MANAGEDSAVE, facts.managed_save)
         || !pair(flags, L::AUTOSTART, L::NO_AUTOSTART, facts.autostart)
         || !pair(flags, L::HAS_SNAPSHOT, L::NO_SNAPSHOT, facts.has_snapshot)
-        || !pair(flags, L::HAS_CHECKPOINT, L::NO_CHECKPOINT, facts.has_checkpoint)
+        || !pair(
+            flags,
+            L::HAS_CHECKPOINT,
+            L::NO_CHECKPOINT,
+            facts.has_checkpoint,
+        )
     {
         return false;
     }

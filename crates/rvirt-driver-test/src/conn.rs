@@ -64,7 +64,7 @@ fn no_domain() -> Error {
 }
 
 /// libvirt's list filters for `virConnectListAllDomains`.
-fn matches(d: &DomainObj, f: u32) -> bool {
+pub(crate) fn matches(d: &DomainObj, f: u32) -> bool {
     use flags::list_domains as L;
     let active = d.is_active();
     if f & (L::ACTIVE | L::INACTIVE) != 0
@@ -508,6 +508,48 @@ impl HypervisorDriver for TestConn {
         self.shared
             .lock()
             .vcpu_pin_info(dom, ncpumaps, maplen, flags)
+    }
+    fn domain_block_stats(
+        &self,
+        dom: &DomainRef,
+        path: &str,
+    ) -> Result<rvirt_core::domstats::BlockStats> {
+        self.shared.lock().block_stats(dom, path)
+    }
+    fn domain_interface_stats(
+        &self,
+        dom: &DomainRef,
+        device: &str,
+    ) -> Result<rvirt_core::domstats::InterfaceStats> {
+        self.shared.lock().interface_stats(dom, device)
+    }
+    fn domain_get_block_info(
+        &self,
+        dom: &DomainRef,
+        path: &str,
+        flags: u32,
+    ) -> Result<rvirt_core::domstats::BlockInfo> {
+        self.shared.lock().block_info(dom, path, flags)
+    }
+    fn domain_get_cpu_stats(
+        &self,
+        dom: &DomainRef,
+        nparams: u32,
+        start_cpu: i32,
+        ncpus: u32,
+        flags: u32,
+    ) -> Result<rvirt_core::domstats::CpuStats> {
+        self.shared
+            .lock()
+            .cpu_stats(dom, nparams, start_cpu, ncpus, flags)
+    }
+    fn connect_get_all_domain_stats(
+        &self,
+        doms: &[DomainRef],
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<rvirt_core::domstats::DomainStatsRecord>> {
+        self.shared.lock().all_domain_stats(doms, stats, flags)
     }
     fn domain_memory_stats(
         &self,

@@ -10,6 +10,7 @@ mod caps;
 mod conn;
 mod defaults;
 mod domain;
+mod domstats;
 mod loader;
 mod misc;
 mod network;

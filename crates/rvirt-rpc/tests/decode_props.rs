@@ -135,7 +135,7 @@ fn decode_everything(bytes: &[u8]) -> usize {
         NetworkUpdate, NodeGetCpuMap, NodeDeviceLookupScsiHostByWwn, DomainSetMemoryStatsPeriod,
         StorageVolGetInfoFlags, NwfilterDefineXmlFlags, NodeDeviceGetAutostart,
         NodeDeviceIsPersistent, NodeDeviceIsActive, DomainScreenshot, DomainOpenChannel,
-        DomainDetachDeviceAlias,
+        DomainDetachDeviceAlias, DomainGetBlockInfo, DomainBlockStatsFlags,
     )
 }
 

@@ -20,6 +20,7 @@
 mod connect;
 mod devices;
 mod domain;
+mod domstats;
 mod network;
 mod other;
 pub mod qemu;
@@ -31,8 +32,12 @@ mod stream;
 
 pub use connect::Connect;
 pub use domain::Domain;
+pub use domstats::DomainStats;
 pub use network::Network;
 pub use other::{Interface, NodeDevice};
+pub use rvirt_core::domstats::{
+    self as domain_stats, BlockInfo, BlockStats, CpuStats, InterfaceStats,
+};
 pub use rvirt_core::event::{DomainEventKind, Event, EventCallback, EventFamily};
 pub use rvirt_core::refs::*;
 pub use rvirt_core::stream::{DriverStream, StreamChunk, StreamSink, StreamSource};

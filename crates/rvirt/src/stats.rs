@@ -96,7 +96,7 @@ impl Connect {
     }
 
     /// Whether the driver takes string values in typed parameters.
-    fn typed_strings(&self) -> bool {
+    pub(crate) fn typed_strings(&self) -> bool {
         matches!(self.supports_feature(typed_param::FEATURE_STRING), Ok(true))
     }
 }

@@ -10,6 +10,7 @@ use crate::xpath::{self, XPathOutput};
 use rvirt::{Connect, Domain, DomainState, Error};
 
 pub mod domain;
+pub mod domstats;
 pub mod host;
 pub mod interface;
 pub mod monitor;

@@ -716,6 +716,57 @@ impl HypervisorDriver for Remote {
             .1)
     }
 
+    // ---- disk, interface and CPU statistics (driver/domstats.rs) ----
+    fn domain_block_stats(
+        &self,
+        d: &DomainRef,
+        path: &str,
+    ) -> Result<rvirt_core::domstats::BlockStats> {
+        self.block_stats(d, path)
+    }
+    fn domain_block_stats_flags(
+        &self,
+        d: &DomainRef,
+        path: &str,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<(Vec<TypedParam>, i32)> {
+        self.block_stats_flags(d, path, nparams, flags)
+    }
+    fn domain_interface_stats(
+        &self,
+        d: &DomainRef,
+        device: &str,
+    ) -> Result<rvirt_core::domstats::InterfaceStats> {
+        self.interface_stats(d, device)
+    }
+    fn domain_get_block_info(
+        &self,
+        d: &DomainRef,
+        path: &str,
+        flags: u32,
+    ) -> Result<rvirt_core::domstats::BlockInfo> {
+        self.block_info(d, path, flags)
+    }
+    fn domain_get_cpu_stats(
+        &self,
+        d: &DomainRef,
+        nparams: u32,
+        start_cpu: i32,
+        ncpus: u32,
+        flags: u32,
+    ) -> Result<rvirt_core::domstats::CpuStats> {
+        self.cpu_stats(d, nparams, start_cpu, ncpus, flags)
+    }
+    fn connect_get_all_domain_stats(
+        &self,
+        doms: &[DomainRef],
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<rvirt_core::domstats::DomainStatsRecord>> {
+        self.all_domain_stats(doms, stats, flags)
+    }
+
     // ---- devices ----
     fn domain_attach_device(&self, d: &DomainRef, xml: &str) -> Result<()> {
         self.call::<DomainAttachDevice>(DomainAttachDeviceArgs {

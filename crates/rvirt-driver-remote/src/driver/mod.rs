@@ -2,6 +2,7 @@
 //! family, each method one (sometimes two) wire calls.
 
 mod checks;
+mod domstats;
 mod hypervisor;
 mod network;
 mod other;

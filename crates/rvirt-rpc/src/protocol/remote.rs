@@ -800,6 +800,38 @@ xdr_struct! {
 }
 
 xdr_struct! {
+    pub struct DomainBlockStatsFlagsArgs {
+        pub dom: Dom,
+        pub path: String,
+        pub nparams: i32,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainBlockStatsFlagsRet {
+        pub params: Vec<TypedParam>,
+        pub nparams: i32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainGetBlockInfoArgs {
+        pub dom: Dom,
+        pub path: String,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainGetBlockInfoRet {
+        pub allocation: u64,
+        pub capacity: u64,
+        pub physical: u64,
+    }
+}
+
+xdr_struct! {
     pub struct DomainInterfaceStatsArgs {
         pub dom: Dom,
         pub device: String,
@@ -2640,6 +2672,7 @@ super::procedures! {
     DomainSnapshotCurrent = 191, DomainSnapshotCurrentArgs => DomainSnapshotCurrentRet, low;
     DomainRevertToSnapshot = 192, DomainRevertToSnapshotArgs => (), low;
     DomainSnapshotDelete = 193, DomainSnapshotDeleteArgs => (), low;
+    DomainGetBlockInfo = 194, DomainGetBlockInfoArgs => DomainGetBlockInfoRet, low;
     DomainCreateWithFlags = 196, DomainCreateWithFlagsArgs => DomainCreateWithFlagsRet, low;
     DomainSetVcpusFlags = 199, DomainSetVcpusFlagsArgs => (), low;
     DomainGetVcpusFlags = 200, DomainGetVcpusFlagsArgs => DomainGetVcpusFlagsRet, low;
@@ -2665,6 +2698,7 @@ super::procedures! {
     DomainDestroyFlags = 234, DomainDestroyFlagsArgs => (), high;
     DomainSaveImageGetXmlDesc = 235, DomainSaveImageGetXmlDescArgs => DomainSaveImageGetXmlDescRet, high;
     DomainSaveImageDefineXml = 236, DomainSaveImageDefineXmlArgs => (), high;
+    DomainBlockStatsFlags = 243, DomainBlockStatsFlagsArgs => DomainBlockStatsFlagsRet, low;
     DomainReset = 245, DomainResetArgs => (), low;
     DomainShutdownFlags = 258, DomainShutdownFlagsArgs => (), low;
     StorageVolWipePattern = 259, StorageVolWipePatternArgs => (), low;

@@ -6,6 +6,7 @@ pub mod connect;
 pub mod convert;
 pub mod devices;
 pub mod domain;
+pub mod domstats;
 pub mod events;
 pub mod iface;
 pub mod legacy;
@@ -82,6 +83,7 @@ impl Table {
         stats::register(&mut t);
         qemu::register(&mut t);
         devices::register(&mut t);
+        domstats::register(&mut t);
         t
     }
 

@@ -15,8 +15,8 @@ use metadata::{cmd_desc, cmd_metadata};
 use qemu::cmd_qemu_monitor_command;
 use save::{cmd_managedsave, cmd_managedsave_remove, cmd_restore, cmd_save};
 use screenshot::cmd_screenshot;
-pub(crate) use stats::cmd_dommemstat;
 use stats::{cmd_domhostname, cmd_schedinfo, cmd_vcpuinfo};
+pub(crate) use stats::{cmd_dommemstat, typed_value_str};
 use tuning::{cmd_setmaxmem, cmd_setmem, cmd_setvcpus, cmd_vcpucount};
 use xml::{cmd_domxml_to_native, cmd_dumpxml, cmd_edit};
 

@@ -292,7 +292,7 @@ pub(super) fn cmd_domhostname(ctl: &mut Ctl, cmd: &Cmd) -> bool {
 }
 
 /// A typed parameter's value as virsh prints it.
-fn typed_value_str(v: &TypedValue) -> String {
+pub(crate) fn typed_value_str(v: &TypedValue) -> String {
     match v {
         TypedValue::Int(n) => n.to_string(),
         TypedValue::UInt(n) => n.to_string(),
