@@ -18,22 +18,28 @@ command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 # The QEMU driver's tests run real guests (built offline from Debian packages by
 # tests/guest/build-guest.sh) under Debian's QEMU, beside libvirtd's QEMU driver.
-# Debian 12's qemu-system-x86 conflicts with a newer backported qemu-utils (apt then
-# removes it), so the two are installed together at the same version.
-command -v qemu-system-x86_64 >/dev/null 2>&1 || packages+=(qemu-system-x86 qemu-utils)
-command -v qemu-img >/dev/null 2>&1 || packages+=(qemu-utils)
+# Debian 12's qemu-system-x86 (7.2, what the goldens were recorded with) breaks a newer
+# backported qemu-utils that may already be installed, so the two are installed together at
+# qemu-system-x86's version (downgrading qemu-utils if need be).
+need_qemu=0
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need_qemu=1
+[ "$need_qemu" -eq 1 ] || command -v qemu-img >/dev/null 2>&1 || packages+=(qemu-utils)
 [ -e /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so ] || packages+=(libvirt-daemon-driver-qemu)
 [ -x /bin/busybox ] || packages+=(busybox-static)
 command -v cpio >/dev/null 2>&1 || packages+=(cpio)
 command -v as >/dev/null 2>&1 || packages+=(binutils)
 command -v ip >/dev/null 2>&1 || packages+=(iproute2)
-if [ ${#packages[@]} -gt 0 ]; then
+if [ ${#packages[@]} -gt 0 ] || [ "$need_qemu" -eq 1 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
+  if [ "$need_qemu" -eq 1 ]; then
+    qemu_version=$(apt-cache policy qemu-system-x86 | awk '/Candidate:/ {print $2}')
+    packages+=("qemu-system-x86=$qemu_version" "qemu-utils=$qemu_version")
+  fi
   # shellcheck disable=SC2068
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${packages[@]}" | sort -u)
+  "${sudo_cmd[@]}" apt-get install -y -qq --allow-downgrades --no-install-recommends $(printf '%s\n' "${packages[@]}" | sort -u)
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then

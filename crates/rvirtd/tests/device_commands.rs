@@ -221,12 +221,13 @@ fn device_commands_change_domains_as_virsh_does() {
             "rvirtd's QEMU driver does not serve device changes yet",
         );
     } else {
-        let _ = client(
+        let out = client(
             &virsh,
             &ruri,
             work.path(),
             &["detach-device", "r", "rng.xml", "--config"],
         );
+        assert!(out.starts_with("rc=0"), "detach the probe's rng: {out}");
         let _ = client(&virsh, &luri, work.path(), &["undefine", "v"]);
         define(&virsh, &luri, work.path(), &g, "v", UUID_V);
         let (v, r) = (

@@ -38,14 +38,21 @@ fn client(bin: &Path, uri: &str, args: &[&str]) -> String {
     mask_ids(&format!("rc={}\n{}--\n{}", o.rc, o.stdout, o.stderr))
 }
 
-/// `"id":"libvirt-N"` (and the pretty form) counts the driver's monitor commands.
+/// `"id":"libvirt-N"` (and the pretty form) counts the driver's monitor commands, and a
+/// vCPU's `"thread-id"` is whatever the host gave that QEMU process.
 fn mask_ids(s: &str) -> String {
+    let s = mask_number_after(s, "\"libvirt-", "\"libvirt-N");
+    let s = mask_number_after(&s, "\"thread-id\": ", "\"thread-id\": N");
+    mask_number_after(&s, "\"thread-id\":", "\"thread-id\":N")
+}
+
+fn mask_number_after(s: &str, prefix: &str, replacement: &str) -> String {
     let mut out = String::new();
     let mut rest = s;
-    while let Some(i) = rest.find("\"libvirt-") {
+    while let Some(i) = rest.find(prefix) {
         out.push_str(&rest[..i]);
-        out.push_str("\"libvirt-N");
-        rest = &rest[i + 9..];
+        out.push_str(replacement);
+        rest = &rest[i + prefix.len()..];
         rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
     }
     out.push_str(rest);

@@ -18,7 +18,8 @@ use crate::store;
 use rvirt_core::types::flags::affect::{CONFIG, LIVE};
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 use rvirt_xml::domain::devices::disk::{Disk, DiskDevice};
-use rvirt_xml::domain::devices::Interface;
+use rvirt_xml::domain::devices::rng::RngBackend;
+use rvirt_xml::domain::devices::{Interface, Rng};
 use rvirt_xml::domain::{DomainDef, FormatCtx, ParseCtx};
 use rvirt_xml::tree::{parse_document, Element};
 use serde_json::Value;
@@ -366,7 +367,12 @@ pub fn attach(inner: &Arc<Inner>, dom: &Arc<Domain>, xml: &str, flags: u32) -> R
             .config
             .clone()
             .ok_or_else(|| invalid("cannot modify device on transient domain"))?;
-        Some(with_device(inner, &cfg, xml, false)?)
+        check_new_disk_target(&cfg, &el)?;
+        let mut next = with_device(inner, &cfg, xml, false)?;
+        if el.name == "disk" {
+            place_new_disk(&mut next);
+        }
+        Some(next)
     } else {
         None
     };
@@ -377,7 +383,11 @@ pub fn attach(inner: &Arc<Inner>, dom: &Arc<Domain>, xml: &str, flags: u32) -> R
             .as_ref()
             .map(|l| l.def.clone())
             .ok_or_else(not_running)?;
-        let next = with_device(inner, &cur, xml, true)?;
+        check_new_disk_target(&cur, &el)?;
+        let mut next = with_device(inner, &cur, xml, true)?;
+        if el.name == "disk" {
+            place_new_disk(&mut next);
+        }
         let (next, taps) = match el.name.as_str() {
             "disk" => (plug_disk(inner, dom, next, &cur)?, Vec::new()),
             "interface" => plug_iface(inner, dom, next, &cur)?,
@@ -428,6 +438,60 @@ fn all_aliases(def: &DomainDef) -> Vec<Option<String>> {
 enum Found {
     Disk(usize),
     Iface(usize),
+    Rng(usize),
+}
+
+/// libvirt's identity of an RNG: model, backend and rate, plus the address when one is given.
+fn rng_position(def: &DomainDef, want: &Rng) -> Option<usize> {
+    let source = |r: &Rng| match &r.backend {
+        RngBackend::Random { path } => RngBackend::Random {
+            path: Some(path.clone().unwrap_or_else(|| "/dev/random".into())),
+        },
+        other => other.clone(),
+    };
+    def.devices.rngs.iter().position(|r| {
+        r.model == want.model
+            && r.rate == want.rate
+            && source(r) == source(want)
+            && (want.info.address.is_none() || r.info.address == want.info.address)
+    })
+}
+
+/// A new disk (parsed last) takes libvirt's place among the disks: after those on its bus
+/// with lower target indexes, before the first one on its bus with a higher index.
+fn place_new_disk(def: &mut DomainDef) {
+    let Some(disk) = def.devices.disks.pop() else {
+        return;
+    };
+    let index = |d: &Disk| {
+        rvirt_xml::domain::devices::disk::disk_name_to_index(&d.target.dev).map_or(-1, i64::from)
+    };
+    let mine = index(&disk);
+    let mut at = None;
+    for (i, d) in def.devices.disks.iter().enumerate().rev() {
+        if d.target.bus != disk.target.bus {
+            continue;
+        }
+        if index(d) > mine {
+            at = Some(i);
+        } else if at.is_none() {
+            at = Some(i + 1);
+        }
+    }
+    let at = at.unwrap_or(def.devices.disks.len());
+    def.devices.disks.insert(at, disk);
+}
+
+/// An attach may not reuse a disk's target name.
+fn check_new_disk_target(def: &DomainDef, el: &Element) -> Result<()> {
+    if el.name != "disk" {
+        return Ok(());
+    }
+    let d = Disk::parse(el, &ParseCtx { inactive: false })?;
+    if disk_position(def, &d.target.dev).is_some() {
+        return Err(invalid(format!("target {} already exists", d.target.dev)));
+    }
+    Ok(())
 }
 
 fn find(def: &DomainDef, el: &Element) -> Result<Found> {
@@ -448,6 +512,16 @@ fn find(def: &DomainDef, el: &Element) -> Result<Found> {
         "interface" => {
             let n = Interface::parse(el, &ctx)?;
             iface_position(def, &n).map(Found::Iface)
+        }
+        "rng" => {
+            let r = Rng::parse(el, &ctx)?;
+            rng_position(def, &r).map(Found::Rng).ok_or_else(|| {
+                Error::new(
+                    ErrorDomain::QEMU,
+                    ErrorCode::DEVICE_MISSING,
+                    Some("no matching RNG device was found".into()),
+                )
+            })
         }
         other => Err(unsupported(format!(
             "detach of device '{other}' is not supported"
@@ -512,6 +586,9 @@ pub fn detach(inner: &Arc<Inner>, dom: &Arc<Domain>, xml: &str, flags: u32) -> R
             Found::Iface(i) => {
                 cfg.devices.interfaces.remove(i);
             }
+            Found::Rng(i) => {
+                cfg.devices.rngs.remove(i);
+            }
         }
         Some(cfg)
     } else {
@@ -556,6 +633,9 @@ pub fn detach(inner: &Arc<Inner>, dom: &Arc<Domain>, xml: &str, flags: u32) -> R
                 unplug(inner, dom, &alias, &|m| {
                     let _ = m.execute("netdev_del", Some(serde_json::json!({ "id": host })));
                 })?;
+            }
+            Found::Rng(_) => {
+                return Err(unsupported("live detach of device 'rng' is not supported"));
             }
         }
     }

@@ -441,8 +441,9 @@ impl Libvirtd {
         std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
             .map_err(|e| format!("{}: {e}", wrapper.display()))?;
         let script = workspace().join("scripts/oracle/start-libvirtd.sh");
-        let private =
-            "for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do \
+        let private = "for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt \
+                       /etc/libvirt/qemu /etc/libvirt/storage /etc/libvirt/secrets \
+                       /etc/libvirt/nwfilter; do \
                        mkdir -p \"$d\" && mount -t tmpfs tmpfs \"$d\" || exit 97; done; \
                        exec \"$0\" \"$1\"";
         let mut cmd = Command::new("unshare");
