@@ -32,6 +32,8 @@ pub struct Ctl {
     pub keepalive_interval: i32,
     pub keepalive_count: i32,
     pub keepalive_forced: bool,
+    /// The console escape sequence as given with `-e` (`^]` by default).
+    pub escape: String,
     log: Option<File>,
     last_error: Option<Error>,
 }
@@ -50,6 +52,7 @@ impl Ctl {
             keepalive_interval: 5,
             keepalive_count: 6,
             keepalive_forced: false,
+            escape: "^]".to_string(),
             log: None,
             last_error: None,
         }

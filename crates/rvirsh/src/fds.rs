@@ -1,7 +1,7 @@
 //! Descriptors named on the command line (`--pass-fds N,M`), duplicated so the call owns
 //! copies it may send and close, as libvirt's client duplicates each descriptor it passes.
-//! The only unsafe code of rvirsh: taking ownership of a descriptor number the kernel
-//! just returned.
+//! Unsafe code here takes ownership of a descriptor number the kernel just returned (the
+//! only other unsafe code of rvirsh installs the console's signal handlers).
 
 use std::os::fd::{FromRawFd, OwnedFd};
 

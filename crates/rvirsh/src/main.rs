@@ -7,6 +7,7 @@
 
 mod cli;
 mod commands;
+mod console;
 mod ctl;
 mod editor;
 mod fds;
@@ -181,6 +182,7 @@ fn apply_global(ctl: &mut Ctl, opt: &cli::global::GlobalOpt) -> Option<i32> {
             ctl.error(&format!("Invalid string '{value}' for escape sequence"));
             return Some(1);
         }
+        'e' => ctl.escape = value,
         'h' => {
             ctl.print(&help::usage(ctl.groups));
             ctl.flush();

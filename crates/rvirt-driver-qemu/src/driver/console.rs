@@ -1,6 +1,7 @@
 //! `virDomainOpenConsole`: a bidirectional stream on the pseudo-terminal QEMU opened for
-//! a serial port or console. One session per device at a time, as libvirt allows; a forced
-//! open ends the session that was there.
+//! a serial port or console. One session per terminal at a time, as libvirt allows; a
+//! forced open ends the session that was there, whose client sees its stream fail as
+//! libvirtd's clients do ("stream had I/O failure").
 
 use super::Inner;
 use crate::domobj::{not_running, Domain};
@@ -26,9 +27,24 @@ struct Session {
     wake_w: OwnedFd,
     wake_r: OwnedFd,
     closed: AtomicBool,
+    /// Ended by another client's forced open rather than by its own.
+    forced: AtomicBool,
 }
 
 impl Session {
+    /// What a receive answers once the session is over: the end, or the failure
+    /// libvirtd's stream layer reports for a stream its backend aborted.
+    fn ended(&self) -> Result<Option<StreamChunk>> {
+        if self.forced.load(Ordering::SeqCst) {
+            return Err(Error::raw(
+                ErrorDomain::STREAMS,
+                ErrorCode::RPC,
+                "stream had I/O failure",
+            ));
+        }
+        Ok(None)
+    }
+
     fn close(&self) {
         if !self.closed.swap(true, Ordering::SeqCst) {
             let _ = rustix::io::write(&self.wake_w, &[1]);
@@ -36,7 +52,8 @@ impl Session {
     }
 }
 
-/// The open sessions, by domain and device alias.
+/// The open sessions, by domain and terminal (a console mirroring a serial port shares
+/// its terminal, and its session).
 #[derive(Default)]
 pub struct Consoles {
     open: Mutex<HashMap<(Uuid, String), Arc<Session>>>,
@@ -50,7 +67,7 @@ impl StreamSource for Source {
         use rustix::event::{poll, PollFd, PollFlags};
         loop {
             if self.0.closed.load(Ordering::SeqCst) {
-                return Ok(None);
+                return self.0.ended();
             }
             let mut fds = [
                 PollFd::new(&self.0.pty, PollFlags::IN),
@@ -62,7 +79,7 @@ impl StreamSource for Source {
                 Err(e) => return Err(stream_err(format!("cannot wait for console output: {e}"))),
             }
             if !fds[1].revents().is_empty() || self.0.closed.load(Ordering::SeqCst) {
-                return Ok(None);
+                return self.0.ended();
             }
             let rev = fds[0].revents();
             if rev.intersects(PollFlags::IN) {
@@ -130,9 +147,15 @@ fn pick<'a>(def: &'a rvirt_xml::domain::DomainDef, dev: Option<&str>) -> Result<
         Some(name) => d
             .consoles
             .iter()
-            .chain(d.serials.iter())
-            .chain(d.parallels.iter())
-            .find(|c| c.info.alias.as_deref() == Some(name)),
+            .enumerate()
+            .find(|(i, c)| c.info.alias.as_deref() == Some(name) || mirror_name(*i, c) == name)
+            .map(|(_, c)| c)
+            .or_else(|| {
+                d.serials
+                    .iter()
+                    .chain(d.parallels.iter())
+                    .find(|c| c.info.alias.as_deref() == Some(name))
+            }),
     };
     found.ok_or_else(|| {
         Error::new(
@@ -144,6 +167,19 @@ fn pick<'a>(def: &'a rvirt_xml::domain::DomainDef, dev: Option<&str>) -> Result<
             }),
         )
     })
+}
+
+/// The name libvirt also knows the first console by when it mirrors the first serial
+/// port (whose alias its XML shows): `console0`.
+fn mirror_name(i: usize, c: &Chr) -> &'static str {
+    use rvirt_xml::domain::devices::chr::{ChrTarget, ConsoleTargetType};
+    match &c.target {
+        ChrTarget::Console {
+            target_type: ConsoleTargetType::Serial,
+            ..
+        } if i == 0 => "console0",
+        _ => "",
+    }
 }
 
 /// Opens a console stream on a running domain.
@@ -159,27 +195,24 @@ pub fn open(
         FORCE | SAFE,
         "qemuDomainOpenConsole",
     )?;
-    let (uuid, alias, path) = {
+    let (uuid, path) = {
         let st = dom.lock();
         let live = st.live.as_ref().ok_or_else(not_running)?;
         let chr = pick(&live.def, dev)?;
-        let alias =
-            chr.info.alias.clone().ok_or_else(|| {
-                Error::internal(ErrorDomain::QEMU, "character device has no alias")
-            })?;
         let path = match &chr.source.data {
             ChrSourceData::Pty { path: Some(p) } => p.clone(),
             _ => {
+                let shown = dev.or(chr.info.alias.as_deref()).unwrap_or("<null>");
                 return Err(Error::new(
                     ErrorDomain::QEMU,
-                    ErrorCode::OPERATION_FAILED,
-                    Some(format!("character device {alias} is not using a PTY")),
-                ))
+                    ErrorCode::INTERNAL_ERROR,
+                    Some(format!("character device {shown} is not using a PTY")),
+                ));
             }
         };
-        (st.uuid, alias, path)
+        (st.uuid, path)
     };
-    let key = (uuid, alias);
+    let key = (uuid, path.clone());
     let mut open = inner
         .consoles
         .open
@@ -194,6 +227,7 @@ pub fn open(
                     Some("Active console session exists for this domain".to_string()),
                 ));
             }
+            old.forced.store(true, Ordering::SeqCst);
             old.close();
         }
     }
@@ -215,6 +249,7 @@ pub fn open(
         wake_w,
         wake_r,
         closed: AtomicBool::new(false),
+        forced: AtomicBool::new(false),
     });
     open.insert(key, s.clone());
     Ok(DriverStream::duplex(

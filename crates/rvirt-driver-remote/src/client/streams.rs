@@ -84,7 +84,10 @@ impl StreamSlot {
 
     pub(super) fn ready(&self, want: StreamWant) -> bool {
         match want {
-            StreamWant::Data => !self.rx.is_empty() || self.eof || self.error.is_some(),
+            // A finish or abort under way ends a receive waiting on another thread.
+            StreamWant::Data => {
+                !self.rx.is_empty() || self.eof || self.error.is_some() || self.closing
+            }
             StreamWant::Confirm => self.confirm.is_some() || self.error.is_some(),
         }
     }
@@ -300,6 +303,8 @@ impl RemoteStream {
             slot.closing = true;
             slot.rx.clear();
             slot.rx_bytes = 0;
+            // A receiver asleep on the other half returns now.
+            slot.notify();
         }
         let pkt = if abort {
             self.key.abort()
@@ -348,6 +353,11 @@ impl StreamSource for RemoteStream {
             Some(hole) => Ok(Some(hole)),
             None if slot.eof => Ok(None),
             None if closed => Err(closed_error()),
+            None if slot.closing => Err(Error::new(
+                ErrorDomain::STREAMS,
+                ErrorCode::OPERATION_INVALID,
+                Some("the stream is closed".to_string()),
+            )),
             None => Err(Error::internal(ErrorDomain::RPC, "no stream data")),
         }
     }

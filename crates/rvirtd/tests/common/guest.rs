@@ -157,6 +157,25 @@ impl OnTty {
         let _ = rustix::io::write(self.master.as_fd(), bytes);
     }
 
+    /// Whether the terminal echoes and edits lines, as a fresh one does (raw mode does
+    /// neither). Read on the master, which reports the terminal's settings.
+    pub fn cooked(&self) -> bool {
+        use rustix::termios::{tcgetattr, LocalModes};
+        tcgetattr(self.master.as_fd())
+            .map(|t| {
+                t.local_modes
+                    .contains(LocalModes::ECHO | LocalModes::ICANON)
+            })
+            .unwrap_or(false)
+    }
+
+    /// Sends a signal to the program.
+    pub fn signal(&self, sig: rustix::process::Signal) {
+        if let Some(pid) = rustix::process::Pid::from_raw(self.child.id() as i32) {
+            let _ = rustix::process::kill_process(pid, sig);
+        }
+    }
+
     /// Waits for the program to end; its status, or `None` if it did not end in time.
     pub fn wait(&mut self, limit: Duration) -> Option<i32> {
         let t = Instant::now();

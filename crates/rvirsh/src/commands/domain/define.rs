@@ -1,11 +1,12 @@
 //! Defining, creating and undefining domains.
 
+use super::console::run_console;
 use crate::cli::parser::Cmd;
-use crate::commands::{conn, domain_state, exclusive_opts, read_file, require, string_to_array};
+use crate::commands::{conn, exclusive_opts, read_file, require, string_to_array};
 use crate::ctl::Ctl;
 use crate::lookup::{self, BY_ANY};
 use rvirt::flags;
-use rvirt::{Domain, Error, ErrorCode};
+use rvirt::{Error, ErrorCode};
 
 pub(super) fn cmd_define(ctl: &mut Ctl, cmd: &Cmd) -> bool {
     let Some(c) = conn(ctl) else { return false };
@@ -93,28 +94,6 @@ pub(super) fn cmd_create(ctl: &mut Ctl, cmd: &Cmd) -> bool {
             false
         }
     }
-}
-
-/// Attaching to a console needs a terminal and a stream API rvirt does not have yet.
-pub(super) fn run_console(ctl: &mut Ctl, dom: &Domain) -> bool {
-    use std::io::IsTerminal;
-    let Some((state, _)) = domain_state(ctl, dom) else {
-        ctl.error("Unable to get domain status");
-        return false;
-    };
-    if state == rvirt::DomainState::Shutoff as i32 {
-        ctl.error("The domain is not running");
-        return false;
-    }
-    if !std::io::stdin().is_terminal() {
-        ctl.error("Cannot run interactive console without a controlling TTY");
-        return false;
-    }
-    ctl.print_extra(&format!("Connected to domain '{}'\n", dom.name()));
-    ctl.print_extra("Escape character is ^] (Ctrl + ])\n");
-    ctl.set_error(Error::no_support("virDomainOpenConsole"));
-    ctl.report_error();
-    false
 }
 
 pub(super) fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> bool {

@@ -1,6 +1,7 @@
 //! Starting, stopping, pausing and marking domains for autostart.
 
-use super::define::{pass_fds, run_console};
+use super::console::run_console;
+use super::define::pass_fds;
 use crate::cli::parser::Cmd;
 use crate::ctl::Ctl;
 use crate::lookup::{self, BY_ANY, BY_NAME, BY_UUID};

@@ -1,6 +1,7 @@
 //! Domain management: defining, starting, stopping, saving, editing and tuning domains.
 
 use crate::cli::defs::*;
+use console::cmd_console;
 use define::{cmd_create, cmd_define, cmd_undefine};
 use devices::{
     cmd_attach_device, cmd_attach_disk, cmd_attach_interface, cmd_change_media, cmd_detach_device,
@@ -20,6 +21,7 @@ pub(crate) use stats::{cmd_dommemstat, typed_value_str};
 use tuning::{cmd_setmaxmem, cmd_setmem, cmd_setvcpus, cmd_vcpucount};
 use xml::{cmd_domxml_to_native, cmd_dumpxml, cmd_edit};
 
+mod console;
 mod define;
 mod devices;
 mod ident;
@@ -227,6 +229,21 @@ pub static COMMANDS: &[CmdDef] = &[
         cmd_autostart,
         "start a domain together with the host",
         "Marks a domain to be started automatically when the host starts.",
+    ),
+    cmd(
+        "console",
+        &[
+            DOMAIN_OPT,
+            opt_string("devname", 0, "character device name"),
+            opt_bool(
+                "force",
+                "take the console over from a session already attached",
+            ),
+            opt_bool("safe", "attach only where exclusive access is guaranteed"),
+        ],
+        cmd_console,
+        "connect to the guest console",
+        "Attaches the terminal to a serial console or other character device of a running domain.",
     ),
     cmd(
         "create",
