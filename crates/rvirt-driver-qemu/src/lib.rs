@@ -91,6 +91,7 @@ impl ConnectDriver for QemuConnectDriver {
             node_device: None,
             secret: None,
             nwfilter: None,
+            native: Some(Arc::new(self.driver.clone())),
         })
     }
 }

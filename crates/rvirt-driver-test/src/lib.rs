@@ -80,6 +80,7 @@ impl ConnectDriver for TestConnectDriver {
             node_device: Some(c),
             secret: None,
             nwfilter: None,
+            native: None,
         })
     }
 }

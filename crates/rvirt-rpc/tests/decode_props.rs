@@ -100,7 +100,7 @@ fn decode_everything(bytes: &[u8]) -> usize {
         NodeDeviceListCaps, DomainGetSecurityLabel, NodeGetSecurityModel, StorageVolCreateXmlFrom,
         ConnectNumOfInterfaces, ConnectListInterfaces, InterfaceLookupByName,
         InterfaceLookupByMacString, InterfaceGetXmlDesc, InterfaceDefineXml, InterfaceUndefine,
-        InterfaceCreate, InterfaceDestroy, ConnectNumOfDefinedInterfaces,
+        InterfaceCreate, InterfaceDestroy, ConnectDomainXmlToNative, ConnectNumOfDefinedInterfaces,
         ConnectListDefinedInterfaces, ConnectIsSecure, DomainIsActive, DomainIsPersistent,
         NetworkIsActive, NetworkIsPersistent, StoragePoolIsActive, StoragePoolIsPersistent,
         InterfaceIsActive, ConnectGetLibVersion, DomainMemoryStats, DomainAttachDeviceFlags,

@@ -280,6 +280,17 @@ impl Connect {
         self.domain_lookup_by_uuid(&u)
     }
 
+    /// `virConnectDomainXMLToNative`: the hypervisor's own configuration for domain XML
+    /// `xml` in format `format` (the QEMU driver's `qemu-argv`: its command line).
+    pub fn domain_xml_to_native(&self, format: &str, xml: &str, flags: u32) -> Result<String> {
+        const F: &str = "virConnectDomainXMLToNative";
+        self.writable(F, ErrorDomain::DOMAIN)?;
+        match self.inner.drivers.native.as_deref() {
+            Some(d) => d.connect_domain_xml_to_native(format, xml, flags),
+            None => Err(Error::no_support(F)),
+        }
+    }
+
     pub fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
         let f = if flags == 0 {
             "virDomainDefineXML"

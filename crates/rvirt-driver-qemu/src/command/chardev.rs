@@ -47,6 +47,16 @@ pub fn chardev(c: &mut Cmd, src: &ChrSource, dev_alias: &str) -> Result<String> 
             "pipe,id={id},path={}",
             escape_comma(path.as_deref().unwrap_or(""))
         ),
+        ChrSourceData::File { path, append } if c.rt.pretend => {
+            let mut s = format!(
+                "file,id={id},path={}",
+                escape_comma(path.as_deref().unwrap_or(""))
+            );
+            if let Some(a) = append {
+                s.push_str(if *a { ",append=on" } else { ",append=off" });
+            }
+            s
+        }
         ChrSourceData::File { path, append } => {
             let path = path.clone().unwrap_or_default();
             let fd = c.fd(FdNeed::File {
@@ -103,7 +113,9 @@ pub fn chardev(c: &mut Cmd, src: &ChrSource, dev_alias: &str) -> Result<String> 
         } => {
             let path = path.clone().unwrap_or_default();
             let mut s = format!("socket,id={id}");
-            if *mode == SourceMode::Bind {
+            if *mode == SourceMode::Bind && c.rt.pretend {
+                s.push_str(&format!(",path={},server=on,wait=off", escape_comma(&path)));
+            } else if *mode == SourceMode::Bind {
                 let fd = c.fd(FdNeed::UnixListen {
                     alias: id.clone(),
                     path,
@@ -144,7 +156,12 @@ pub fn chardev(c: &mut Cmd, src: &ChrSource, dev_alias: &str) -> Result<String> 
             )))
         }
     };
-    if let Some(log) = &src.log_file {
+    if let (Some(log), true) = (&src.log_file, c.rt.pretend) {
+        s.push_str(&format!(",logfile={}", escape_comma(log)));
+        if let Some(a) = src.log_append {
+            s.push_str(if a { ",logappend=on" } else { ",logappend=off" });
+        }
+    } else if let Some(log) = &src.log_file {
         let fd = c.fd(FdNeed::File {
             alias: format!("{id}-log"),
             path: log.clone(),
@@ -166,11 +183,19 @@ fn chr_type_name(d: &ChrSourceData) -> &'static str {
 
 /// The QMP monitor on the socket the driver listens on.
 pub fn monitor(c: &mut Cmd) -> Result<()> {
-    let fd = c.fd(FdNeed::Monitor)?;
-    c.pair(
-        "-chardev",
-        format!("socket,id=charmonitor,fd={fd},server=on,wait=off"),
-    );
+    if c.rt.pretend {
+        let path = escape_comma(&format!("{}/monitor.sock", c.rt.lib_dir));
+        c.pair(
+            "-chardev",
+            format!("socket,id=charmonitor,path={path},server=on,wait=off"),
+        );
+    } else {
+        let fd = c.fd(FdNeed::Monitor)?;
+        c.pair(
+            "-chardev",
+            format!("socket,id=charmonitor,fd={fd},server=on,wait=off"),
+        );
+    }
     c.pair("-mon", "chardev=charmonitor,id=monitor,mode=control");
     Ok(())
 }

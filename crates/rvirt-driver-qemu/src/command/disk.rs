@@ -45,8 +45,10 @@ struct Image<'a> {
     metadata_cache_max: Option<u64>,
 }
 
-/// The images of `disk`, top first.
-fn chain(disk: &Disk) -> Result<Vec<Image<'_>>> {
+/// The images of `disk`, top first. A chain nobody determined (the definition says
+/// nothing and no start probed the images: a command line only shown) says nothing about
+/// its end, as libvirt's pretend start says nothing.
+fn chain(disk: &Disk, pretend: bool) -> Result<Vec<Image<'_>>> {
     let missing = || {
         internal(format!(
             "missing storage index of disk '{}'",
@@ -77,7 +79,8 @@ fn chain(disk: &Disk) -> Result<Vec<Image<'_>>> {
         });
         next = &img.backing;
     }
-    if let Some(last) = out.last_mut() {
+    let unknown = pretend && matches!(next, BackingStore::Unknown);
+    if let Some(last) = out.last_mut().filter(|_| !unknown) {
         last.backing = Some(None);
     }
     Ok(out)
@@ -429,7 +432,7 @@ pub fn disks(c: &mut Cmd) -> Result<()> {
         }
         let mut backend = None;
         if !is_empty(&disk.source) {
-            let images = chain(disk)?;
+            let images = chain(disk, c.rt.pretend)?;
             for img in images.iter().rev() {
                 let s = storage_props(disk, img)?;
                 c.pair("-blockdev", s.text());

@@ -92,8 +92,8 @@ pub struct GraphicsPorts {
 /// What is prepared per start, beyond the definition itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Runtime {
-    /// The domain id this start gets.
-    pub domain_id: u32,
+    /// The domain id this start gets (-1 for a command line only shown, as libvirt's).
+    pub domain_id: i32,
     /// `/var/lib/rvirt/qemu/domain-ID-NAME`: the master key, QEMU's home.
     pub lib_dir: String,
     /// `/var/lib/rvirt/qemu/channel/target/domain-ID-NAME`: guest-agent style sockets.
@@ -107,11 +107,16 @@ pub struct Runtime {
     pub now: i64,
     /// The host's offset from UTC in seconds, for `basis='localtime'` clocks.
     pub utc_offset: i64,
+    /// The command line is only shown, never run (`virConnectDomainXMLToNative`): as in
+    /// libvirt's pretend start, QEMU would open the monitor, listening sockets and files
+    /// itself by path, nothing is passed as a descriptor but the taps, and disk backing
+    /// chains are left as the definition says.
+    pub pretend: bool,
 }
 
 impl Runtime {
     /// The system (`qemu:///system`) layout for domain `name` started with id `domain_id`.
-    pub fn system(domain_id: u32, name: &str) -> Runtime {
+    pub fn system(domain_id: i32, name: &str) -> Runtime {
         let short_name = short_name(domain_id, name);
         Runtime {
             domain_id,
@@ -122,13 +127,14 @@ impl Runtime {
             graphics: Vec::new(),
             now: 0,
             utc_offset: 0,
+            pretend: false,
         }
     }
 }
 
 /// libvirt's `virDomainDefGetShortName`: the id, a dash and at most 20 characters of the
 /// name, so directory names stay short enough for UNIX socket paths.
-pub fn short_name(domain_id: u32, name: &str) -> String {
+pub fn short_name(domain_id: i32, name: &str) -> String {
     let cut: String = name.chars().take(20).collect();
     format!("{domain_id}-{cut}")
 }

@@ -10,6 +10,7 @@ pub mod devices;
 pub mod hv;
 pub mod lifecycle;
 pub mod monitor;
+pub mod native;
 pub mod ports;
 pub mod ptys;
 pub mod recover;

@@ -232,21 +232,42 @@ impl crate::command::FdSource for StartFds<'_> {
     }
 }
 
-/// The environment libvirt gives QEMU: a home and XDG directories inside the domain's
-/// directory, and the C locale.
-fn qemu_env(dir: &Path) -> Vec<(String, String)> {
+/// The environment libvirt gives QEMU: the C locale, the daemon's own `LD_PRELOAD`,
+/// `LD_LIBRARY_PATH`, `PATH` (`/bin:/usr/bin` when it has none), `HOME`, `USER`, `LOGNAME`
+/// and `TMPDIR` where it has them, in that order; then, for the system driver, a home and
+/// XDG directories inside the domain's directory (the home taking the passed one's place),
+/// for a session driver only the XDG cache directory.
+pub(crate) fn qemu_env(dir: &Path, privileged: bool) -> Vec<(String, String)> {
     let d = dir.to_string_lossy();
-    vec![
-        ("LC_ALL".into(), "C".into()),
-        (
-            "PATH".into(),
-            std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into()),
-        ),
-        ("HOME".into(), d.to_string()),
-        ("XDG_DATA_HOME".into(), format!("{d}/.local/share")),
-        ("XDG_CACHE_HOME".into(), format!("{d}/.cache")),
-        ("XDG_CONFIG_HOME".into(), format!("{d}/.config")),
-    ]
+    let mut env: Vec<(String, String)> = vec![("LC_ALL".into(), "C".into())];
+    for name in [
+        "LD_PRELOAD",
+        "LD_LIBRARY_PATH",
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "TMPDIR",
+    ] {
+        match std::env::var(name) {
+            Ok(v) => env.push((name.into(), v)),
+            Err(_) if name == "PATH" => env.push((name.into(), "/bin:/usr/bin".into())),
+            Err(_) => {}
+        }
+    }
+    let mut set = |name: &str, value: String| match env.iter_mut().find(|(k, _)| k == name) {
+        Some(e) => e.1 = value,
+        None => env.push((name.to_string(), value)),
+    };
+    if privileged {
+        set("HOME", d.to_string());
+        set("XDG_DATA_HOME", format!("{d}/.local/share"));
+        set("XDG_CACHE_HOME", format!("{d}/.cache"));
+        set("XDG_CONFIG_HOME", format!("{d}/.config"));
+    } else {
+        set("XDG_CACHE_HOME", format!("{d}/.cache"));
+    }
+    env
 }
 
 fn open_log(
@@ -317,8 +338,8 @@ fn read_ptys(m: &Monitor, def: &mut DomainDef) {
 /// What the command builder needs besides the definition, for domain `id` with its
 /// directory `dir` (the ports are read from the live definition).
 pub fn runtime(inner: &Inner, id: i32, def: &DomainDef, dir: &Path) -> crate::command::Runtime {
-    let mut rt = crate::command::Runtime::system(id as u32, &def.name);
-    let short = crate::command::short_name(id as u32, &def.name);
+    let mut rt = crate::command::Runtime::system(id, &def.name);
+    let short = crate::command::short_name(id, &def.name);
     rt.lib_dir = dir.to_string_lossy().into_owned();
     rt.channel_target_dir = inner
         .paths
@@ -328,6 +349,10 @@ pub fn runtime(inner: &Inner, id: i32, def: &DomainDef, dir: &Path) -> crate::co
         .to_string_lossy()
         .into_owned();
     rt.graphics = super::ports::runtime_ports(def);
+    // A variable clock counts its adjustment from now.
+    rt.now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     rt
 }
 
@@ -401,7 +426,7 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
     let mut keep = vec![listener.as_fd()];
     keep.extend(prep.tap_fds.values().map(|f| f.as_fd()));
     keep.extend(opened.iter().map(|f| f.as_fd()));
-    let env = qemu_env(&dir);
+    let env = qemu_env(&dir, inner.paths.privileged);
     let (log, log_at) = open_log(inner, &live, &caps, &env, &argv)?;
     let spawned = process::spawn(process::Launch {
         argv: &argv,

@@ -125,7 +125,8 @@ impl Remote {
             interface: Some(r.clone()),
             node_device: Some(r.clone()),
             secret: Some(r.clone()),
-            nwfilter: Some(r),
+            nwfilter: Some(r.clone()),
+            native: Some(r),
         }
     }
 

@@ -1,8 +1,11 @@
-//! Host interfaces, node devices, secrets and network filters over the wire.
+//! Host interfaces, node devices, secrets, network filters and native configuration over
+//! the wire.
 
 use super::{yes, Remote};
 use crate::convert::*;
-use rvirt_core::driver::{InterfaceDriver, NWFilterDriver, NodeDeviceDriver, SecretDriver};
+use rvirt_core::driver::{
+    InterfaceDriver, NWFilterDriver, NativeConfigDriver, NodeDeviceDriver, SecretDriver,
+};
 use rvirt_core::refs::*;
 use rvirt_core::Result;
 use rvirt_rpc::protocol::remote::*;
@@ -237,5 +240,17 @@ impl NWFilterDriver for Remote {
                 .nwfilter
         };
         Ok(nwfilter_ref(f))
+    }
+}
+
+impl NativeConfigDriver for Remote {
+    fn connect_domain_xml_to_native(&self, format: &str, xml: &str, flags: u32) -> Result<String> {
+        Ok(self
+            .call::<ConnectDomainXmlToNative>(ConnectDomainXmlToNativeArgs {
+                native_format: format.to_string(),
+                domain_xml: xml.to_string(),
+                flags,
+            })?
+            .native_config)
     }
 }

@@ -47,6 +47,20 @@ xdr_struct! {
 }
 
 xdr_struct! {
+    pub struct ConnectDomainXmlToNativeArgs {
+        pub native_format: String,
+        pub domain_xml: String,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct ConnectDomainXmlToNativeRet {
+        pub native_config: String,
+    }
+}
+
+xdr_struct! {
     pub struct ConnectGetHostnameRet {
         pub hostname: String,
     }
@@ -2632,6 +2646,7 @@ super::procedures! {
     InterfaceUndefine = 132, InterfaceUndefineArgs => (), high;
     InterfaceCreate = 133, InterfaceCreateArgs => (), low;
     InterfaceDestroy = 134, InterfaceDestroyArgs => (), high;
+    ConnectDomainXmlToNative = 136, ConnectDomainXmlToNativeArgs => ConnectDomainXmlToNativeRet, low;
     ConnectNumOfDefinedInterfaces = 137, () => ConnectNumOfDefinedInterfacesRet, high;
     ConnectListDefinedInterfaces = 138, ConnectListDefinedInterfacesArgs => ConnectListDefinedInterfacesRet, high;
     ConnectNumOfSecrets = 139, () => ConnectNumOfSecretsRet, high;

@@ -155,6 +155,15 @@ pub fn register(t: &mut Table) {
             capabilities: c.conn()?.get_capabilities()?,
         })
     });
+    t.add::<ConnectDomainXmlToNative>(|c, a| {
+        Ok(ConnectDomainXmlToNativeRet {
+            native_config: c.conn()?.domain_xml_to_native(
+                &a.native_format,
+                &a.domain_xml,
+                a.flags,
+            )?,
+        })
+    });
     t.add::<ConnectGetSysinfo>(|c, a| {
         Ok(ConnectGetSysinfoRet {
             sysinfo: c.conn()?.get_sysinfo(a.flags)?,

@@ -6,7 +6,7 @@ use crate::ctl::Ctl;
 use crate::editor::{self, EditOutcome};
 use crate::lookup::{self, BY_ANY};
 use rvirt::flags;
-use rvirt::{Error, ErrorCode};
+use rvirt::ErrorCode;
 
 pub(super) fn cmd_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> bool {
     let mut f = 0;
@@ -34,12 +34,14 @@ pub(super) fn cmd_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> bool {
 }
 
 pub(super) fn cmd_domxml_to_native(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some(c) = conn(ctl) else { return false };
     if !exclusive_opts(ctl, cmd, "domain", "xml") {
         return false;
     }
-    if cmd.string_req(ctl, "format").is_err() {
+    let Ok(format) = cmd.string_req(ctl, "format") else {
         return false;
-    }
+    };
+    let format = format.to_string();
     let Ok(xml_file) = cmd.string(ctl, "xml") else {
         return false;
     };
@@ -58,13 +60,20 @@ pub(super) fn cmd_domxml_to_native(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         ctl.error("need either domain or domain XML");
         return false;
     };
-    if xml.is_none() {
+    let Some(xml) = xml else {
         ctl.error("failed to retrieve XML");
         return false;
+    };
+    match c.domain_xml_to_native(&format, &xml, 0) {
+        Ok(native) => {
+            ctl.print(&native);
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            false
+        }
     }
-    // Conversion to native formats is not in the rvirt API; no rvirt driver offers it.
-    ctl.set_error(Error::no_support("virConnectDomainXMLToNative"));
-    false
 }
 
 pub(super) fn cmd_edit(ctl: &mut Ctl, cmd: &Cmd) -> bool {
