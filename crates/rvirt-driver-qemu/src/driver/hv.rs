@@ -7,6 +7,7 @@
 use super::conflicts;
 use super::lifecycle;
 use super::start::{self, StartOpts};
+use super::stats;
 use super::QemuDriver;
 use crate::domobj::{not_running, Domain};
 use crate::events::{self, detail, kind};
@@ -611,6 +612,171 @@ impl HypervisorDriver for QemuDriver {
         store::set_autostart(&self.inner.paths, &name, on)?;
         dom.lock().autostart = on;
         Ok(())
+    }
+
+    fn domain_get_vcpus(
+        &self,
+        r: &DomainRef,
+        maxinfo: i32,
+        maplen: i32,
+    ) -> Result<rvirt_core::types::DomainVcpus> {
+        let dom = self.dom(r)?;
+        if !dom.lock().is_active() {
+            return Err(Error::operation_invalid(
+                ErrorDomain::QEMU,
+                "cannot list vcpu pinning for an inactive domain",
+            ));
+        }
+        stats::vcpus(&dom, maxinfo, maplen)
+    }
+
+    fn domain_get_vcpu_pin_info(
+        &self,
+        r: &DomainRef,
+        ncpumaps: i32,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(i32, Vec<u8>)> {
+        use flags::affect::{CONFIG, LIVE};
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            LIVE | CONFIG,
+            "qemuDomainGetVcpuPinInfo",
+        )?;
+        let dom = self.dom(r)?;
+        let st = dom.lock();
+        let def = if flags & CONFIG != 0 {
+            st.config.as_ref().ok_or_else(|| {
+                Error::operation_invalid(
+                    ErrorDomain::QEMU,
+                    "transient domains do not have any persistent config",
+                )
+            })?
+        } else {
+            st.current_def()
+                .ok_or_else(|| Error::internal(ErrorDomain::QEMU, "no definition"))?
+        };
+        Ok(stats::vcpu_pin_info(def, ncpumaps, maplen))
+    }
+
+    fn domain_memory_stats(
+        &self,
+        r: &DomainRef,
+        nr_stats: u32,
+        flags: u32,
+    ) -> Result<Vec<rvirt_core::types::MemoryStat>> {
+        Error::check_flags(ErrorDomain::QEMU, flags, 0, "qemuDomainMemoryStats")?;
+        let dom = self.dom(r)?;
+        stats::memory_stats(&dom, nr_stats)
+    }
+
+    fn domain_block_stats(
+        &self,
+        r: &DomainRef,
+        path: &str,
+    ) -> Result<rvirt_core::domstats::BlockStats> {
+        let dom = self.dom(r)?;
+        stats::block_stats(&dom, path)
+    }
+
+    fn domain_block_stats_flags(
+        &self,
+        r: &DomainRef,
+        path: &str,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<(Vec<rvirt_core::types::TypedParam>, i32)> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            rvirt_core::types::typed_param::STRING_OKAY,
+            "qemuDomainBlockStatsFlags",
+        )?;
+        let dom = self.dom(r)?;
+        stats::block_stats_flags(&dom, path, nparams)
+    }
+
+    fn domain_interface_stats(
+        &self,
+        r: &DomainRef,
+        device: &str,
+    ) -> Result<rvirt_core::domstats::InterfaceStats> {
+        let dom = self.dom(r)?;
+        stats::interface_stats(&dom, device)
+    }
+
+    fn domain_get_block_info(
+        &self,
+        r: &DomainRef,
+        path: &str,
+        flags: u32,
+    ) -> Result<rvirt_core::domstats::BlockInfo> {
+        Error::check_flags(ErrorDomain::QEMU, flags, 0, "qemuDomainGetBlockInfo")?;
+        let dom = self.dom(r)?;
+        let st = dom.lock();
+        stats::block_info(&st, path, &dom)
+    }
+
+    fn domain_get_cpu_stats(
+        &self,
+        r: &DomainRef,
+        nparams: u32,
+        start_cpu: i32,
+        _ncpus: u32,
+        flags: u32,
+    ) -> Result<rvirt_core::domstats::CpuStats> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            rvirt_core::types::typed_param::STRING_OKAY,
+            "qemuDomainGetCPUStats",
+        )?;
+        let dom = self.dom(r)?;
+        stats::cpu_stats(&dom, nparams, start_cpu)
+    }
+
+    fn connect_get_all_domain_stats(
+        &self,
+        doms: &[DomainRef],
+        groups: u32,
+        flags: u32,
+    ) -> Result<Vec<rvirt_core::domstats::DomainStatsRecord>> {
+        use rvirt_core::domstats::{all_stats, DomainStatsRecord};
+        let list_bits = 0xFF;
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            list_bits | all_stats::NOWAIT | all_stats::BACKING | all_stats::ENFORCE_STATS,
+            "qemuConnectGetAllDomainStats",
+        )?;
+        if flags & all_stats::ENFORCE_STATS != 0 && groups & !stats::GROUPS != 0 {
+            return Err(Error::new(
+                ErrorDomain::QEMU,
+                ErrorCode::ARGUMENT_UNSUPPORTED,
+                Some(format!(
+                    "Stats types bits 0x{:x} are not supported by this daemon",
+                    groups & !stats::GROUPS
+                )),
+            ));
+        }
+        let picked: Vec<Arc<Domain>> = if doms.is_empty() {
+            self.inner
+                .doms
+                .all()
+                .into_iter()
+                .filter(|d| domain_matches(flags & list_bits, &facts(d)))
+                .collect()
+        } else {
+            doms.iter().map(|r| self.dom(r)).collect::<Result<_>>()?
+        };
+        Ok(picked
+            .iter()
+            .map(|d| DomainStatsRecord {
+                dom: d.lock().reference(),
+                params: stats::record(d, groups & stats::GROUPS),
+            })
+            .collect())
     }
 
     fn domain_get_vcpus_flags(&self, r: &DomainRef, flags: u32) -> Result<i32> {

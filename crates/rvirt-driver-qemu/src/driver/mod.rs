@@ -16,6 +16,7 @@ pub mod ptys;
 pub mod recover;
 pub mod save;
 pub mod start;
+pub mod stats;
 
 use crate::caps::cache::CapsCache;
 use crate::caps::QemuCaps;
