@@ -17,6 +17,11 @@ pub fn meminfo(key: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// How many host CPUs a CPU map covers: the highest online CPU's number + 1.
+pub fn cpu_map_len() -> u32 {
+    online_cpus().iter().max().map_or(1, |m| m + 1)
+}
+
 /// The online CPUs' numbers.
 fn online_cpus() -> Vec<u32> {
     let text = read("/sys/devices/system/cpu/online").unwrap_or_default();

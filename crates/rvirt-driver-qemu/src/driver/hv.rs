@@ -62,24 +62,6 @@ fn facts(d: &Domain) -> DomainFacts {
     }
 }
 
-/// CPU time QEMU has used, in nanoseconds (user + system, from /proc).
-fn cpu_time_ns(pid: u32) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0;
-    };
-    let Some(rest) = stat.rsplit(')').next() else {
-        return 0;
-    };
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the name.
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| f.get(i).and_then(|v| v.parse::<u64>().ok()))
-        .sum();
-    let hz = rustix::param::clock_ticks_per_second();
-    ticks * 1_000_000_000 / hz.max(1)
-}
-
 impl QemuDriver {
     fn parse(&self, xml: &str) -> Result<DomainDef> {
         DomainDef::parse(xml, &ParseCtx { inactive: true }, &self.inner.defaults)
@@ -532,7 +514,7 @@ impl HypervisorDriver for QemuDriver {
         let (memory, cpu_time) = match &st.live {
             Some(l) => (
                 l.balloon_kib.unwrap_or(def.current_memory_kib),
-                cpu_time_ns(l.pid),
+                stats::process_cpu_ns(l.pid),
             ),
             None => (def.current_memory_kib, 0),
         };
@@ -715,7 +697,7 @@ impl HypervisorDriver for QemuDriver {
         Error::check_flags(ErrorDomain::QEMU, flags, 0, "qemuDomainGetBlockInfo")?;
         let dom = self.dom(r)?;
         let st = dom.lock();
-        stats::block_info(&st, path, &dom)
+        stats::block_info(&st, path)
     }
 
     fn domain_get_cpu_stats(
@@ -772,9 +754,13 @@ impl HypervisorDriver for QemuDriver {
         };
         Ok(picked
             .iter()
-            .map(|d| DomainStatsRecord {
-                dom: d.lock().reference(),
-                params: stats::record(d, groups & stats::GROUPS),
+            .map(|d| {
+                // The reference first: `record` takes the domain's lock itself.
+                let dom = d.lock().reference();
+                DomainStatsRecord {
+                    dom,
+                    params: stats::record(d, groups & stats::GROUPS),
+                }
             })
             .collect())
     }
@@ -1041,20 +1027,4 @@ impl HypervisorDriver for QemuDriver {
 /// early); kept for the inline queries' sake as a plain function.
 pub fn is_qemu_def(def: &DomainDef) -> bool {
     matches!(def.virt_type.to_string().as_str(), "qemu" | "kvm")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpu_time_of_this_process_grows() {
-        let a = cpu_time_ns(std::process::id());
-        let mut x = 0u64;
-        for i in 0..20_000_000u64 {
-            x = x.wrapping_add(i * i);
-        }
-        std::hint::black_box(x);
-        assert!(cpu_time_ns(std::process::id()) >= a);
-    }
 }

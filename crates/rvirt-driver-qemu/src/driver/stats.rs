@@ -12,7 +12,9 @@ use rvirt_core::domstats::{cpu_stat, group, BlockInfo, BlockStats, CpuStats, Int
 use rvirt_core::types::{memory_stat, DomainVcpus, MemoryStat, TypedParam, TypedValue, VcpuInfo};
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 use rvirt_xml::domain::devices::disk::Disk;
+use rvirt_xml::domain::devices::disk_source::StorageFormat;
 use rvirt_xml::domain::devices::interface_parts::NetSource;
+use rvirt_xml::domain::devices::misc::MemballoonModel;
 use rvirt_xml::domain::DomainDef;
 use serde_json::Value;
 use std::os::unix::fs::MetadataExt;
@@ -101,8 +103,9 @@ fn sched_wait_sum(path: &str) -> u64 {
         .map_or(0, |ms| (ms * 1_000_000.0) as u64)
 }
 
-/// The whole process's CPU time: every thread's run time.
-fn process_cpu_ns(pid: u32) -> u64 {
+/// The whole process's CPU time in ns: every thread's run time (what a cgroup's
+/// `cpuacct.usage` would count), for dominfo and domstats alike.
+pub fn process_cpu_ns(pid: u32) -> u64 {
     let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return 0;
     };
@@ -117,15 +120,6 @@ fn rss_kib(pid: u32) -> u64 {
         .and_then(|f| f.get(21).copied())
         .unwrap_or(0);
     pages * rustix::param::page_size() as u64 / 1024
-}
-
-/// The host's CPU count (`/sys/devices/system/cpu/present`'s highest number + 1).
-pub fn host_cpus() -> u32 {
-    std::fs::read_to_string("/sys/devices/system/cpu/present")
-        .ok()
-        .and_then(|s| rvirt_xml::bitmap::Bitmap::parse(s.trim()))
-        .and_then(|b| b.max())
-        .map_or(1, |m| m + 1)
 }
 
 /// The affinity of a thread, one bool per host CPU (`Cpus_allowed_list` of its status).
@@ -237,11 +231,7 @@ fn image_sizes(disk: &Disk) -> Option<(u64, u64, u64)> {
             .and_then(|mut f| f.seek(SeekFrom::End(0)))
             .unwrap_or(0)
     };
-    let qcow2 = disk
-        .driver
-        .format
-        .map(|f| f.to_string() == "qcow2")
-        .unwrap_or(false);
+    let qcow2 = disk.driver.format == Some(StorageFormat::Qcow2);
     let capacity = if qcow2 {
         qcow2_virtual_size(Path::new(path)).unwrap_or(size)
     } else {
@@ -379,10 +369,10 @@ fn netdev_counters(ifname: &str, swap: bool) -> Result<InterfaceStats> {
     ))
 }
 
-/// libvirt swaps a tap's counters except where the host shares the guest's view
-/// (`ethernet` and `direct`).
+/// A tap's counters are the host's view, so libvirt swaps them to the guest's; a macvtap
+/// (`direct`) already counts as the guest does.
 fn swapped(s: &NetSource) -> bool {
-    !matches!(s, NetSource::Ethernet | NetSource::Direct { .. })
+    !matches!(s, NetSource::Direct { .. })
 }
 
 pub fn interface_stats(dom: &Arc<Domain>, device: &str) -> Result<InterfaceStats> {
@@ -406,15 +396,14 @@ pub fn interface_stats(dom: &Arc<Domain>, device: &str) -> Result<InterfaceStats
     netdev_counters(ifname, swapped(&n.source))
 }
 
-pub fn block_info(st: &DomState, path: &str, dom: &Arc<Domain>) -> Result<BlockInfo> {
+/// `virDomainGetBlockInfo` from the image itself, running or not.
+pub fn block_info(st: &DomState, path: &str) -> Result<BlockInfo> {
     let def = st
         .current_def()
-        .ok_or_else(|| Error::internal(ErrorDomain::QEMU, "no definition"))?
-        .clone();
-    let active = st.live.is_some();
-    let disk = find_disk(&def, path)?.clone();
-    let _ = (active, dom);
-    let (capacity, on_disk, size) = image_sizes(&disk).ok_or_else(|| {
+        .ok_or_else(|| Error::internal(ErrorDomain::QEMU, "no definition"))?;
+    let disk = find_disk(def, path)
+        .map_err(|_| invalid_arg(format!("invalid path {path} not assigned to domain")))?;
+    let (capacity, on_disk, size) = image_sizes(disk).ok_or_else(|| {
         Error::new(
             ErrorDomain::QEMU,
             ErrorCode::OPERATION_INVALID,
@@ -470,7 +459,7 @@ pub fn memory_stats(dom: &Arc<Domain>, nr_stats: u32) -> Result<Vec<MemoryStat>>
         .devices
         .memballoon
         .as_ref()
-        .filter(|b| b.model.to_string() != "none");
+        .filter(|b| b.model != MemballoonModel::None);
     let m = monitor(dom)?;
     let actual = match balloon {
         Some(_) => m
@@ -540,7 +529,7 @@ pub fn memory_stats(dom: &Arc<Domain>, nr_stats: u32) -> Result<Vec<MemoryStat>>
 pub fn vcpus(dom: &Arc<Domain>, maxinfo: i32, maplen: i32) -> Result<DomainVcpus> {
     let (_, pid) = live_def(dom)?;
     let threads = vcpu_threads(dom)?;
-    let ncpus = host_cpus();
+    let ncpus = crate::host::cpu_map_len();
     let mut out = DomainVcpus::default();
     for &(idx, tid) in threads.iter().take(maxinfo.max(0) as usize) {
         let task = format!("/proc/{pid}/task/{tid}/stat");
@@ -569,7 +558,7 @@ pub fn vcpus(dom: &Arc<Domain>, maxinfo: i32, maplen: i32) -> Result<DomainVcpus
 /// `virDomainGetVcpuPinInfo` from the definition (`<vcpupin>`, else `<vcpu cpuset>`, else
 /// every host CPU).
 pub fn vcpu_pin_info(def: &DomainDef, ncpumaps: i32, maplen: i32) -> (i32, Vec<u8>) {
-    let ncpus = host_cpus();
+    let ncpus = crate::host::cpu_map_len();
     let n = (def.vcpus.max as i32).min(ncpumaps.max(0));
     let mut maps = Vec::new();
     for v in 0..n as u32 {
@@ -690,18 +679,16 @@ pub fn record(dom: &Arc<Domain>, stats: u32) -> Vec<TypedParam> {
 }
 
 fn balloon_group(dom: &Arc<Domain>, def: &DomainDef, active: bool, out: &mut Vec<TypedParam>) {
-    let current = if active {
-        memory_stats(dom, 16)
-            .ok()
-            .and_then(|s| {
-                s.iter()
-                    .find(|m| m.tag == memory_stat::ACTUAL_BALLOON)
-                    .map(|m| m.val)
-            })
-            .unwrap_or(def.current_memory_kib)
+    // One monitor round for the current size and the guest's figures.
+    let stats = if active {
+        memory_stats(dom, 16).unwrap_or_default()
     } else {
-        def.current_memory_kib
+        Vec::new()
     };
+    let current = stats
+        .iter()
+        .find(|m| m.tag == memory_stat::ACTUAL_BALLOON)
+        .map_or(def.current_memory_kib, |m| m.val);
     out.push(p("balloon.current", TypedValue::ULLong(current)));
     out.push(p("balloon.maximum", TypedValue::ULLong(def.memory_kib)));
     if !active {
@@ -721,7 +708,7 @@ fn balloon_group(dom: &Arc<Domain>, def: &DomainDef, active: bool, out: &mut Vec
         (memory_stat::HUGETLB_PGFAIL, "hugetlb_pgfail"),
         (memory_stat::RSS, "rss"),
     ];
-    for m in memory_stats(dom, 16).unwrap_or_default() {
+    for m in stats {
         if let Some((_, n)) = names.iter().find(|(t, _)| *t == m.tag) {
             out.push(p(format!("balloon.{n}"), TypedValue::ULLong(m.val)));
         }
@@ -799,5 +786,31 @@ fn dirtyrate_group(dom: &Arc<Domain>, out: &mut Vec<TypedParam>) {
     ));
     if let Some(mode) = v.get("mode").and_then(|x| x.as_str()) {
         out.push(p("dirtyrate.calc_mode", TypedValue::String(mode.into())));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_time_of_this_process_grows() {
+        let a = process_cpu_ns(std::process::id());
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = x.wrapping_add(i * i);
+        }
+        std::hint::black_box(x);
+        assert!(process_cpu_ns(std::process::id()) > a);
+    }
+
+    #[test]
+    fn a_thread_of_this_process_has_an_affinity_and_counters() {
+        let pid = std::process::id();
+        let n = crate::host::cpu_map_len();
+        assert!(affinity(pid, pid, n).iter().any(|on| *on));
+        let (run, _) = schedstat(&format!("/proc/{pid}/task/{pid}/schedstat"));
+        assert!(run > 0);
+        assert!(rss_kib(pid) > 0);
     }
 }
