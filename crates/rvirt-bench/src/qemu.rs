@@ -122,6 +122,8 @@ struct Figures {
     exit_to_event: Duration,
     concurrent20: Duration,
     rss20_kib: u64,
+    /// `virConnectGetAllDomainStats` (every group) with the 20 guests running.
+    domstats20: Duration,
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -239,6 +241,16 @@ fn measure(uri: &str, daemon_pid: u32, stub: &Path, dir: &Path) -> Result<Figure
     }
     f.concurrent20 = t.elapsed();
     f.rss20_kib = rss_kib(daemon_pid);
+    let mut stats = Vec::with_capacity(15);
+    for _ in 0..15 {
+        let t = Instant::now();
+        let recs = conn.all_domain_stats(0, 0).map_err(|e| e.to_string())?;
+        stats.push(t.elapsed());
+        if recs.len() < 20 {
+            return Err(format!("domstats gave {} records, not 20", recs.len()));
+        }
+    }
+    f.domstats20 = median(stats);
     for i in 0..20 {
         if let Ok(d) = conn.domain_lookup_by_name(&format!("many{i}")) {
             let _ = d.destroy(0);
@@ -301,6 +313,12 @@ pub fn bench_qemu() -> Result<(), String> {
         rv.rss20_kib,
         lv.rss20_kib,
         rv.rss20_kib as f64 / lv.rss20_kib.max(1) as f64
+    );
+    println!(
+        "qemu: domstats (all groups) of 20 running guests, median of 15: rvirtd {:.2} ms vs libvirtd {:.2} ms -> {:.3}",
+        ms(rv.domstats20),
+        ms(lv.domstats20),
+        ms(rv.domstats20) / ms(lv.domstats20).max(0.001)
     );
     let _ = std::fs::remove_dir_all(&base);
     Ok(())

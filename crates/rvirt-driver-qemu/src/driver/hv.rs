@@ -752,17 +752,15 @@ impl HypervisorDriver for QemuDriver {
         } else {
             doms.iter().map(|r| self.dom(r)).collect::<Result<_>>()?
         };
-        Ok(picked
-            .iter()
-            .map(|d| {
-                // The reference first: `record` takes the domain's lock itself.
-                let dom = d.lock().reference();
-                DomainStatsRecord {
-                    dom,
-                    params: stats::record(d, groups & stats::GROUPS),
-                }
-            })
-            .collect())
+        let one = |d: &Arc<Domain>| {
+            // The reference first: `record` takes the domain's lock itself.
+            let dom = d.lock().reference();
+            DomainStatsRecord {
+                dom,
+                params: stats::record(d, groups & stats::GROUPS),
+            }
+        };
+        Ok(stats::in_parallel(&picked, one))
     }
 
     fn domain_get_vcpus_flags(&self, r: &DomainRef, flags: u32) -> Result<i32> {
