@@ -50,6 +50,8 @@ pub struct Live {
     pub ports: Vec<u16>,
     /// The persistent definition was changed while it ran (`virDomainIsUpdated`).
     pub config_changed: bool,
+    /// Started with `--autodestroy` by the connection with this id.
+    pub autodestroy: Option<u64>,
 }
 
 /// One domain's state.

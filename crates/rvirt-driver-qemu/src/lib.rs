@@ -83,15 +83,16 @@ impl ConnectDriver for QemuConnectDriver {
                 format!("unexpected QEMU URI path '{}', try qemu://{want}", uri.path),
             ));
         }
+        let conn = self.driver.for_connection();
         Ok(DriverSet {
-            hypervisor: Arc::new(self.driver.clone()),
+            hypervisor: Arc::new(conn.clone()),
             network: None,
             storage: None,
             interface: None,
             node_device: None,
             secret: None,
             nwfilter: None,
-            native: Some(Arc::new(self.driver.clone())),
+            native: Some(Arc::new(conn)),
         })
     }
 }

@@ -120,7 +120,33 @@ fn scenario(uri: &str, files: &Path) -> Vec<(String, String)> {
         &["domstate", "--reason", "stub"],
     );
     step(&mut log, "destroy-2", &["destroy", "stub"]);
+    // --autodestroy: the guest ends with the connection that started it (virsh's own).
+    step(&mut log, "start-autodestroy", &["start", "--autodestroy", "stub"]);
+    let st = wait_state(
+        uri,
+        files,
+        "stub",
+        "shut off (destroyed)",
+        Duration::from_secs(20),
+    );
+    log.push(("state-after-autodestroy".into(), st));
     step(&mut log, "undefine", &["undefine", "stub"]);
+    step(
+        &mut log,
+        "create-autodestroy",
+        &["create", "--autodestroy", "stub.xml"],
+    );
+    let gone = Instant::now();
+    let mut last = String::new();
+    while gone.elapsed() < Duration::from_secs(20) {
+        let (rc, out, err) = virsh(uri, files, &["domstate", "stub"]);
+        last = format!("rc={rc}\n{out}{err}");
+        if rc != 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    log.push(("transient-autodestroyed".into(), last));
     step(&mut log, "list-end", &["list", "--all"]);
     log
 }

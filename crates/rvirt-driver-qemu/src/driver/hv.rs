@@ -67,6 +67,15 @@ impl QemuDriver {
         DomainDef::parse(xml, &ParseCtx { inactive: true }, &self.inner.defaults)
     }
 
+    /// A start asked with `--autodestroy` ties the guest to this connection.
+    fn autodestroy_if(&self, dom: &Domain, flags: u32) {
+        if flags & bits::START_AUTODESTROY != 0 {
+            if let Some(c) = &self.conn {
+                c.adopt(dom);
+            }
+        }
+    }
+
     fn dom(&self, r: &DomainRef) -> Result<Arc<Domain>> {
         self.inner.find(r)
     }
@@ -352,7 +361,10 @@ impl HypervisorDriver for QemuDriver {
         );
         drop(job);
         match res {
-            Ok(()) => Ok(dom.lock().reference()),
+            Ok(()) => {
+                self.autodestroy_if(&dom, flags);
+                Ok(dom.lock().reference())
+            }
             Err(e) => {
                 if added {
                     // The uuid first: the list's removal locks every domain, this one too.
@@ -414,6 +426,7 @@ impl HypervisorDriver for QemuDriver {
                 incoming: false,
             },
         )?;
+        self.autodestroy_if(&dom, flags);
         let r = dom.lock().reference();
         Ok(r)
     }

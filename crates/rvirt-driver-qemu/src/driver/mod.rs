@@ -4,6 +4,7 @@
 //! daemon starts: it loads the persistent definitions, takes back the guests the previous
 //! daemon left running ([`recover`]), and starts the autostart ones. Connections share it.
 
+pub mod autodestroy;
 pub mod conflicts;
 pub mod console;
 pub mod devices;
@@ -94,9 +95,20 @@ impl Inner {
 #[derive(Clone)]
 pub struct QemuDriver {
     pub inner: Arc<Inner>,
+    /// The connection this handle serves (None for the daemon's own handle).
+    pub conn: Option<Arc<autodestroy::ConnGuard>>,
 }
 
 impl QemuDriver {
+    /// A handle for one new connection (its guests started with `--autodestroy` end
+    /// with it).
+    pub fn for_connection(&self) -> QemuDriver {
+        QemuDriver {
+            inner: self.inner.clone(),
+            conn: Some(autodestroy::ConnGuard::new(&self.inner)),
+        }
+    }
+
     /// Opens the driver's state: definitions, running guests, autostart.
     pub fn start(paths: Paths) -> QemuDriver {
         let lookup = Arc::new(CacheLookup {
@@ -124,6 +136,7 @@ impl QemuDriver {
                 ports: ports::PortSet::default(),
                 consoles: console::Consoles::default(),
             }),
+            conn: None,
         };
         // Probing a binary takes a QEMU start or two: do it now, in the background, so
         // the first define or capabilities call finds it done.

@@ -152,6 +152,7 @@ fn reattach(inner: &Arc<Inner>, st: store::Status) {
         unplugging: Vec::new(),
         ports,
         config_changed: false,
+        autodestroy: None,
     });
     tracing::info!("domain '{name}' (id {}) re-attached", st.id);
 }

@@ -513,6 +513,7 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
             unplugging: Vec::new(),
             ports: ports.clone(),
             config_changed: false,
+            autodestroy: None,
         });
         st.state = DomainState::Paused;
         st.reason = reason::paused::STARTING_UP;
