@@ -569,20 +569,14 @@ impl DriverState {
             }
         }
         if live {
-            set_current_vcpus(&mut self.domains[i].def, n);
+            self.domains[i].def.vcpus.set_online(n);
         }
         if config {
             let def = self.def_mut(i, false);
             if fl & flags::vcpu::MAXIMUM != 0 {
-                def.vcpus.max = n;
-                if def.vcpus.current > n {
-                    def.vcpus.current = n;
-                }
-                if let Some(st) = &mut def.vcpus.individual {
-                    st.resize(n as usize, Default::default());
-                }
+                def.vcpus.set_max(n);
             } else {
-                set_current_vcpus(def, n);
+                def.vcpus.set_online(n);
             }
         }
         Ok(())
@@ -640,26 +634,7 @@ impl DriverState {
         let live = self.one_def(i, fl)?;
         let d = &self.domains[i];
         let def = if live { &d.def } else { d.persistent_def() };
-        let missing = || {
-            Error::new(
-                ErrorDomain::DOMAIN,
-                ErrorCode::NO_DOMAIN_METADATA,
-                Some("Requested metadata element is not present".to_string()),
-            )
-        };
-        match kind {
-            flags::metadata::DESCRIPTION => def.description.clone().ok_or_else(missing),
-            flags::metadata::TITLE => def.title.clone().ok_or_else(missing),
-            flags::metadata::ELEMENT => {
-                let uri = uri.unwrap_or_default();
-                let el = def.metadata.get(uri).ok_or_else(missing)?;
-                Ok(metadata_without_prefix(el))
-            }
-            _ => Err(Error::invalid_arg(
-                ErrorDomain::DOMAIN,
-                "unknown metadata type",
-            )),
-        }
+        rvirt_xml::domain::metadata::lookup(def, kind, uri)
     }
 
     pub fn set_metadata(
@@ -673,32 +648,12 @@ impl DriverState {
     ) -> Result<Events> {
         let i = self.dom_index(r)?;
         let (live, config) = self.defs(i, fl)?;
-        let value = metadata.filter(|m| !m.is_empty()).map(str::to_string);
-        let element = match (kind, &value) {
-            (flags::metadata::ELEMENT, Some(v)) => Some(parse_metadata_element(v, key, uri)?),
-            _ => None,
-        };
-        let apply = |def: &mut DomainDef| -> Result<()> {
-            match kind {
-                flags::metadata::DESCRIPTION => def.description = value.clone(),
-                flags::metadata::TITLE => def.title = value.clone(),
-                flags::metadata::ELEMENT => {
-                    def.metadata.set(uri.unwrap_or_default(), element.clone())
-                }
-                _ => {
-                    return Err(Error::invalid_arg(
-                        ErrorDomain::DOMAIN,
-                        "unknown metadata type",
-                    ))
-                }
-            }
-            Ok(())
-        };
+        let change = rvirt_xml::domain::metadata::MetadataChange::parse(kind, metadata, key, uri)?;
         if live {
-            apply(&mut self.domains[i].def)?;
+            change.apply(&mut self.domains[i].def);
         }
         if config {
-            apply(self.def_mut(i, false))?;
+            change.apply(self.def_mut(i, false));
         }
         let d = &self.domains[i];
         Ok(vec![Event::Domain {
@@ -712,15 +667,6 @@ impl DriverState {
                 },
             },
         }])
-    }
-}
-
-fn set_current_vcpus(def: &mut DomainDef, n: u32) {
-    def.vcpus.current = n;
-    if let Some(states) = &mut def.vcpus.individual {
-        for (idx, s) in states.iter_mut().enumerate() {
-            s.online = (idx as u32) < n;
-        }
     }
 }
 
@@ -792,53 +738,4 @@ pub fn read_save_file(path: &str) -> Result<String> {
     })?;
     String::from_utf8(xml.to_vec())
         .map_err(|_| Error::internal(ErrorDomain::TEST, "save file metadata is not UTF-8"))
-}
-
-/// Parses a metadata element given to `virDomainSetMetadata`, putting it in namespace `uri`
-/// with prefix `key`.
-fn parse_metadata_element(
-    v: &str,
-    key: Option<&str>,
-    uri: Option<&str>,
-) -> Result<rvirt_xml::Element> {
-    let mut el = rvirt_xml::parse_document(v, "metadata_xml").map_err(|e| {
-        let mut err: Error = e.into();
-        err.domain = ErrorDomain::DOMAIN;
-        err
-    })?;
-    let key = key.unwrap_or_default();
-    let uri = uri.unwrap_or_default();
-    fn rename(el: &mut rvirt_xml::Element, key: &str, uri: &str) {
-        let local = el.local_name().to_string();
-        el.name = format!("{key}:{local}");
-        el.ns = Some(uri.to_string());
-        el.attrs
-            .retain(|(k, _)| k != "xmlns" && !k.starts_with("xmlns:"));
-        for c in el.children.iter_mut() {
-            if let rvirt_xml::Node::Element(ce) = c {
-                rename(ce, key, uri);
-            }
-        }
-    }
-    rename(&mut el, key, uri);
-    el.attrs
-        .insert(0, (format!("xmlns:{key}"), uri.to_string()));
-    Ok(el)
-}
-
-/// A metadata element as `virDomainGetMetadata` returns it: without namespace prefixes.
-fn metadata_without_prefix(el: &rvirt_xml::Element) -> String {
-    fn strip(el: &mut rvirt_xml::Element) {
-        el.name = el.local_name().to_string();
-        el.attrs
-            .retain(|(k, _)| k != "xmlns" && !k.starts_with("xmlns:"));
-        for c in el.children.iter_mut() {
-            if let rvirt_xml::Node::Element(ce) = c {
-                strip(ce);
-            }
-        }
-    }
-    let mut e = el.clone();
-    strip(&mut e);
-    rvirt_xml::domain::metadata::dump(&e, 0)
 }

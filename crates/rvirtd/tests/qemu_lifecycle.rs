@@ -121,7 +121,11 @@ fn scenario(uri: &str, files: &Path) -> Vec<(String, String)> {
     );
     step(&mut log, "destroy-2", &["destroy", "stub"]);
     // --autodestroy: the guest ends with the connection that started it (virsh's own).
-    step(&mut log, "start-autodestroy", &["start", "--autodestroy", "stub"]);
+    step(
+        &mut log,
+        "start-autodestroy",
+        &["start", "--autodestroy", "stub"],
+    );
     let st = wait_state(
         uri,
         files,

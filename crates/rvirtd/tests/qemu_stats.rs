@@ -117,6 +117,80 @@ const RUNNING: &[&[&str]] = &[
     &["domblklist", "g"],
 ];
 
+/// Host figures and the setters, after the read-only commands (they change `g` and `h`).
+const CHANGING: &[&[&str]] = &[
+    &["nodecpumap"],
+    &["nodecpumap", "--pretty"],
+    &["nodecpustats"],
+    &["nodecpustats", "--cpu", "0"],
+    &["nodecpustats", "--cpu", "99"],
+    &["nodememstats"],
+    &["nodememstats", "--cell", "0"],
+    &["nodememstats", "--cell", "9"],
+    &["freecell"],
+    &["freecell", "--all"],
+    &["freecell", "--cellno", "5"],
+    &["setmem", "h", "32M", "--config"],
+    &["dominfo", "h"],
+    &["setmem", "h", "512M", "--config"],
+    &["setmaxmem", "h", "128M", "--config"],
+    &["dominfo", "h"],
+    &["setmaxmem", "g", "128M"],
+    &["setmem", "g", "1G"],
+    &["setmem", "g", "48M", "--config"],
+    &["setmem", "g", "48M"],
+    &["setvcpus", "h", "1", "--config"],
+    &["vcpucount", "h"],
+    &["setvcpus", "h", "4", "--config", "--maximum"],
+    &["vcpucount", "h"],
+    &["setvcpus", "h", "8", "--config"],
+    &["setvcpus", "h", "2", "--live"],
+    &["setvcpus", "g", "2", "--live"],
+    &["setvcpus", "g", "4", "--live", "--maximum"],
+    &["setvcpus", "g", "3"],
+    &["setvcpus", "g", "1", "--guest"],
+    &["desc", "h", "--title", "A title"],
+    &["desc", "h", "--title"],
+    &["desc", "h", "Some words"],
+    &["desc", "h"],
+    &["desc", "g", "--live", "Running words"],
+    &["desc", "g"],
+    &["desc", "g", "--config", "x"],
+    &[
+        "metadata",
+        "h",
+        "http://example.org/a",
+        "--key",
+        "a",
+        "--set",
+        "<x y='1'><z/></x>",
+    ],
+    &["metadata", "h", "http://example.org/a"],
+    &["metadata", "h", "http://example.org/b"],
+    &[
+        "metadata",
+        "g",
+        "http://example.org/c",
+        "--key",
+        "c",
+        "--set",
+        "<w/>",
+    ],
+    &["metadata", "g", "http://example.org/c"],
+    &["metadata", "h", "http://example.org/a", "--remove"],
+    &["metadata", "h", "http://example.org/a"],
+    &[
+        "metadata",
+        "h",
+        "http://example.org/a",
+        "--key",
+        "a",
+        "--set",
+        "<x",
+    ],
+    &["dumpxml", "h"],
+];
+
 fn xml(name: &str, uuid: &str, dir: &Path, g: &common::guest::Guest) -> String {
     let extra = format!(
         "    <disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n      \
@@ -174,7 +248,7 @@ fn stats_commands_match_libvirtd() {
     }
     // Let both guests run a moment so their counters are past zero alike.
     std::thread::sleep(Duration::from_millis(300));
-    for args in RUNNING {
+    for args in RUNNING.iter().chain(CHANGING) {
         let want = virsh(&luri, lfiles.path(), args);
         let got = virsh(&ruri, rfiles.path(), args);
         if want != got {

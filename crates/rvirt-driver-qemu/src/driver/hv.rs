@@ -177,6 +177,33 @@ impl HypervisorDriver for QemuDriver {
         Ok(crate::host::free_memory())
     }
 
+    fn node_get_cells_free_memory(&self, start: i32, max: i32) -> Result<Vec<u64>> {
+        crate::host::cells_free_memory(start, max)
+    }
+
+    fn node_get_cpu_map(&self, flags: u32) -> Result<rvirt_core::types::NodeCpuMap> {
+        Error::check_flags(ErrorDomain::NONE, flags, 0, "virHostCPUGetMap")?;
+        Ok(crate::host::node_cpu_map())
+    }
+
+    fn node_get_cpu_stats(
+        &self,
+        cpu_num: i32,
+        flags: u32,
+    ) -> Result<Vec<rvirt_core::types::NodeStat>> {
+        Error::check_flags(ErrorDomain::NONE, flags, 0, "virHostCPUGetStats")?;
+        crate::host::node_cpu_stats(cpu_num)
+    }
+
+    fn node_get_memory_stats(
+        &self,
+        cell_num: i32,
+        flags: u32,
+    ) -> Result<Vec<rvirt_core::types::NodeStat>> {
+        Error::check_flags(ErrorDomain::NONE, flags, 0, "virHostMemGetStats")?;
+        crate::host::node_memory_stats(cell_num)
+    }
+
     fn connect_list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
         Error::check_flags(
             ErrorDomain::QEMU,
@@ -774,6 +801,72 @@ impl HypervisorDriver for QemuDriver {
             }
         };
         Ok(stats::in_parallel(&picked, one))
+    }
+
+    fn domain_set_memory(&self, r: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        use flags::affect::{CONFIG, LIVE};
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            LIVE | CONFIG | flags::memory::MAXIMUM,
+            "qemuDomainSetMemoryFlags",
+        )?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("setmem")?;
+        super::tune::set_memory(&self.inner, &dom, kib, flags)
+    }
+
+    fn domain_set_vcpus(&self, r: &DomainRef, count: u32, flags: u32) -> Result<()> {
+        use flags::affect::{CONFIG, LIVE};
+        use flags::vcpu::{GUEST, HOTPLUGGABLE, MAXIMUM};
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            LIVE | CONFIG | MAXIMUM | GUEST | HOTPLUGGABLE,
+            "qemuDomainSetVcpusFlags",
+        )?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("setvcpus")?;
+        super::tune::set_vcpus(&self.inner, &dom, count, flags)
+    }
+
+    fn domain_get_metadata(
+        &self,
+        r: &DomainRef,
+        kind: i32,
+        uri: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        use flags::affect::{CONFIG, LIVE};
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            LIVE | CONFIG,
+            "qemuDomainGetMetadata",
+        )?;
+        let dom = self.dom(r)?;
+        super::tune::get_metadata(&dom, kind, uri, flags)
+    }
+
+    fn domain_set_metadata(
+        &self,
+        r: &DomainRef,
+        kind: i32,
+        metadata: Option<&str>,
+        key: Option<&str>,
+        uri: Option<&str>,
+        flags: u32,
+    ) -> Result<()> {
+        use flags::affect::{CONFIG, LIVE};
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            LIVE | CONFIG,
+            "qemuDomainSetMetadata",
+        )?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("metadata")?;
+        super::tune::set_metadata(&self.inner, &dom, (kind, metadata, key, uri), flags)
     }
 
     fn domain_get_vcpus_flags(&self, r: &DomainRef, flags: u32) -> Result<i32> {

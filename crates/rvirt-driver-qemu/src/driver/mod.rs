@@ -18,6 +18,7 @@ pub mod recover;
 pub mod save;
 pub mod start;
 pub mod stats;
+pub mod tune;
 
 use crate::caps::cache::CapsCache;
 use crate::caps::QemuCaps;

@@ -335,7 +335,7 @@ impl DomainDef {
         }
         d.text_child_opt("title", self.title.as_ref());
         d.text_child_opt("description", self.description.as_ref());
-        if !self.metadata.is_empty() {
+        if self.metadata.is_present() {
             let mut m = Out::new("metadata");
             for r in self.metadata.render_each() {
                 m.raw(r);

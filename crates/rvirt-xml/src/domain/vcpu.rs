@@ -37,6 +37,29 @@ pub struct Vcpus {
     pub individual: Option<Vec<VcpuState>>,
 }
 
+impl Vcpus {
+    /// `n` vCPUs online (the first `n` of the individual states, when there are any).
+    pub fn set_online(&mut self, n: u32) {
+        self.current = n;
+        if let Some(states) = &mut self.individual {
+            for (idx, s) in states.iter_mut().enumerate() {
+                s.online = (idx as u32) < n;
+            }
+        }
+    }
+
+    /// A new maximum; the online count is cut down to it.
+    pub fn set_max(&mut self, n: u32) {
+        self.max = n;
+        if self.current > n {
+            self.current = n;
+        }
+        if let Some(st) = &mut self.individual {
+            st.resize(n as usize, Default::default());
+        }
+    }
+}
+
 impl Default for Vcpus {
     fn default() -> Vcpus {
         Vcpus {

@@ -90,8 +90,10 @@ fn register_host(t: &mut Table) {
     });
     t.add::<NodeGetCpuStats>(|c, a| {
         node_stats_room(a.nparams, "virNodeGetCPUStats")?;
-        let (params, nparams) =
-            node_stats(a.nparams, c.conn()?.node_cpu_stats(a.cpu_num, a.flags))?;
+        // libvirt counts the fields before it looks for the CPU: asking how many for a
+        // CPU that does not exist answers the count, and only the fetch fails.
+        let cpu = if a.nparams == 0 { -1 } else { a.cpu_num };
+        let (params, nparams) = node_stats(a.nparams, c.conn()?.node_cpu_stats(cpu, a.flags))?;
         Ok(NodeGetCpuStatsRet { params, nparams })
     });
     t.add::<NodeGetMemoryStats>(|c, a| {
