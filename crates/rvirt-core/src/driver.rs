@@ -313,6 +313,24 @@ pub trait HypervisorDriver: Send + Sync {
     }
 
     // ---- statistics and host resources ----
+    /// `virDomainPinVcpuFlags` (`flags` 0 from `virDomainPinVcpu` means the running guest):
+    /// `cpumap` holds one bit per host CPU.
+    fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, cpumap: &[u8], flags: u32) -> Result<()> {
+        unsupported!("virDomainPinVcpuFlags")
+    }
+    /// `virDomainPinEmulator`: where QEMU's own threads may run.
+    fn domain_pin_emulator(&self, dom: &DomainRef, cpumap: &[u8], flags: u32) -> Result<()> {
+        unsupported!("virDomainPinEmulator")
+    }
+    /// `virDomainGetEmulatorPinInfo`: `(1, map of maplen bytes)`.
+    fn domain_get_emulator_pin_info(
+        &self,
+        dom: &DomainRef,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(i32, Vec<u8>)> {
+        unsupported!("virDomainGetEmulatorPinInfo")
+    }
     /// `virNodeGetCPUMap`: the host's CPU count, online map and online count.
     fn node_get_cpu_map(&self, flags: u32) -> Result<NodeCpuMap> {
         unsupported!("virNodeGetCPUMap")

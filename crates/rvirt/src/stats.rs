@@ -128,6 +128,44 @@ impl Domain {
             .domain_get_vcpu_pin_info(self.reference(), ncpumaps, maplen, flags)
     }
 
+    /// `virDomainPinVcpu` (`flags` None) or `virDomainPinVcpuFlags`.
+    pub fn pin_vcpu(&self, vcpu: u32, cpumap: &[u8], flags: Option<u32>) -> Result<()> {
+        let f = if flags.is_some() {
+            "virDomainPinVcpuFlags"
+        } else {
+            "virDomainPinVcpu"
+        };
+        self.connect().writable(f, ErrorDomain::DOMAIN)?;
+        positive(cpumap.len() as i32, "maplen", f)?;
+        let flags = match flags {
+            Some(fl) => fl,
+            None => flags::affect::LIVE,
+        };
+        self.connect()
+            .hv()
+            .domain_pin_vcpu(self.reference(), vcpu, cpumap, flags)
+    }
+
+    /// `virDomainPinEmulator`.
+    pub fn pin_emulator(&self, cpumap: &[u8], flags: u32) -> Result<()> {
+        const F: &str = "virDomainPinEmulator";
+        self.connect().writable(F, ErrorDomain::DOMAIN)?;
+        positive(cpumap.len() as i32, "maplen", F)?;
+        self.connect()
+            .hv()
+            .domain_pin_emulator(self.reference(), cpumap, flags)
+    }
+
+    /// `virDomainGetEmulatorPinInfo`: `(1, map)` for the definition `flags` selects.
+    pub fn emulator_pin_info(&self, maplen: i32, flags: u32) -> Result<(i32, Vec<u8>)> {
+        const F: &str = "virDomainGetEmulatorPinInfo";
+        positive(maplen, "maplen", F)?;
+        live_or_config(flags)?;
+        self.connect()
+            .hv()
+            .domain_get_emulator_pin_info(self.reference(), maplen, flags)
+    }
+
     /// `virDomainMemoryStats`: up to `nr_stats` balloon statistics.
     pub fn memory_stats(&self, nr_stats: u32, flags: u32) -> Result<Vec<MemoryStat>> {
         if nr_stats == 0 {

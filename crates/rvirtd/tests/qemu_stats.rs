@@ -27,16 +27,14 @@ fn qemu_uri(sock: &Path) -> String {
 
 /// Status, stdout and stderr of real virsh, every digit run masked.
 fn virsh(uri: &str, dir: &Path, args: &[&str]) -> String {
+    client(Path::new("/usr/bin/virsh"), uri, dir, args)
+}
+
+/// The same for `bin` (virsh or rvirsh).
+fn client(bin: &Path, uri: &str, dir: &Path, args: &[&str]) -> String {
     let home = TempDir::new("home");
-    let mut c = std::process::Command::new("/usr/bin/virsh");
-    c.current_dir(home.path())
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", home.path())
-        .env("LC_ALL", "C")
-        .arg("-c")
-        .arg(uri)
-        .args(args);
+    let mut c = common::client_cmd(bin, home.path(), home.path());
+    c.arg("-c").arg(uri).args(args);
     let o = run(c, None, Duration::from_secs(30));
     // libvirt taints a guest whose QEMU runs as root; rvirt keeps no taint messages.
     let stdout: String = o
@@ -188,6 +186,29 @@ const CHANGING: &[&[&str]] = &[
         "--set",
         "<x",
     ],
+    &["vcpupin", "g", "0", "1"],
+    &["vcpupin", "g"],
+    &["vcpupin", "g", "--vcpu", "0"],
+    &["vcpupin", "g", "1", "0-1", "--live"],
+    &["vcpupin", "g", "1", "0", "--config"],
+    &["vcpupin", "g", "5", "0"],
+    &["vcpupin", "g", "0", "99"],
+    &["vcpupin", "g", "0", "^0-1"],
+    &["vcpupin", "h", "0", "1", "--config"],
+    &["vcpupin", "h", "3", "0"],
+    &["vcpupin", "h", "9", "0"],
+    &["vcpupin", "h"],
+    &["vcpupin", "h", "--live"],
+    &["emulatorpin", "g"],
+    &["emulatorpin", "g", "1"],
+    &["emulatorpin", "g"],
+    &["emulatorpin", "g", "0-1", "--live"],
+    &["emulatorpin", "g", "--config"],
+    &["emulatorpin", "h"],
+    &["emulatorpin", "h", "0", "--config"],
+    &["emulatorpin", "h"],
+    &["emulatorpin", "h", "1", "--live"],
+    &["vcpuinfo", "g"],
     &["dumpxml", "h"],
 ];
 
@@ -248,11 +269,26 @@ fn stats_commands_match_libvirtd() {
     }
     // Let both guests run a moment so their counters are past zero alike.
     std::thread::sleep(Duration::from_millis(300));
+    // rvirsh runs each command right after virsh against rvirtd (the setters are
+    // idempotent), so it is held to what virsh printed there.
+    let rvirsh = common::rvirsh_bin();
+    if rvirsh.is_none() {
+        eprintln!("stats: target/debug/rvirsh is not built; rvirsh is not compared");
+    }
     for args in RUNNING.iter().chain(CHANGING) {
         let want = virsh(&luri, lfiles.path(), args);
         let got = virsh(&ruri, rfiles.path(), args);
         if want != got {
             wrong.push(format!("{args:?}:\n{}", diff(&want, &got)));
+        }
+        if let Some(bin) = &rvirsh {
+            let ours = client(bin, &ruri, rfiles.path(), args);
+            if ours != got {
+                wrong.push(format!(
+                    "rvirsh {args:?} (- virsh, + rvirsh):\n{}",
+                    diff(&got, &ours)
+                ));
+            }
         }
     }
     for (uri, dir) in sides {

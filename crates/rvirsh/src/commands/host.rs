@@ -58,6 +58,16 @@ pub static COMMANDS: &[CmdDef] = &[
         "Prints the host's CPU model, CPU topology and memory size.",
     ),
     cmd(
+        "freecell",
+        &[
+            opt_int("cellno", 0, "one NUMA cell only"),
+            opt_bool("all", "every NUMA cell and their total"),
+        ],
+        cmd_freecell,
+        "show free memory of the host or of NUMA cells",
+        "Prints the free memory of the host, of one NUMA cell, or of each cell.",
+    ),
+    cmd(
         "nodememstats",
         &[opt_int("cell", 0, "one NUMA cell only")],
         cmd_nodememstats,
@@ -311,7 +321,9 @@ fn cmd_nodecpustats(ctl: &mut Ctl, cmd: &Cmd) -> bool {
     };
     let cpu = cpu.unwrap_or(rvirt::stats_flags::ALL);
     let Some(c) = conn(ctl) else { return false };
-    let count = match c.node_cpu_stats(cpu, 0) {
+    // Drivers count their CPU fields before looking for the CPU (virsh's count call
+    // succeeds for any number), and every CPU has as many as the total.
+    let count = match c.node_cpu_stats(rvirt::stats_flags::ALL, 0) {
         Ok(v) => v.len(),
         Err(e) => {
             ctl.set_error(e);
@@ -382,6 +394,82 @@ fn cmd_nodecpustats(ctl: &mut Ctl, cmd: &Cmd) -> bool {
             }
         }
     }
+    ctl.print(&s);
+    true
+}
+
+fn cmd_freecell(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let all = cmd.flag("all");
+    let Ok(cell) = cmd.int(ctl, "cellno") else {
+        return false;
+    };
+    if !super::exclusive(ctl, ("all", all), ("cellno", cell.is_some())) {
+        return false;
+    }
+    let Some(c) = conn(ctl) else { return false };
+    if !all {
+        let (label, bytes) = match cell {
+            Some(n) => match c.node_cells_free_memory(n, 1) {
+                Ok(v) if v.len() == 1 => (n.to_string(), v[0]),
+                Ok(_) => return false,
+                Err(e) => {
+                    ctl.set_error(e);
+                    return false;
+                }
+            },
+            None => match c.node_free_memory() {
+                Ok(m) if m > 0 => ("Total".to_string(), m),
+                Ok(_) => return false,
+                Err(e) => {
+                    ctl.set_error(e);
+                    return false;
+                }
+            },
+        };
+        ctl.print(&format!("{label}: {} KiB\n", bytes / 1024));
+        return true;
+    }
+    let caps = match c.get_capabilities() {
+        Ok(x) => x,
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error("unable to get node capabilities");
+            return false;
+        }
+    };
+    let ids: Vec<u64> = rvirt_xml::tree::parse_document(&caps, "(capabilities)")
+        .ok()
+        .and_then(|root| {
+            let cells = root.child("host")?.child("topology")?.child("cells")?;
+            Some(
+                cells
+                    .children_named("cell")
+                    .filter_map(|e| e.attr("id").and_then(|v| v.parse().ok()))
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
+    if ids.is_empty() {
+        ctl.error("could not get information about NUMA topology");
+        return false;
+    }
+    let mut s = String::new();
+    let mut total = 0u64;
+    for id in ids {
+        let free = match c.node_cells_free_memory(id as i32, 1) {
+            Ok(v) if v.len() == 1 => v[0],
+            Ok(_) | Err(_) => {
+                ctl.error(&format!(
+                    "failed to get free memory for NUMA node number: {id}"
+                ));
+                return false;
+            }
+        };
+        total += free / 1024;
+        s.push_str(&format!("{id:>5}: {:>10} KiB\n", free / 1024));
+    }
+    s.push_str("--------------------\n");
+    s.push_str(&format!("{:>5}: {total:>10} KiB\n", "Total"));
     ctl.print(&s);
     true
 }

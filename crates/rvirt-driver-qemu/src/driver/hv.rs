@@ -682,6 +682,49 @@ impl HypervisorDriver for QemuDriver {
         Ok(stats::vcpu_pin_info(def, ncpumaps, maplen))
     }
 
+    fn domain_pin_vcpu(&self, r: &DomainRef, vcpu: u32, cpumap: &[u8], flags: u32) -> Result<()> {
+        use flags::affect::{CONFIG, LIVE};
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            LIVE | CONFIG,
+            "qemuDomainPinVcpuFlags",
+        )?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("vcpupin")?;
+        super::pin::pin_vcpu(&self.inner, &dom, vcpu, cpumap, flags)
+    }
+
+    fn domain_pin_emulator(&self, r: &DomainRef, cpumap: &[u8], flags: u32) -> Result<()> {
+        use flags::affect::{CONFIG, LIVE};
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            LIVE | CONFIG,
+            "qemuDomainPinEmulator",
+        )?;
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("emulatorpin")?;
+        super::pin::pin_emulator(&self.inner, &dom, cpumap, flags)
+    }
+
+    fn domain_get_emulator_pin_info(
+        &self,
+        r: &DomainRef,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(i32, Vec<u8>)> {
+        use flags::affect::{CONFIG, LIVE};
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            LIVE | CONFIG,
+            "qemuDomainGetEmulatorPinInfo",
+        )?;
+        let dom = self.dom(r)?;
+        super::pin::emulator_pin_info(&dom, maplen, flags)
+    }
+
     fn domain_memory_stats(
         &self,
         r: &DomainRef,

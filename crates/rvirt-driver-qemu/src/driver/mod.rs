@@ -12,6 +12,7 @@ pub mod hv;
 pub mod lifecycle;
 pub mod monitor;
 pub mod native;
+pub mod pin;
 pub mod ports;
 pub mod ptys;
 pub mod recover;

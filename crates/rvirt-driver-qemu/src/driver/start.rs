@@ -520,6 +520,10 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
         st.reference()
     };
     prep.keep_dir = true;
+    if let Err(e) = super::pin::apply_at_start(dom) {
+        let _ = super::lifecycle::destroy(dom, false);
+        return Err(e);
+    }
     if opts.incoming {
         let st = dom.lock();
         if let Some(s) = status_of(&st) {

@@ -138,7 +138,7 @@ fn affinity(pid: u32, tid: u32, ncpus: u32) -> Vec<bool> {
 // ---- monitor readers ----
 
 /// vCPU index → host thread id, from `query-cpus-fast`.
-fn vcpu_threads(dom: &Domain) -> Result<Vec<(u32, u32)>> {
+pub fn vcpu_threads(dom: &Domain) -> Result<Vec<(u32, u32)>> {
     let v = monitor(dom)?
         .execute("query-cpus-fast", None)
         .map_err(qmp_error)?;

@@ -590,6 +590,36 @@ impl HypervisorDriver for Remote {
         let count = r.num.max(0) as usize;
         Ok((r.num, checks::vcpu_maps(r.cpumaps.0, count, maplen)))
     }
+    fn domain_pin_vcpu(&self, d: &DomainRef, vcpu: u32, cpumap: &[u8], flags: u32) -> Result<()> {
+        self.call::<DomainPinVcpuFlags>(DomainPinVcpuFlagsArgs {
+            dom: dom(d),
+            vcpu,
+            cpumap: rvirt_rpc::xdr::Opaque(cpumap.to_vec()),
+            flags,
+        })
+    }
+    fn domain_pin_emulator(&self, d: &DomainRef, cpumap: &[u8], flags: u32) -> Result<()> {
+        self.call::<DomainPinEmulator>(DomainPinEmulatorArgs {
+            dom: dom(d),
+            cpumap: rvirt_rpc::xdr::Opaque(cpumap.to_vec()),
+            flags,
+        })
+    }
+    fn domain_get_emulator_pin_info(
+        &self,
+        d: &DomainRef,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(i32, Vec<u8>)> {
+        checks::vcpu_room(1, maplen)?;
+        let r = self.call::<DomainGetEmulatorPinInfo>(DomainGetEmulatorPinInfoArgs {
+            dom: dom(d),
+            maplen,
+            flags,
+        })?;
+        checks::vcpu_reply(i64::from(r.ret), r.cpumaps.0.len(), 1, maplen)?;
+        Ok((r.ret, checks::vcpu_maps(r.cpumaps.0, 1, maplen)))
+    }
     fn domain_memory_stats(
         &self,
         d: &DomainRef,

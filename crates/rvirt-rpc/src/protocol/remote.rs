@@ -773,6 +773,46 @@ xdr_struct! {
 }
 
 xdr_struct! {
+    pub struct DomainPinVcpuArgs {
+        pub dom: Dom,
+        pub vcpu: u32,
+        pub cpumap: Opaque,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainPinVcpuFlagsArgs {
+        pub dom: Dom,
+        pub vcpu: u32,
+        pub cpumap: Opaque,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainPinEmulatorArgs {
+        pub dom: Dom,
+        pub cpumap: Opaque,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainGetEmulatorPinInfoArgs {
+        pub dom: Dom,
+        pub maplen: i32,
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct DomainGetEmulatorPinInfoRet {
+        pub cpumaps: Opaque,
+        pub ret: i32,
+    }
+}
+
+xdr_struct! {
     pub struct NodeGetCpuMapArgs {
         pub need_map: i32,
         pub need_online: i32,
@@ -2549,6 +2589,7 @@ super::procedures! {
     DomainLookupByName = 23, DomainLookupByNameArgs => DomainLookupByNameRet, high;
     DomainLookupByUuid = 24, DomainLookupByUuidArgs => DomainLookupByUuidRet, high;
     ConnectNumOfDefinedDomains = 25, () => ConnectNumOfDefinedDomainsRet, high;
+    DomainPinVcpu = 26, DomainPinVcpuArgs => (), low;
     DomainReboot = 27, DomainRebootArgs => (), low;
     DomainResume = 28, DomainResumeArgs => (), low;
     DomainSetAutostart = 29, DomainSetAutostartArgs => (), high;
@@ -2704,6 +2745,7 @@ super::procedures! {
     InterfaceChangeCommit = 221, InterfaceChangeCommitArgs => (), low;
     InterfaceChangeRollback = 222, InterfaceChangeRollbackArgs => (), low;
     DomainGetSchedulerParametersFlags = 223, DomainGetSchedulerParametersFlagsArgs => DomainGetSchedulerParametersFlagsRet, low;
+    DomainPinVcpuFlags = 225, DomainPinVcpuFlagsArgs => (), low;
     NodeGetCpuStats = 227, NodeGetCpuStatsArgs => NodeGetCpuStatsRet, high;
     NodeGetMemoryStats = 228, NodeGetMemoryStatsArgs => NodeGetMemoryStatsRet, high;
     DomainGetVcpuPinInfo = 230, DomainGetVcpuPinInfoArgs => DomainGetVcpuPinInfoRet, low;
@@ -2724,6 +2766,8 @@ super::procedures! {
     ConnectListAllDomains = 273, ConnectListAllDomainsArgs => ConnectListAllDomainsRet, high;
     DomainListAllSnapshots = 274, DomainListAllSnapshotsArgs => DomainListAllSnapshotsRet, high;
     DomainGetHostname = 277, DomainGetHostnameArgs => DomainGetHostnameRet, low;
+    DomainPinEmulator = 279, DomainPinEmulatorArgs => (), low;
+    DomainGetEmulatorPinInfo = 280, DomainGetEmulatorPinInfoArgs => DomainGetEmulatorPinInfoRet, low;
     ConnectListAllStoragePools = 281, ConnectListAllStoragePoolsArgs => ConnectListAllStoragePoolsRet, high;
     StoragePoolListAllVolumes = 282, StoragePoolListAllVolumesArgs => StoragePoolListAllVolumesRet, high;
     ConnectListAllNetworks = 283, ConnectListAllNetworksArgs => ConnectListAllNetworksRet, high;

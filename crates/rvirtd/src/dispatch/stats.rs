@@ -11,6 +11,7 @@ use rvirt_rpc::xdr::Opaque;
 /// The protocol's limits (`REMOTE_*_MAX`).
 const VCPUINFO_MAX: i32 = 16384;
 const CPUMAPS_MAX: i64 = 8_388_608;
+const CPUMAP_MAX: usize = 2048;
 const MEMORY_STATS_MAX: u32 = 1024;
 const SCHEDULER_PARAMETERS_MAX: i32 = 16;
 const NODE_STATS_MAX: i32 = 16;
@@ -53,6 +54,14 @@ fn node_stats(
         .collect();
     params.resize(asked as usize, NodeStat::default());
     Ok((params, 0))
+}
+
+/// `REMOTE_CPUMAP_MAX`: one map of at most 2048 bytes.
+fn cpumap_room(map: &Opaque) -> rvirt::Result<()> {
+    if map.0.len() > CPUMAP_MAX {
+        return Err(rpc_error("cpumap length > REMOTE_CPUMAP_MAX"));
+    }
+    Ok(())
 }
 
 fn node_stats_room(nparams: i32, function: &str) -> rvirt::Result<()> {
@@ -151,6 +160,28 @@ fn register_domain(t: &mut Table) {
         Ok(DomainGetVcpuPinInfoRet {
             cpumaps: padded(maps, len),
             num,
+        })
+    });
+    t.add::<DomainPinVcpu>(|c, a| {
+        cpumap_room(&a.cpumap)?;
+        dom_in(c, &a.dom)?.pin_vcpu(a.vcpu, &a.cpumap.0, None)
+    });
+    t.add::<DomainPinVcpuFlags>(|c, a| {
+        cpumap_room(&a.cpumap)?;
+        dom_in(c, &a.dom)?.pin_vcpu(a.vcpu, &a.cpumap.0, Some(a.flags))
+    });
+    t.add::<DomainPinEmulator>(|c, a| {
+        cpumap_room(&a.cpumap)?;
+        dom_in(c, &a.dom)?.pin_emulator(&a.cpumap.0, a.flags)
+    });
+    t.add::<DomainGetEmulatorPinInfo>(|c, a| {
+        if i64::from(a.maplen) > CPUMAPS_MAX {
+            return Err(rpc_error("maplen > REMOTE_CPUMAPS_MAX"));
+        }
+        let (ret, map) = dom_in(c, &a.dom)?.emulator_pin_info(a.maplen, a.flags)?;
+        Ok(DomainGetEmulatorPinInfoRet {
+            cpumaps: padded(map, i64::from(a.maplen)),
+            ret,
         })
     });
     t.add::<DomainMemoryStats>(|c, a| {

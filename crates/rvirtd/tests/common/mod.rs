@@ -189,6 +189,27 @@ pub fn virsh_cmd(cwd: &Path, home: &Path) -> Command {
     c
 }
 
+/// The `rvirsh` built beside the test binaries, when it is.
+#[allow(dead_code)]
+pub fn rvirsh_bin() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let p = exe.parent()?.parent()?.join("rvirsh");
+    p.is_file().then_some(p)
+}
+
+/// `virsh` or `rvirsh` (`bin`) as [`virsh_cmd`] runs virsh: C locale, empty environment.
+#[allow(dead_code)]
+pub fn client_cmd(bin: &Path, cwd: &Path, home: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.current_dir(cwd)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("HOME", home)
+        .env("TMPDIR", home)
+        .env("LC_ALL", "C");
+    c
+}
+
 /// Runs `virsh -c URI ARGS...` (10 s limit).
 pub fn virsh(uri: &str, args: &[&str]) -> Outcome {
     let home = TempDir::new("home");

@@ -59,11 +59,13 @@ pub(super) fn cmd_desc(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         }
         return true;
     }
+    // virsh reads the current text first even when it was given a new one, so a query
+    // that fails (a transient domain's --config) is the error reported.
+    let Some(current_text) = domain_description(ctl, &dom, title, query) else {
+        return false;
+    };
     if desc.is_none() {
-        desc = domain_description(ctl, &dom, title, query);
-        if desc.is_none() {
-            return false;
-        }
+        desc = Some(current_text);
     }
     let mut text = desc.unwrap_or_default();
     if edit {

@@ -13,6 +13,7 @@ use lifecycle::{
     cmd_suspend,
 };
 use metadata::{cmd_desc, cmd_metadata};
+use pin::{cmd_emulatorpin, cmd_vcpupin};
 use qemu::cmd_qemu_monitor_command;
 use save::{cmd_managedsave, cmd_managedsave_remove, cmd_restore, cmd_save};
 use screenshot::cmd_screenshot;
@@ -27,6 +28,7 @@ mod devices;
 mod ident;
 mod lifecycle;
 mod metadata;
+mod pin;
 mod qemu;
 mod save;
 mod screenshot;
@@ -641,6 +643,41 @@ pub static COMMANDS: &[CmdDef] = &[
         cmd_vcpucount,
         "show the numbers of virtual CPUs",
         "Prints the maximum and current numbers of virtual CPUs of a domain.",
+    ),
+    cmd(
+        "vcpupin",
+        &[
+            DOMAIN_OPT,
+            opt_int("vcpu", 0, "virtual CPU number"),
+            opt_string(
+                "cpulist",
+                EMPTY_OK,
+                "host CPU numbers to pin to, or leave out to show the pinning",
+            ),
+            CONFIG_OPT,
+            LIVE_OPT,
+            CURRENT_OPT,
+        ],
+        cmd_vcpupin,
+        "show or change where virtual CPUs may run",
+        "Pins a virtual CPU to host CPUs, or shows the pinning of every virtual CPU.",
+    ),
+    cmd(
+        "emulatorpin",
+        &[
+            DOMAIN_OPT,
+            opt_string(
+                "cpulist",
+                EMPTY_OK,
+                "host CPU numbers to pin to, or leave out to show the pinning",
+            ),
+            CONFIG_OPT,
+            LIVE_OPT,
+            CURRENT_OPT,
+        ],
+        cmd_emulatorpin,
+        "show or change where emulator threads may run",
+        "Pins the domain's emulator threads to host CPUs, or shows their pinning.",
     ),
     cmd(
         "vcpuinfo",

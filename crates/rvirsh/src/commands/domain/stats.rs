@@ -10,7 +10,7 @@ use rvirt::flags;
 use rvirt::{Domain, DomainState, Error, ErrorCode, ErrorDomain, TypedParam, TypedValue};
 
 /// How many CPUs the host has: the CPU map's count, else the node facts.
-fn host_cpu_count(ctl: &mut Ctl) -> Option<i32> {
+pub(super) fn host_cpu_count(ctl: &mut Ctl) -> Option<i32> {
     let c = ctl.conn()?;
     match c.node_cpu_map(0) {
         Ok(m) => Some(m.cpus),
