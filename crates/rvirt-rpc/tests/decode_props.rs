@@ -135,7 +135,8 @@ fn decode_everything(bytes: &[u8]) -> usize {
         NetworkUpdate, NodeGetCpuMap, NodeDeviceLookupScsiHostByWwn, DomainSetMemoryStatsPeriod,
         StorageVolGetInfoFlags, NwfilterDefineXmlFlags, NodeDeviceGetAutostart,
         NodeDeviceIsPersistent, NodeDeviceIsActive, DomainScreenshot, DomainOpenChannel,
-        DomainDetachDeviceAlias, DomainGetBlockInfo, DomainBlockStatsFlags,
+        DomainDetachDeviceAlias, DomainGetBlockInfo, DomainBlockStatsFlags, DomainPinVcpu,
+        DomainPinVcpuFlags, DomainPinEmulator, DomainGetEmulatorPinInfo,
     )
 }
 

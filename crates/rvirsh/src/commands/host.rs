@@ -322,8 +322,9 @@ fn cmd_nodecpustats(ctl: &mut Ctl, cmd: &Cmd) -> bool {
     let cpu = cpu.unwrap_or(rvirt::stats_flags::ALL);
     let Some(c) = conn(ctl) else { return false };
     // Drivers count their CPU fields before looking for the CPU (virsh's count call
-    // succeeds for any number), and every CPU has as many as the total.
-    let count = match c.node_cpu_stats(rvirt::stats_flags::ALL, 0) {
+    // succeeds for any CPU number the API accepts), and every CPU has as many as the
+    // total; a number the API refuses is still refused by the count.
+    let count = match c.node_cpu_stats(cpu.min(rvirt::stats_flags::ALL), 0) {
         Ok(v) => v.len(),
         Err(e) => {
             ctl.set_error(e);
