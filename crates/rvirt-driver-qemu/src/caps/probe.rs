@@ -111,7 +111,9 @@ fn run(binary: &Path, accel: &str) -> Result<Run, ProbeError> {
     let out = theirs
         .try_clone()
         .map_err(|e| ProbeError(format!("cannot duplicate a socket: {e}")))?;
-    let mut child = Command::new(binary)
+    let mut cmd = Command::new(binary);
+    crate::sys::child::die_with_parent(&mut cmd);
+    let mut child = cmd
         .args([
             "-S",
             "-no-user-config",
