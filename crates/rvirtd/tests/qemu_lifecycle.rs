@@ -211,3 +211,62 @@ fn stub_guest_lifecycle_matches_libvirtd() {
     }
     assert!(report.is_empty(), "{report}");
 }
+
+/// Where /dev/kvm works the stub runs under `type='kvm'` (QEMU reports KVM enabled); where
+/// it does not, such a domain is refused and nothing is left running.
+#[test]
+fn stub_guest_runs_under_kvm_when_the_host_has_it() {
+    let name = "stub_guest_runs_under_kvm_when_the_host_has_it";
+    if let Some(why) = unavailable() {
+        return skip(name, &why);
+    }
+    let g = match guest() {
+        Ok(g) => g,
+        Err(e) => panic!("{e}"),
+    };
+    let files = TempDir::new("qemu-kvm");
+    let xml = domain_xml("kvmstub", "kvm", &g, false, "");
+    std::fs::write(files.path().join("kvm.xml"), &xml).expect("xml");
+    let mut rv = Rvirtd::start_in("qemu-kvm", files.path(), &[]);
+    let uri = qemu_uri(&rv.sock);
+    let kvm_usable = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok();
+    let (_, caps, _) = virsh(&uri, files.path(), &["capabilities"]);
+    assert_eq!(
+        caps.contains("<domain type='kvm'"),
+        kvm_usable,
+        "capabilities must offer KVM exactly when /dev/kvm works"
+    );
+    let (rc, out, err) = virsh(&uri, files.path(), &["create", "--paused", "kvm.xml"]);
+    if !kvm_usable {
+        assert_ne!(rc, 0, "a kvm domain started without KVM: {out}");
+        assert!(!err.is_empty());
+        let (_, list, _) = virsh(&uri, files.path(), &["list", "--all", "--name"]);
+        assert!(!list.contains("kvmstub"), "{list}");
+        rv.assert_healthy();
+        return;
+    }
+    assert_eq!(rc, 0, "create under KVM: {err}");
+    let con = console(&uri, "kvmstub");
+    std::thread::sleep(Duration::from_millis(300));
+    let (rc, _, err) = virsh(&uri, files.path(), &["resume", "kvmstub"]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(
+        con.wait_for(MARKER, 1, Duration::from_secs(20)),
+        "no boot marker under KVM"
+    );
+    drop(con);
+    let (rc, out, err) = virsh(
+        &uri,
+        files.path(),
+        &["qemu-monitor-command", "--hmp", "kvmstub", "info kvm"],
+    );
+    assert_eq!(rc, 0, "{err}");
+    assert!(out.contains("kvm support: enabled"), "{out}");
+    let (rc, _, err) = virsh(&uri, files.path(), &["destroy", "kvmstub"]);
+    assert_eq!(rc, 0, "{err}");
+    rv.assert_healthy();
+}
