@@ -91,6 +91,16 @@ impl Paths {
             .join(format!("domain-{id}-{}", short_name(name)))
     }
 
+    /// `memory_backing_dir`: where file-backed guest memory is created.
+    pub fn ram_dir(&self) -> PathBuf {
+        self.lib_dir.join("ram")
+    }
+
+    /// One running domain's directory under [`Paths::ram_dir`].
+    pub fn domain_ram_dir(&self, id: i32, name: &str) -> PathBuf {
+        self.ram_dir().join(crate::command::short_name(id, name))
+    }
+
     /// The managed-save image.
     pub fn managed_save_file(&self, name: &str) -> PathBuf {
         self.lib_dir.join("save").join(format!("{name}.save"))

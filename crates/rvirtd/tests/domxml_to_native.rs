@@ -10,7 +10,7 @@
 //!
 //! What is masked, because it differs by nature and not by behaviour:
 //! - the daemons' private directories (`/var/lib/libvirt/...`, `/run/libvirt/...` against
-//!   rvirtd's `--root` tree and its `/var/lib/rvirt/qemu/ram` memory-backing directory);
+//!   rvirtd's `--root` tree, its memory-backing directory `qemu/ram` included);
 //! - the value of `PATH=`, which each daemon passes on from its own environment;
 //! - the tap descriptor numbers (`"fd":"N"`): libvirtd opens a real tap for each interface
 //!   and prints the descriptor it got, rvirtd the number it would hand out next; both

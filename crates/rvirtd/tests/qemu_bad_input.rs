@@ -22,15 +22,34 @@ fn virsh(uri: &str, cwd: &Path, args: &[&str]) -> (i32, String, String) {
     (o.rc, o.stdout, o.stderr)
 }
 
-fn taps() -> Vec<String> {
-    std::fs::read_dir("/sys/class/net")
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with("vnet"))
-                .collect()
-        })
-        .unwrap_or_default()
+/// The tap devices process `pid` holds open (the `iff:` of its /dev/net/tun descriptors).
+/// Taps are looked at per daemon: other tests' guests and libvirtd's own short-lived taps
+/// come and go on the same host meanwhile.
+fn taps_held_by(pid: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return out;
+    };
+    for e in fds.filter_map(|e| e.ok()) {
+        let is_tun = std::fs::read_link(e.path())
+            .map(|l| l == Path::new("/dev/net/tun"))
+            .unwrap_or(false);
+        if !is_tun {
+            continue;
+        }
+        let info = std::fs::read_to_string(format!(
+            "/proc/{pid}/fdinfo/{}",
+            e.file_name().to_string_lossy()
+        ))
+        .unwrap_or_default();
+        for l in info.lines() {
+            if let Some(name) = l.strip_prefix("iff:") {
+                out.push(name.trim().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 fn qemu_with(uuid: &str) -> bool {
@@ -122,6 +141,7 @@ fn errors(
     files: &Path,
     g: &common::guest::Guest,
     port: u16,
+    daemon: Option<u32>,
     leftovers: &dyn Fn(&str) -> Vec<String>,
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -141,14 +161,15 @@ fn errors(
             continue;
         }
         assert_eq!(rc, 0, "{}: {err}", c.name);
-        let taps_before = taps();
+        let taps_before = daemon.map(taps_held_by).unwrap_or_default();
         let (rc, _, err) = virsh(uri, files, &["start", c.name]);
         assert_ne!(rc, 0, "{}: start succeeded", c.name);
         out.push(err);
         let left = leftovers(c.name);
         assert!(left.is_empty(), "{}: left behind {left:?}", c.name);
         assert!(!qemu_with(c.uuid), "{}: a QEMU process is left", c.name);
-        assert_eq!(taps(), taps_before, "{}: tap devices changed", c.name);
+        let taps_after = daemon.map(taps_held_by).unwrap_or_default();
+        assert_eq!(taps_after, taps_before, "{}: the daemon kept a tap", c.name);
         let (_, state, _) = virsh(uri, files, &["domstate", c.name]);
         assert_eq!(state.trim(), "shut off", "{}", c.name);
         virsh(uri, files, &["undefine", c.name]);
@@ -169,7 +190,8 @@ fn unrunnable_definitions_fail_cleanly() {
     let work = TempDir::new("qemu-bad");
     let mut rv = Rvirtd::start("qemu-bad");
     let root = rv.dir.path().to_path_buf();
-    let ours = errors(&qemu_uri(&rv.sock), work.path(), &g, port, &|n| {
+    let rv_pid = Some(rv.pid());
+    let ours = errors(&qemu_uri(&rv.sock), work.path(), &g, port, rv_pid, &|n| {
         let mut left = Vec::new();
         for p in [
             root.join(format!("run/rvirt/qemu/{n}.xml")),
@@ -208,7 +230,14 @@ fn unrunnable_definitions_fail_cleanly() {
         Err(e) => return skip(name, &format!("libvirtd part: {e}")),
     };
     let lwork = TempDir::new("qemu-bad-lv");
-    let theirs = errors(&qemu_uri(&lv.sock), lwork.path(), &g, port, &|_| Vec::new());
+    let theirs = errors(
+        &qemu_uri(&lv.sock),
+        lwork.path(),
+        &g,
+        port,
+        lv.pid(),
+        &|_| Vec::new(),
+    );
     let mask = |s: &str, c: &Case| {
         // QEMU's timestamp prefix differs run to run.
         let mut out = String::new();

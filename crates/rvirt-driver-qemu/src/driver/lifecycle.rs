@@ -71,6 +71,7 @@ pub fn finish_stop(inner: &Inner, dom: &Arc<Domain>, why: i32, event: Option<i32
     };
     store::remove_status(&inner.paths, &name);
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(inner.paths.domain_ram_dir(r.id, &name));
     append_log(
         inner,
         &name,

@@ -52,6 +52,7 @@ pub fn status_of(st: &DomState) -> Option<Status> {
 /// descriptors; the directory is removed).
 struct Prepared {
     dir: PathBuf,
+    ram: PathBuf,
     tap_fds: std::collections::HashMap<usize, OwnedFd>,
     taps: Vec<String>,
     keep_dir: bool,
@@ -60,6 +61,7 @@ struct Prepared {
 impl Drop for Prepared {
     fn drop(&mut self) {
         if !self.keep_dir {
+            let _ = std::fs::remove_dir_all(&self.ram);
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
@@ -116,6 +118,7 @@ fn getrandom_bytes(buf: &mut [u8]) -> Result<()> {
 pub fn host_taps(def: &mut DomainDef, only: Option<usize>) -> Result<Vec<(OwnedFd, String)>> {
     let mut prep = Prepared {
         dir: PathBuf::new(),
+        ram: PathBuf::new(),
         tap_fds: std::collections::HashMap::new(),
         taps: Vec::new(),
         keep_dir: true,
@@ -348,6 +351,7 @@ pub fn runtime(inner: &Inner, id: i32, def: &DomainDef, dir: &Path) -> crate::co
         .join(format!("domain-{short}"))
         .to_string_lossy()
         .into_owned();
+    rt.conf.memory_backing_dir = inner.paths.ram_dir().to_string_lossy().into_owned();
     rt.graphics = super::ports::runtime_ports(def);
     // A variable clock counts its adjustment from now.
     rt.now = std::time::SystemTime::now()
@@ -382,13 +386,18 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)
         .map_err(|e| sys_err(format!("Cannot create directory '{}'", dir.display()), &e))?;
+    // File-backed guest memory lives in a directory of the domain's own (removed at stop).
+    let ram = inner.paths.domain_ram_dir(id, &def.name);
     let mut prep = Prepared {
         dir: dir.clone(),
+        ram: ram.clone(),
         tap_fds: std::collections::HashMap::new(),
         taps: Vec::new(),
         keep_dir: false,
     };
     write_master_key(&dir)?;
+    std::fs::create_dir_all(&ram)
+        .map_err(|e| sys_err(format!("Cannot create directory '{}'", ram.display()), &e))?;
     let mut live = def.clone();
     live.id = Some(id);
     crate::imgprobe::fill_chains(&mut live.devices.disks)?;
