@@ -190,6 +190,15 @@ impl Monitor {
     /// Runs a command given as QMP text (`virsh qemu-monitor-command`) and returns QEMU's
     /// reply line as it came, QEMU's own errors included (they are the caller's answer).
     pub fn execute_text(&self, command: &str) -> Result<String, QmpError> {
+        self.execute_text_with_fd(command, None)
+    }
+
+    /// [`Monitor::execute_text`] with a descriptor passed beside the command.
+    pub fn execute_text_with_fd(
+        &self,
+        command: &str,
+        fd: Option<std::os::fd::BorrowedFd<'_>>,
+    ) -> Result<String, QmpError> {
         let v: Value = serde_json::from_str(command)
             .map_err(|e| QmpError::Protocol(format!("cannot parse json {command}: {e}")))?;
         let Value::Object(o) = v else {
@@ -197,8 +206,7 @@ impl Monitor {
                 "cannot parse json {command}: not an object"
             )));
         };
-        self.send_and_wait(Value::Object(o), None)
-            .map(|(_, raw)| raw)
+        self.send_and_wait(Value::Object(o), fd).map(|(_, raw)| raw)
     }
 
     fn execute_passing(

@@ -108,7 +108,6 @@ impl Header {
         Status::from_i32(self.status)
     }
 
-    /// The header of the reply to this call.
     /// The header of the reply to this call. Only a successful reply to a call that
     /// passed descriptors is `REPLY_WITH_FDS` (it carries a descriptor count); errors are
     /// plain replies, as libvirtd sends them, and a client reading a count from an error

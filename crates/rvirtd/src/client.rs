@@ -1,6 +1,7 @@
 //! One connected client: reading its packets, running its calls on the worker pool,
 //! writing replies and events, keepalive, and cleanup when it goes away.
 
+pub mod fds;
 mod streams;
 
 use crate::dispatch::{self, Table};
@@ -260,6 +261,7 @@ pub async fn serve<S>(
     secure: bool,
     table: Arc<Table>,
     limits: Arc<Limits>,
+    passed: Option<Arc<fds::FdQueue>>,
 ) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -318,6 +320,7 @@ pub async fn serve<S>(
         ctx.touch();
         let mut h = pkt.header;
         let mut payload = pkt.payload;
+        let mut call_fds: Vec<std::os::fd::OwnedFd> = Vec::new();
         if h.prog == program::KEEPALIVE {
             if h.proc_ == keepalive::PING && h.kind == MsgType::Message as i32 {
                 let pong = Header::new(
@@ -373,19 +376,58 @@ pub async fn serve<S>(
                 h.status as u32
             ))))
         } else if h.kind == MsgType::CallWithFds as i32 {
-            // The payload starts with the number of descriptors passed beside it. None
-            // can be received on this transport; a call passing none is an ordinary call
+            // The payload starts with the number of descriptors passed beside it; they
+            // follow the packet, one byte each. A call passing none is an ordinary call
             // (and answered as one, as libvirt does).
-            match payload.get(..4).map(|b| [b[0], b[1], b[2], b[3]]) {
-                Some(n) if u32::from_be_bytes(n) == 0 => {
+            match payload
+                .get(..4)
+                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            {
+                None => Some(refuse(rpc_error("Unable to decode number of FDs"))),
+                Some(n) if n as usize > fds::MAX_FDS => {
+                    // The bytes that carry them cannot be told from the next packet.
+                    tracing::warn!(client = id, "dropping client: {n} descriptors passed");
+                    let _ = write_or_killed(
+                        &wr,
+                        &refuse(rpc_error(format!(
+                            "Received too many FDs {n}, expected {} maximum",
+                            fds::MAX_FDS
+                        ))),
+                        &mut killed,
+                    )
+                    .await;
+                    break;
+                }
+                Some(0) => {
                     payload.drain(..4);
                     h.kind = MsgType::Call as i32;
                     None
                 }
-                Some(_) => Some(refuse(rpc_error(
-                    "passing file descriptors is not supported by this daemon",
-                ))),
-                None => Some(refuse(rpc_error("Unable to decode number of FDs"))),
+                Some(n) => match &passed {
+                    None => Some(refuse(rpc_error(
+                        "Receiving file descriptors is not supported on this socket",
+                    ))),
+                    Some(q) => {
+                        let mut marks = vec![0u8; n as usize];
+                        let read = tokio::select! {
+                            r = tokio::io::AsyncReadExt::read_exact(&mut rd, &mut marks) => r,
+                            _ = &mut killed => break,
+                        };
+                        if read.is_err() {
+                            break;
+                        }
+                        match q.take(n as usize) {
+                            Some(v) => {
+                                payload.drain(..4);
+                                call_fds = v;
+                                None
+                            }
+                            None => Some(refuse(rpc_error(format!(
+                                "Expected {n} file descriptors with the call, received fewer"
+                            )))),
+                        }
+                    }
+                },
             }
         } else {
             None
@@ -398,7 +440,7 @@ pub async fn serve<S>(
         }
         if table.runs_inline(h.prog, h.proc_) {
             // Stream-opening calls never run inline (`Table::add_stream`).
-            let reply = dispatch_guarded(&table, &ctx, &h, &payload).reply;
+            let reply = dispatch_guarded(&table, &ctx, &h, &payload, call_fds).reply;
             if !write_or_killed(&wr, &reply, &mut killed).await {
                 break;
             }
@@ -416,7 +458,7 @@ pub async fn serve<S>(
         };
         let (c, t) = (ctx.clone(), table.clone());
         tokio::task::spawn_blocking(move || {
-            let done = dispatch_guarded(&t, &c, &h, &payload);
+            let done = dispatch_guarded(&t, &c, &h, &payload, call_fds);
             match done.stream {
                 Some(opened) => streams::start(&c, &h, opened, done.reply, permit),
                 None => c.send_reply(done.reply, permit),
@@ -466,9 +508,10 @@ fn dispatch_guarded(
     ctx: &Arc<ClientCtx>,
     h: &Header,
     payload: &[u8],
+    call_fds: Vec<std::os::fd::OwnedFd>,
 ) -> dispatch::Dispatched {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        table.dispatch(ctx, h, payload)
+        fds::CallFds::with(call_fds, || table.dispatch(ctx, h, payload))
     })) {
         Ok(done) => done,
         Err(_) => {

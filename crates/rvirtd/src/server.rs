@@ -43,6 +43,20 @@ impl Server {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
     {
+        self.spawn_client_with(stream, readonly, auth, secure, None)
+    }
+
+    /// [`Server::spawn_client`] for a transport that receives passed descriptors.
+    pub fn spawn_client_with<S>(
+        self: &Arc<Self>,
+        stream: S,
+        readonly: bool,
+        auth: Auth,
+        secure: bool,
+        passed: Option<Arc<client::fds::FdQueue>>,
+    ) where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+    {
         if self.clients.fetch_add(1, Ordering::SeqCst) >= self.max_clients {
             self.clients.fetch_sub(1, Ordering::SeqCst);
             tracing::warn!(
@@ -63,6 +77,7 @@ impl Server {
                 secure,
                 me.table.clone(),
                 me.limits.clone(),
+                passed,
             )
             .await;
             me.clients.fetch_sub(1, Ordering::SeqCst);
@@ -103,7 +118,10 @@ pub fn bind_unix(path: &Path, mode: u32, group: Option<&str>) -> Result<UnixList
 pub async fn accept_unix(server: Arc<Server>, l: UnixListener, readonly: bool, auth: Auth) {
     loop {
         match l.accept().await {
-            Ok((s, _)) => server.spawn_client(s, readonly, auth, true),
+            Ok((s, _)) => {
+                let (s, passed) = client::fds::UnixFdStream::new(s);
+                server.spawn_client_with(s, readonly, auth, true, Some(passed))
+            }
             Err(e) => {
                 tracing::warn!("accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;

@@ -59,6 +59,26 @@ fn mask_number_after(s: &str, prefix: &str, replacement: &str) -> String {
     out
 }
 
+/// `qemu-monitor-command g OPTIONS 'COMMAND'` with descriptors 3 and 4 open on a file.
+const PASS_FDS: &[(&str, &str)] = &[
+    (
+        "--pass-fds 3",
+        r#"{"execute":"add-fd","arguments":{"fdset-id":7}}"#,
+    ),
+    ("--pretty", r#"{"execute":"query-fdsets"}"#),
+    (
+        "--pass-fds 3",
+        r#"{"execute":"getfd","arguments":{"fdname":"passed"}}"#,
+    ),
+    (
+        "--pass-fds 3,4",
+        r#"{"execute":"add-fd","arguments":{"fdset-id":8}}"#,
+    ),
+    ("--hmp --pass-fds 3", "getfd viahmp"),
+    ("--pass-fds 9", r#"{"execute":"query-fdsets"}"#),
+    ("--pass-fds 3", r#"{"execute":"query-status"}"#),
+];
+
 const CASES: &[&[&str]] = &[
     &[
         "qemu-monitor-command",
@@ -166,6 +186,36 @@ fn monitor_commands_print_what_virsh_prints() {
                     wrong.push(format!("{who} on rvirtd {args:?}:\n{}", diff(&want, &got)));
                 }
             }
+        }
+    }
+    // Descriptors passed with a command (CALL_WITH_FDS over the UNIX socket), by real
+    // virsh to both daemons; QEMU's own descriptor numbers are masked.
+    for (shell_args, cmd) in PASS_FDS {
+        let run_one = |uri: &str| {
+            let home = TempDir::new("home");
+            let script = format!(
+                "exec /usr/bin/virsh -c '{uri}' qemu-monitor-command g {shell_args} '{cmd}' 3</etc/hostname 4</etc/hostname"
+            );
+            let mut c = std::process::Command::new("/bin/sh");
+            c.current_dir(home.path())
+                .env_clear()
+                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .env("HOME", home.path())
+                .env("LC_ALL", "C")
+                .arg("-c")
+                .arg(script);
+            let o = run(c, None, Duration::from_secs(30));
+            let text = mask_ids(&format!("rc={}\n{}--\n{}", o.rc, o.stdout, o.stderr));
+            let text = mask_number_after(&text, "\"fd\": ", "\"fd\": N");
+            mask_number_after(&text, "\"fd\":", "\"fd\":N")
+        };
+        let want = run_one(&luri);
+        let got = run_one(&ruri);
+        if want != got {
+            wrong.push(format!(
+                "virsh on rvirtd {shell_args} {cmd}:\n{}",
+                diff(&want, &got)
+            ));
         }
     }
     let _ = client(&virsh, &luri, &["destroy", "g"]);

@@ -67,6 +67,38 @@ impl QemuDriver {
         DomainDef::parse(xml, &ParseCtx { inactive: true }, &self.inner.defaults)
     }
 
+    /// `virsh qemu-monitor-command`: QMP text as given, or HMP (`flags` 1) through
+    /// `human-monitor-command`, with at most one descriptor passed beside it.
+    fn monitor_command(
+        &self,
+        r: &DomainRef,
+        cmd: &str,
+        fd: Option<std::os::fd::BorrowedFd<'_>>,
+        flags: u32,
+    ) -> Result<String> {
+        let dom = self.dom(r)?;
+        let _job = dom.begin_job("monitor command")?;
+        let m = lifecycle::monitor(&dom)?;
+        if flags & 1 != 0 {
+            // HMP: the text of the human monitor's answer.
+            let args = Some(serde_json::json!({ "command-line": cmd }));
+            let v = match fd {
+                Some(fd) => m.execute_with_fd("human-monitor-command", args, fd),
+                None => m.execute("human-monitor-command", args),
+            }
+            .map_err(lifecycle::qmp_error)?;
+            return Ok(v.as_str().unwrap_or_default().to_string());
+        }
+        let passed = fd.is_some();
+        let raw = m.execute_text_with_fd(cmd, fd).map_err(|e| match e {
+            crate::qmp::QmpError::Protocol(p) => Error::internal(ErrorDomain::QEMU, p),
+            other => lifecycle::qmp_error(other),
+        })?;
+        // libvirt prints QEMU's reply as it came, except for a command that passed a
+        // descriptor, whose reply it prints re-encoded without spaces.
+        Ok(if passed { compact_json(&raw) } else { raw })
+    }
+
     /// A start asked with `--autodestroy` ties the guest to this connection.
     fn autodestroy_if(&self, dom: &Domain, flags: u32) {
         if flags & bits::START_AUTODESTROY != 0 {
@@ -79,6 +111,31 @@ impl QemuDriver {
     fn dom(&self, r: &DomainRef) -> Result<Arc<Domain>> {
         self.inner.find(r)
     }
+}
+
+/// JSON text without the whitespace between tokens (strings untouched), keys in the order
+/// they came.
+fn compact_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_str, mut escaped) = (false, false);
+    for c in text.trim_end().chars() {
+        if in_str {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if c == '"' {
+            in_str = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// libvirt's choice for a shutdown or reboot with `flags`: the guest agent alone
@@ -1083,23 +1140,31 @@ impl HypervisorDriver for QemuDriver {
 
     fn domain_qemu_monitor_command(&self, r: &DomainRef, cmd: &str, flags: u32) -> Result<String> {
         Error::check_flags(ErrorDomain::QEMU, flags, 1, "qemuDomainQemuMonitorCommand")?;
-        let dom = self.dom(r)?;
-        let _job = dom.begin_job("monitor command")?;
-        let m = lifecycle::monitor(&dom)?;
-        if flags & 1 != 0 {
-            // HMP: the text of the human monitor's answer.
-            let v = m
-                .execute(
-                    "human-monitor-command",
-                    Some(serde_json::json!({ "command-line": cmd })),
-                )
-                .map_err(lifecycle::qmp_error)?;
-            return Ok(v.as_str().unwrap_or_default().to_string());
+        self.monitor_command(r, cmd, None, flags)
+    }
+
+    fn domain_qemu_monitor_command_with_files(
+        &self,
+        r: &DomainRef,
+        cmd: &str,
+        files: Vec<std::os::fd::OwnedFd>,
+        flags: u32,
+    ) -> Result<(String, Vec<std::os::fd::OwnedFd>)> {
+        Error::check_flags(
+            ErrorDomain::QEMU,
+            flags,
+            1,
+            "qemuDomainQemuMonitorCommandWithFiles",
+        )?;
+        if files.len() > 1 {
+            return Err(Error::new(
+                ErrorDomain::QEMU,
+                ErrorCode::INVALID_ARG,
+                Some("at most 1 fd can be passed to qemu along with a command".to_string()),
+            ));
         }
-        m.execute_text(cmd).map_err(|e| match e {
-            crate::qmp::QmpError::Protocol(p) => Error::internal(ErrorDomain::QEMU, p),
-            other => lifecycle::qmp_error(other),
-        })
+        let fd = files.first().map(std::os::fd::AsFd::as_fd);
+        Ok((self.monitor_command(r, cmd, fd, flags)?, Vec::new()))
     }
 
     fn domain_attach_device(&self, r: &DomainRef, xml: &str) -> Result<()> {
@@ -1196,4 +1261,17 @@ impl HypervisorDriver for QemuDriver {
 /// early); kept for the inline queries' sake as a plain function.
 pub fn is_qemu_def(def: &DomainDef) -> bool {
     matches!(def.virt_type.to_string().as_str(), "qemu" | "kvm")
+}
+
+#[cfg(test)]
+mod compact_tests {
+    #[test]
+    fn compact_json_keeps_strings_and_order() {
+        assert_eq!(
+            super::compact_json(
+                "{\"return\": {\"fd\": 11, \"a b\": \"x \\\" y\"}, \"id\": \"l-3\"}\n"
+            ),
+            "{\"return\":{\"fd\":11,\"a b\":\"x \\\" y\"},\"id\":\"l-3\"}"
+        );
+    }
 }

@@ -161,10 +161,23 @@ impl Table {
             return Dispatched::reply(error_reply(h, &unserved(h.prog, h.proc_)));
         };
         match f(ctx, payload) {
-            Ok(a) => Dispatched {
-                reply: encode_packet(&h.reply(Status::Ok), &a.body),
-                stream: a.stream,
-            },
+            Ok(a) => {
+                let rh = h.reply(Status::Ok);
+                // A reply to a call that passed descriptors starts with how many come
+                // back; rvirtd hands none back.
+                let reply = if rh.kind == rvirt_rpc::packet::MsgType::ReplyWithFds as i32 {
+                    let mut body = Vec::with_capacity(4 + a.body.len());
+                    body.extend_from_slice(&0u32.to_be_bytes());
+                    body.extend_from_slice(&a.body);
+                    encode_packet(&rh, &body)
+                } else {
+                    encode_packet(&rh, &a.body)
+                };
+                Dispatched {
+                    reply,
+                    stream: a.stream,
+                }
+            }
             Err(e) => Dispatched::reply(error_reply(h, &e)),
         }
     }
