@@ -252,19 +252,28 @@ pub fn rpc_error(msg: impl Into<String>) -> rvirt::Error {
     rvirt::Error::raw(rvirt::ErrorDomain::RPC, rvirt::ErrorCode::RPC, msg)
 }
 
+/// How a client reached the daemon: which socket and what its transport can do.
+pub struct Peer {
+    /// Came in on the read-only socket.
+    pub readonly: bool,
+    pub auth: Auth,
+    /// The transport is private (UNIX or TLS).
+    pub secure: bool,
+    /// Descriptors the transport received beside the bytes (UNIX sockets only).
+    pub passed: Option<Arc<fds::FdQueue>>,
+}
+
 /// Serves one client until it disconnects or misbehaves beyond repair.
-pub async fn serve<S>(
-    stream: S,
-    id: u64,
-    readonly: bool,
-    auth: Auth,
-    secure: bool,
-    table: Arc<Table>,
-    limits: Arc<Limits>,
-    passed: Option<Arc<fds::FdQueue>>,
-) where
+pub async fn serve<S>(stream: S, id: u64, peer: Peer, table: Arc<Table>, limits: Arc<Limits>)
+where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
+    let Peer {
+        readonly,
+        auth,
+        secure,
+        passed,
+    } = peer;
     let (rd, wr) = tokio::io::split(stream);
     // Buffered so a packet usually costs one read system call, not two.
     let mut rd = tokio::io::BufReader::with_capacity(READ_BUFFER, rd);

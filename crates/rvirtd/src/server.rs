@@ -69,17 +69,13 @@ impl Server {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let me = self.clone();
         tokio::spawn(async move {
-            client::serve(
-                stream,
-                id,
+            let peer = client::Peer {
                 readonly,
                 auth,
                 secure,
-                me.table.clone(),
-                me.limits.clone(),
                 passed,
-            )
-            .await;
+            };
+            client::serve(stream, id, peer, me.table.clone(), me.limits.clone()).await;
             me.clients.fetch_sub(1, Ordering::SeqCst);
             me.activity.fetch_add(1, Ordering::SeqCst);
         });
