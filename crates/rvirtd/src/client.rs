@@ -394,17 +394,13 @@ where
             {
                 None => Some(refuse(rpc_error("Unable to decode number of FDs"))),
                 Some(n) if n as usize > fds::MAX_FDS => {
-                    // The bytes that carry them cannot be told from the next packet.
-                    tracing::warn!(client = id, "dropping client: {n} descriptors passed");
-                    let _ = write_or_killed(
-                        &wr,
-                        &refuse(rpc_error(format!(
-                            "Received too many FDs {n}, expected {} maximum",
-                            fds::MAX_FDS
-                        ))),
-                        &mut killed,
-                    )
-                    .await;
+                    // The bytes that carry them cannot be told from the next packet, so
+                    // the client is dropped without an answer, as libvirtd drops it.
+                    tracing::warn!(
+                        client = id,
+                        "dropping client: {n} descriptors passed, at most {} allowed",
+                        fds::MAX_FDS
+                    );
                     break;
                 }
                 Some(0) => {

@@ -283,6 +283,17 @@ fn scenarios() -> Vec<(&'static str, bool, Scenario)> {
                 Duration::from_secs(5),
             )
         }),
+        ("call claiming more fds than allowed", true, |c| {
+            c.exchange(
+                program::REMOTE,
+                1,
+                CONNECT_GET_TYPE,
+                MsgType::CallWithFds as i32,
+                0,
+                &[0, 0, 0, 33],
+                Duration::from_secs(5),
+            )
+        }),
         ("stream data with no stream", true, |c| {
             c.exchange(
                 program::REMOTE,
