@@ -46,7 +46,7 @@ use rvirt_rpc::stream::StreamKey;
 use rvirt_rpc::transport::FrameError;
 use rvirt_rpc::xdr;
 use std::collections::HashMap;
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
@@ -190,6 +190,8 @@ impl ReadBuf {
 /// The shared core of one connection.
 struct Core {
     sock: OwnedFd,
+    /// Descriptors can be passed on `sock` (a UNIX socket to the daemon itself).
+    pass_fds: bool,
     /// Poked by a caller that wants the reader role back from the watcher.
     wake: OwnedFd,
     write: Mutex<()>,
@@ -199,6 +201,29 @@ struct Core {
     watcher: Condvar,
     events: Mutex<Option<Sender<Incoming>>>,
     stderr: Option<Arc<Stderr>>,
+}
+
+/// One descriptor in an `SCM_RIGHTS` message with a one-byte payload.
+fn send_fd(sock: &OwnedFd, fd: BorrowedFd<'_>) -> std::io::Result<()> {
+    let mut space = [std::mem::MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut anc = rustix::net::SendAncillaryBuffer::new(&mut space);
+    let one = [fd];
+    if !anc.push(rustix::net::SendAncillaryMessage::ScmRights(&one)) {
+        return Err(std::io::Error::other("no room for a descriptor"));
+    }
+    loop {
+        match rustix::net::sendmsg(
+            sock,
+            &[std::io::IoSlice::new(&[0])],
+            &mut anc,
+            SendFlags::NOSIGNAL,
+        ) {
+            Ok(1) => return Ok(()),
+            Ok(_) => return Err(std::io::Error::other("descriptor message cut short")),
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -324,10 +349,17 @@ impl Core {
 
     /// Writes one whole packet; a failure takes the connection down.
     fn send(&self, frame: &[u8]) {
+        self.send_with_fds(frame, &[]);
+    }
+
+    /// Writes `frame`, then each descriptor as libvirt's client passes it: one `sendmsg`
+    /// of a single zero byte carrying that descriptor. Nothing else is written between
+    /// them.
+    fn send_with_fds(&self, frame: &[u8], fds: &[BorrowedFd<'_>]) {
         let r = {
             let _whole = lock(&self.write);
             let mut off = 0;
-            loop {
+            let mut r = loop {
                 if off == frame.len() {
                     break Ok(());
                 }
@@ -336,7 +368,14 @@ impl Core {
                     Err(Errno::INTR) => {}
                     Err(e) => break Err(std::io::Error::from(e)),
                 }
+            };
+            for fd in fds {
+                if r.is_err() {
+                    break;
+                }
+                r = send_fd(&self.sock, *fd);
             }
+            r
         };
         if let Err(e) = r {
             if !self.is_closed() {
@@ -701,6 +740,7 @@ impl Client {
             sock,
             child,
             stderr,
+            pass_fds,
         } = conn;
         let started = (|| {
             let wake = rustix::event::eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
@@ -714,6 +754,7 @@ impl Client {
             let now = Instant::now();
             let core = Arc::new(Core {
                 sock,
+                pass_fds,
                 wake,
                 write: Mutex::new(()),
                 state: Mutex::new(State {
@@ -798,8 +839,30 @@ impl Client {
         payload: Vec<u8>,
         limit: Option<Duration>,
     ) -> Result<Vec<u8>> {
-        self.call_with(prog, proc_, payload, limit, None)
+        self.call_with(prog, proc_, payload, limit, None, &[])
             .map(|(r, _)| r)
+    }
+
+    /// Calls procedure `P` passing `fds` beside it (`CALL_WITH_FDS`); the daemon's reply
+    /// must hand none back.
+    pub fn call_with_fds<P: Procedure>(
+        &self,
+        args: P::Args,
+        fds: &[BorrowedFd<'_>],
+    ) -> Result<P::Ret> {
+        if fds.is_empty() {
+            return self.call::<P>(args);
+        }
+        if !self.core.pass_fds {
+            return Err(Error::invalid_arg(
+                ErrorDomain::RPC,
+                "Unable to pass file descriptors on this connection",
+            ));
+        }
+        let mut payload = (fds.len() as u32).to_be_bytes().to_vec();
+        payload.extend(xdr::to_bytes(&args));
+        let (reply, _) = self.call_with(P::PROG, P::NUM, payload, None, None, fds)?;
+        xdr::from_bytes(&reply).map_err(|_| rpc("Unable to decode message payload"))
     }
 
     /// Sends one call and waits for its reply; with `stream` (whether it is sparse), a
@@ -812,6 +875,7 @@ impl Client {
         payload: Vec<u8>,
         limit: Option<Duration>,
         stream: Option<bool>,
+        fds: &[BorrowedFd<'_>],
     ) -> Result<(Vec<u8>, u32)> {
         let deadline = limit.map(|d| Instant::now() + d);
         let len = LEN_SIZE + HEADER_SIZE + payload.len();
@@ -847,8 +911,13 @@ impl Client {
             }
             serial
         };
-        let h = Header::new(prog, proc_, MsgType::Call, serial, Status::Ok);
-        core.send(&encode_packet(&h, &payload));
+        let kind = if fds.is_empty() {
+            MsgType::Call
+        } else {
+            MsgType::CallWithFds
+        };
+        let h = Header::new(prog, proc_, kind, serial, Status::Ok);
+        core.send_with_fds(&encode_packet(&h, &payload), fds);
         let r = Self::reply_body(core.wait_reply(serial, deadline));
         if r.is_err() && stream.is_some() {
             core.state().streams.remove(&StreamKey::of(&h));
@@ -857,8 +926,21 @@ impl Client {
     }
 
     fn reply_body(reply: Reply) -> Result<Vec<u8>> {
-        let reply = reply?;
+        let mut reply = reply?;
         match reply.header.msg_status() {
+            Some(Status::Ok) if reply.header.kind == MsgType::ReplyWithFds as i32 => {
+                // The descriptor count comes first; no call rvirt makes gets any back.
+                match reply.payload.get(..4).map(|b| [b[0], b[1], b[2], b[3]]) {
+                    Some(n) if u32::from_be_bytes(n) == 0 => {
+                        reply.payload.drain(..4);
+                        Ok(reply.payload)
+                    }
+                    Some(_) => Err(rpc(
+                        "the daemon returned file descriptors, which this client does not take",
+                    )),
+                    None => Err(rpc("Unable to decode number of FDs")),
+                }
+            }
             Some(Status::Ok) => Ok(reply.payload),
             Some(Status::Error) => {
                 let e: RemoteError = xdr::from_bytes(&reply.payload)
@@ -889,8 +971,14 @@ impl Client {
         args: P::Args,
         sparse: bool,
     ) -> Result<(P::Ret, Arc<RemoteStream>)> {
-        let (reply, serial) =
-            self.call_with(P::PROG, P::NUM, xdr::to_bytes(&args), None, Some(sparse))?;
+        let (reply, serial) = self.call_with(
+            P::PROG,
+            P::NUM,
+            xdr::to_bytes(&args),
+            None,
+            Some(sparse),
+            &[],
+        )?;
         let key = StreamKey {
             prog: P::PROG,
             proc_: P::NUM,

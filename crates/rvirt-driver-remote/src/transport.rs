@@ -95,6 +95,8 @@ pub struct Conn {
     pub sock: OwnedFd,
     pub child: Option<Child>,
     pub stderr: Option<Arc<Stderr>>,
+    /// The socket reaches the daemon itself (a UNIX socket), so descriptors can travel.
+    pub pass_fds: bool,
 }
 
 fn rpc_system(action: String, e: &std::io::Error) -> Error {
@@ -107,6 +109,11 @@ pub fn connect(target: &Target) -> Result<Conn> {
         sock,
         child: None,
         stderr: None,
+        pass_fds: false,
+    };
+    let local = |sock: OwnedFd| Conn {
+        pass_fds: true,
+        ..plain(sock)
     };
     match &target.endpoint {
         Endpoint::Unix(candidates) => {
@@ -120,7 +127,7 @@ pub fn connect(target: &Target) -> Result<Conn> {
                 )
             };
             match UnixStream::connect(path) {
-                Ok(s) => Ok(plain(s.into())),
+                Ok(s) => Ok(local(s.into())),
                 Err(e)
                     if target.autostart
                         && matches!(
@@ -132,7 +139,7 @@ pub fn connect(target: &Target) -> Result<Conn> {
                     let own = candidates.first().map(PathBuf::as_path).unwrap_or(path);
                     crate::autostart::start_session_daemon(own)?;
                     UnixStream::connect(own)
-                        .map(|s| plain(s.into()))
+                        .map(|s| local(s.into()))
                         .map_err(|e| failed(own, &e))
                 }
                 Err(e) => Err(failed(path, &e)),
@@ -146,6 +153,7 @@ pub fn connect(target: &Target) -> Result<Conn> {
                 sock,
                 child: None,
                 stderr: Some(why),
+                pass_fds: false,
             })
         }
         Endpoint::Command(argv) => spawn(argv),
@@ -247,6 +255,7 @@ fn spawn(argv: &[String]) -> Result<Conn> {
         sock: ours.into(),
         child: Some(child),
         stderr: Some(stderr),
+        pass_fds: false,
     })
 }
 

@@ -191,10 +191,11 @@ fn monitor_commands_print_what_virsh_prints() {
     // Descriptors passed with a command (CALL_WITH_FDS over the UNIX socket), by real
     // virsh to both daemons; QEMU's own descriptor numbers are masked.
     for (shell_args, cmd) in PASS_FDS {
-        let run_one = |uri: &str| {
+        let run_one = |bin: &Path, uri: &str| {
             let home = TempDir::new("home");
             let script = format!(
-                "exec /usr/bin/virsh -c '{uri}' qemu-monitor-command g {shell_args} '{cmd}' 3</etc/hostname 4</etc/hostname"
+                "exec {} -c '{uri}' qemu-monitor-command g {shell_args} '{cmd}' 3</etc/hostname 4</etc/hostname",
+                bin.display()
             );
             let mut c = std::process::Command::new("/bin/sh");
             c.current_dir(home.path())
@@ -209,13 +210,16 @@ fn monitor_commands_print_what_virsh_prints() {
             let text = mask_number_after(&text, "\"fd\": ", "\"fd\": N");
             mask_number_after(&text, "\"fd\":", "\"fd\":N")
         };
-        let want = run_one(&luri);
-        let got = run_one(&ruri);
-        if want != got {
-            wrong.push(format!(
-                "virsh on rvirtd {shell_args} {cmd}:\n{}",
-                diff(&want, &got)
-            ));
+        let want = run_one(&virsh, &luri);
+        for (who, bin, uri) in [
+            ("virsh on rvirtd", &virsh, &ruri),
+            ("rvirsh on rvirtd", &rvirsh, &ruri),
+            ("rvirsh on libvirtd", &rvirsh, &luri),
+        ] {
+            let got = run_one(bin, uri);
+            if want != got {
+                wrong.push(format!("{who} {shell_args} {cmd}:\n{}", diff(&want, &got)));
+            }
         }
     }
     let _ = client(&virsh, &luri, &["destroy", "g"]);

@@ -843,6 +843,15 @@ impl HypervisorDriver for Remote {
     fn domain_qemu_monitor_command(&self, d: &DomainRef, cmd: &str, flags: u32) -> Result<String> {
         self.qemu_monitor_command(d, cmd, flags)
     }
+    fn domain_qemu_monitor_command_with_files(
+        &self,
+        d: &DomainRef,
+        cmd: &str,
+        files: Vec<std::os::fd::OwnedFd>,
+        flags: u32,
+    ) -> Result<(String, Vec<std::os::fd::OwnedFd>)> {
+        self.qemu_monitor_command_with_files(d, cmd, files, flags)
+    }
     fn domain_qemu_agent_command(
         &self,
         d: &DomainRef,

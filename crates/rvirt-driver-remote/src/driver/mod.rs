@@ -135,6 +135,15 @@ impl Remote {
         self.client.call::<P>(args)
     }
 
+    /// Calls procedure `P` with descriptors passed beside it.
+    fn call_with_fds<P: Procedure>(
+        &self,
+        args: P::Args,
+        fds: &[std::os::fd::BorrowedFd<'_>],
+    ) -> Result<P::Ret> {
+        self.client.call_with_fds::<P>(args, fds)
+    }
+
     /// Calls stream-opening procedure `P`: its reply and the stream, with the halves its
     /// direction has (both for consoles and channels, which carry input and output).
     fn open_stream<P: Procedure>(

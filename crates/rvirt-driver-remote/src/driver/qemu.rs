@@ -22,6 +22,26 @@ impl Remote {
         Ok(r.result)
     }
 
+    pub(super) fn qemu_monitor_command_with_files(
+        &self,
+        d: &DomainRef,
+        cmd: &str,
+        files: Vec<std::os::fd::OwnedFd>,
+        flags: u32,
+    ) -> Result<(String, Vec<std::os::fd::OwnedFd>)> {
+        use std::os::fd::AsFd;
+        let fds: Vec<_> = files.iter().map(|f| f.as_fd()).collect();
+        let r = self.call_with_fds::<DomainMonitorCommandWithFiles>(
+            QemuDomainMonitorCommandArgs {
+                dom: dom(d),
+                cmd: cmd.to_string(),
+                flags,
+            },
+            &fds,
+        )?;
+        Ok((r.result, Vec::new()))
+    }
+
     pub(super) fn qemu_agent_command(
         &self,
         d: &DomainRef,
