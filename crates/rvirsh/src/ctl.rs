@@ -249,7 +249,7 @@ fn timestamp() -> String {
         .unwrap_or(0);
     let days = (secs / 86400) as i64;
     let rem = secs % 86400;
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = rvirt_core::civil::civil_from_days(days);
     format!(
         "{:04}.{:02}.{:02} {:02}:{:02}:{:02}",
         y,
@@ -259,20 +259,6 @@ fn timestamp() -> String {
         (rem / 60) % 60,
         rem % 60
     )
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z.rem_euclid(146097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// libvirt's XML library prints a warning of its own when a test-driver node file cannot be
@@ -292,7 +278,7 @@ fn libxml_load_warning(e: &Error) {
 
 #[cfg(test)]
 mod tests {
-    use super::civil_from_days;
+    use rvirt_core::civil::civil_from_days;
 
     #[test]
     fn dates() {

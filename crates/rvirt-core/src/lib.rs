@@ -4,6 +4,7 @@
 //! libvirt's numbers, connection URIs, object references, plain info types, events, and the
 //! driver traits that the public API calls and every backend implements.
 
+pub mod civil;
 pub mod domstats;
 pub mod driver;
 pub mod error;

@@ -160,13 +160,7 @@ fn start_time(def: &DomainDef, want: &[String]) -> i64 {
         |r: std::ops::Range<usize>| base.get(r).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let (y, m, d) = (n(0..4), n(5..7), n(8..10));
     let (hh, mm, ss) = (n(11..13), n(14..16), n(17..19));
-    // days from civil (proleptic Gregorian)
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = rvirt_core::civil::days_from_civil(y, m, d);
     days * 86_400 + hh * 3600 + mm * 60 + ss - adjustment
 }
 

@@ -20,23 +20,9 @@ pub fn loader(c: &mut Cmd) {
     }
 }
 
-/// Days since 1970-01-01 to a civil date (proleptic Gregorian).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// `%Y-%m-%dT%H:%M:%S` of a UNIX time, in UTC.
 fn iso_time(t: i64) -> String {
-    let (y, m, d) = civil(t.div_euclid(86_400));
+    let (y, m, d) = rvirt_core::civil::civil_from_days(t.div_euclid(86_400));
     let s = t.rem_euclid(86_400);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",

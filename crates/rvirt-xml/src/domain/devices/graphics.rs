@@ -188,29 +188,6 @@ pub struct Graphics {
 
 // --- password expiry -------------------------------------------------------------------
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719468;
-    let era = if z >= 0 { z } else { z - 146096 } / 146097;
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
@@ -264,13 +241,13 @@ fn parse_valid_to(s: &str) -> Option<i64> {
     if !valid {
         return Some(0);
     }
-    Some(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec)
+    Some(rvirt_core::civil::days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec)
 }
 
 fn format_valid_to(t: i64) -> String {
     let days = t.div_euclid(86400);
     let secs = t.rem_euclid(86400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = rvirt_core::civil::civil_from_days(days);
     format!(
         "{y}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
         secs / 3600,
