@@ -270,3 +270,78 @@ fn stub_guest_runs_under_kvm_when_the_host_has_it() {
     assert_eq!(rc, 0, "{err}");
     rv.assert_healthy();
 }
+
+/// An autoport SPICE display gets a port of its own at start, shown in the live XML with
+/// its listen address and by `domdisplay`, as libvirtd shows it (port numbers masked).
+#[test]
+fn autoport_spice_gets_a_port_like_libvirtd() {
+    let name = "autoport_spice_gets_a_port_like_libvirtd";
+    if let Some(why) = unavailable() {
+        return skip(name, &why);
+    }
+    let g = match guest() {
+        Ok(g) => g,
+        Err(e) => panic!("{e}"),
+    };
+    let extra =
+        "    <graphics type='spice' autoport='yes'/>\n    <graphics type='vnc' autoport='yes'/>\n";
+    let xml = domain_xml("spicey", "qemu", &g, false, extra);
+    let mask = |s: &str| -> String {
+        let mut out = String::new();
+        let mut digits = false;
+        for c in s.chars() {
+            if c.is_ascii_digit() {
+                if !digits {
+                    out.push('N');
+                }
+                digits = true;
+            } else {
+                digits = false;
+                out.push(c);
+            }
+        }
+        out
+    };
+    let mut seen = Vec::new();
+    let work = TempDir::new("qemu-spice");
+    for who in ["rvirtd", "libvirtd"] {
+        let files = work.path().join(who);
+        std::fs::create_dir_all(&files).expect("files dir");
+        std::fs::write(files.join("s.xml"), &xml).expect("xml");
+        let record = |uri: &str| {
+            let (rc, _, err) = virsh(uri, &files, &["create", "s.xml"]);
+            assert_eq!(rc, 0, "{who}: {err}");
+            let (_, live, _) = virsh(uri, &files, &["dumpxml", "spicey"]);
+            let graphics: String = live
+                .lines()
+                .filter(|l| l.contains("<graphics") || l.contains("<listen"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let (_, display, _) = virsh(uri, &files, &["domdisplay", "--type", "spice", "spicey"]);
+            let _ = virsh(uri, &files, &["destroy", "spicey"]);
+            (graphics.clone(), mask(&format!("{graphics}{display}")))
+        };
+        if who == "rvirtd" {
+            let mut rv = Rvirtd::start_in("qemu-spice", &files, &[]);
+            let (raw, masked) = record(&qemu_uri(&rv.sock));
+            assert!(
+                raw.contains("<graphics type='spice' port='") && !raw.contains("port='-1'"),
+                "no SPICE port: {raw}"
+            );
+            seen.push(masked);
+            rv.assert_healthy();
+        } else {
+            let lv = match Libvirtd::start_in("qemu-spice", &files) {
+                Ok(l) => l,
+                Err(e) => return skip(name, &format!("real libvirtd: {e}")),
+            };
+            seen.push(record(&qemu_uri(&lv.sock)).1);
+        }
+    }
+    assert_eq!(
+        seen[0],
+        seen[1],
+        "- rvirtd, + libvirtd:\n{}",
+        diff(&seen[0], &seen[1])
+    );
+}

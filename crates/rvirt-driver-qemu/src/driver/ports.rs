@@ -64,6 +64,32 @@ impl PortSet {
 pub fn allocate(def: &mut DomainDef, ports: &PortSet) -> Result<Vec<u16>> {
     let mut taken = Vec::new();
     for g in def.devices.graphics.iter_mut() {
+        if let GraphicsKind::Spice(spice) = &mut g.kind {
+            // The plain port only: rvirt has no SPICE TLS (qemu.conf's spice_tls off).
+            let on_network = g
+                .listens
+                .iter()
+                .all(|l| matches!(l.kind, ListenType::Address | ListenType::Network));
+            if spice.autoport && spice.port <= 0 && on_network {
+                match ports.take() {
+                    Ok(p) => {
+                        spice.port = i32::from(p);
+                        taken.push(p);
+                    }
+                    Err(e) => {
+                        ports.release(&taken);
+                        return Err(e);
+                    }
+                }
+            }
+            // The live definition names the address QEMU listens on (spice_listen).
+            for l in g.listens.iter_mut() {
+                if l.kind == ListenType::Address && l.address.is_none() {
+                    l.address = Some(DEFAULT_LISTEN.to_string());
+                }
+            }
+            continue;
+        }
         let GraphicsKind::Vnc(vnc) = &mut g.kind else {
             continue;
         };
@@ -110,6 +136,11 @@ pub fn runtime_ports(def: &DomainDef) -> Vec<crate::command::GraphicsPorts> {
                 port: (v.port > 0).then_some(v.port),
                 tls_port: None,
                 websocket: (v.websocket > 0).then_some(v.websocket),
+            },
+            GraphicsKind::Spice(s) => crate::command::GraphicsPorts {
+                port: (s.port > 0).then_some(s.port),
+                tls_port: (s.tls_port > 0).then_some(s.tls_port),
+                websocket: None,
             },
             _ => crate::command::GraphicsPorts::default(),
         })

@@ -112,8 +112,13 @@ fn reattach(inner: &Arc<Inner>, st: store::Status) {
         .and_then(|v| v.get("running").and_then(|r| r.as_bool()));
     let mut ports = Vec::new();
     for g in &st.def.devices.graphics {
-        if let GraphicsKind::Vnc(v) = &g.kind {
-            for p in [v.port, v.websocket] {
+        let held = match &g.kind {
+            GraphicsKind::Vnc(v) => [v.port, v.websocket],
+            GraphicsKind::Spice(s) => [s.port, s.tls_port],
+            _ => continue,
+        };
+        {
+            for p in held {
                 if let Ok(p) = u16::try_from(p) {
                     if p > 0 {
                         inner.ports.hold(p);
