@@ -314,7 +314,9 @@ fn autoport_spice_gets_a_port_like_libvirtd() {
             let (_, live, _) = virsh(uri, &files, &["dumpxml", "spicey"]);
             let graphics: String = live
                 .lines()
-                .filter(|l| l.contains("<graphics") || l.contains("<listen"))
+                .filter(|l| {
+                    l.contains("<graphics") || l.contains("<listen") || l.contains("<audio")
+                })
                 .map(|l| format!("{l}\n"))
                 .collect();
             let (_, display, _) = virsh(uri, &files, &["domdisplay", "--type", "spice", "spicey"]);

@@ -62,11 +62,13 @@ pub fn add_default_devices(def: &mut DomainDef, caps: &QemuCaps) -> Result<()> {
         }
     }
     if def.devices.audios.is_empty() {
+        // Each display in turn decides, so the last one wins (libvirt 9.0 does the same):
+        // SPICE carries the sound, any other display gets none.
         let spice = def
             .devices
             .graphics
-            .iter()
-            .any(|g| matches!(g.kind, GraphicsKind::Spice(_)));
+            .last()
+            .is_some_and(|g| matches!(g.kind, GraphicsKind::Spice(_)));
         def.devices.audios.push(Audio {
             id: 1,
             kind: if spice {
