@@ -17,24 +17,11 @@ fn qemu_uri(sock: &Path) -> String {
     format!("qemu+unix:///system?socket={}", sock.display())
 }
 
-fn rvirsh() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let p = exe.parent()?.parent()?.join("rvirsh");
-    p.is_file().then_some(p)
-}
-
 /// Status, stdout and stderr of `bin -c URI ARGS` run in `cwd`.
 fn client(bin: &Path, uri: &str, cwd: &Path, args: &[&str]) -> String {
     let home = TempDir::new("home");
-    let mut c = std::process::Command::new(bin);
-    c.current_dir(cwd)
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", home.path())
-        .env("LC_ALL", "C")
-        .arg("-c")
-        .arg(uri)
-        .args(args);
+    let mut c = common::client_cmd(bin, cwd, home.path());
+    c.arg("-c").arg(uri).args(args);
     let o = run(c, None, Duration::from_secs(60));
     format!("rc={}\n{}--\n{}", o.rc, o.stdout, o.stderr)
 }
@@ -171,7 +158,7 @@ fn device_commands_change_domains_as_virsh_does() {
     if let Some(why) = unavailable() {
         return skip("device commands", &why);
     }
-    let Some(rvirsh) = rvirsh() else {
+    let Some(rvirsh) = common::rvirsh_bin() else {
         return skip("device commands", "target/debug/rvirsh is not built");
     };
     let g = match guest() {

@@ -46,12 +46,6 @@ const CASES: &[&str] = &[
     "492-everything-q35-kvm",
 ];
 
-fn rvirsh() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let p = exe.parent()?.parent()?.join("rvirsh");
-    p.is_file().then_some(p)
-}
-
 fn qemu_uri(sock: &Path) -> String {
     format!("qemu+unix:///system?socket={}", sock.display())
 }
@@ -69,15 +63,8 @@ fn unavailable() -> Option<String> {
 /// Status, stdout and stderr of `bin -c URI ARGS`.
 fn client(bin: &Path, uri: &str, args: &[&str]) -> String {
     let home = TempDir::new("home");
-    let mut c = std::process::Command::new(bin);
-    c.current_dir(home.path())
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", home.path())
-        .env("LC_ALL", "C")
-        .arg("-c")
-        .arg(uri)
-        .args(args);
+    let mut c = common::client_cmd(bin, home.path(), home.path());
+    c.arg("-c").arg(uri).args(args);
     // The first call of a daemon probes its QEMU binaries.
     let o = run(c, None, Duration::from_secs(120));
     format!("rc={}\n{}--\n{}", o.rc, o.stdout, o.stderr)
@@ -120,7 +107,7 @@ fn domxml_to_native_matches_libvirtd() {
     if let Some(why) = unavailable() {
         return skip(name, &why);
     }
-    let Some(rv_bin) = rvirsh() else {
+    let Some(rv_bin) = common::rvirsh_bin() else {
         return skip(
             name,
             "target/debug/rvirsh is not built (cargo build -p rvirsh)",

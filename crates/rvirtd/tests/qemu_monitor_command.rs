@@ -16,24 +16,11 @@ fn qemu_uri(sock: &Path) -> String {
     format!("qemu+unix:///system?socket={}", sock.display())
 }
 
-fn rvirsh() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let p = exe.parent()?.parent()?.join("rvirsh");
-    p.is_file().then_some(p)
-}
-
 /// Runs a virsh-like client: status, stdout and stderr in one text, QMP ids masked.
 fn client(bin: &Path, uri: &str, args: &[&str]) -> String {
     let home = TempDir::new("home");
-    let mut c = std::process::Command::new(bin);
-    c.current_dir(home.path())
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", home.path())
-        .env("LC_ALL", "C")
-        .arg("-c")
-        .arg(uri)
-        .args(args);
+    let mut c = common::client_cmd(bin, home.path(), home.path());
+    c.arg("-c").arg(uri).args(args);
     let o = run(c, None, Duration::from_secs(30));
     mask_ids(&format!("rc={}\n{}--\n{}", o.rc, o.stdout, o.stderr))
 }
@@ -140,7 +127,7 @@ fn monitor_commands_print_what_virsh_prints() {
     if let Some(why) = unavailable() {
         return skip("qemu-monitor-command", &why);
     }
-    let Some(rvirsh) = rvirsh() else {
+    let Some(rvirsh) = common::rvirsh_bin() else {
         return skip("qemu-monitor-command", "target/debug/rvirsh is not built");
     };
     let g = match guest() {

@@ -25,12 +25,6 @@ const POLKIT: &str = "Authorization not available. Check if polkit service is ru
 const BANNER: &str = "Connected to domain 'lin'\r\nEscape character is ^] (Ctrl + ])\r\n";
 const ESC: &[u8] = b"\x1d";
 
-fn rvirsh() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let p = exe.parent()?.parent()?.join("rvirsh");
-    p.is_file().then_some(p)
-}
-
 fn qemu_uri(sock: &Path) -> String {
     format!("qemu+unix:///system?socket={}", sock.display())
 }
@@ -38,16 +32,8 @@ fn qemu_uri(sock: &Path) -> String {
 /// `bin -c URI ARGS` in the C locale with an otherwise empty environment.
 fn command(bin: &Path, uri: &str, args: &[&str]) -> Command {
     let home = TempDir::new("home-console");
-    let mut c = Command::new(bin);
-    c.current_dir("/")
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", home.path())
-        .env("TMPDIR", home.path())
-        .env("LC_ALL", "C")
-        .arg("-c")
-        .arg(uri)
-        .args(args);
+    let mut c = common::client_cmd(bin, Path::new("/"), home.path());
+    c.arg("-c").arg(uri).args(args);
     std::mem::forget(home);
     c
 }
@@ -108,7 +94,7 @@ fn rvirsh_console_runs_a_session_like_virsh() {
     if let Some(why) = unavailable().or_else(virsh_unavailable) {
         return skip(name, &why);
     }
-    let Some(rv_bin) = rvirsh() else {
+    let Some(rv_bin) = common::rvirsh_bin() else {
         return skip(
             name,
             "target/debug/rvirsh is not built (cargo build -p rvirsh)",

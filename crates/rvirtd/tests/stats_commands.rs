@@ -11,23 +11,10 @@ use common::{diff, run, skip, Libvirtd, TempDir};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-fn rvirsh() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let p = exe.parent()?.parent()?.join("rvirsh");
-    p.is_file().then_some(p)
-}
-
 fn client(bin: &Path, uri: &str, args: &[&str]) -> String {
     let home = TempDir::new("home");
-    let mut c = std::process::Command::new(bin);
-    c.current_dir(home.path())
-        .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", home.path())
-        .env("LC_ALL", "C")
-        .arg("-c")
-        .arg(uri)
-        .args(args);
+    let mut c = common::client_cmd(bin, home.path(), home.path());
+    c.arg("-c").arg(uri).args(args);
     let o = run(c, None, Duration::from_secs(30));
     let text = format!("rc={}\n{}--\n{}", o.rc, o.stdout, o.stderr);
     // Runs of digits become one N, so moving counters (and their widths) compare equal.
@@ -89,7 +76,7 @@ fn statistics_commands_print_what_virsh_prints() {
     if let Some(why) = unavailable() {
         return skip("statistics commands", &why);
     }
-    let Some(rvirsh) = rvirsh() else {
+    let Some(rvirsh) = common::rvirsh_bin() else {
         return skip("statistics commands", "target/debug/rvirsh is not built");
     };
     let g = match guest() {
