@@ -286,22 +286,6 @@ fn autoport_spice_gets_a_port_like_libvirtd() {
     let extra =
         "    <graphics type='spice' autoport='yes'/>\n    <graphics type='vnc' autoport='yes'/>\n";
     let xml = domain_xml("spicey", "qemu", &g, false, extra);
-    let mask = |s: &str| -> String {
-        let mut out = String::new();
-        let mut digits = false;
-        for c in s.chars() {
-            if c.is_ascii_digit() {
-                if !digits {
-                    out.push('N');
-                }
-                digits = true;
-            } else {
-                digits = false;
-                out.push(c);
-            }
-        }
-        out
-    };
     let mut seen = Vec::new();
     let work = TempDir::new("qemu-spice");
     for who in ["rvirtd", "libvirtd"] {
@@ -321,7 +305,10 @@ fn autoport_spice_gets_a_port_like_libvirtd() {
                 .collect();
             let (_, display, _) = virsh(uri, &files, &["domdisplay", "--type", "spice", "spicey"]);
             let _ = virsh(uri, &files, &["destroy", "spicey"]);
-            (graphics.clone(), mask(&format!("{graphics}{display}")))
+            (
+                graphics.clone(),
+                common::mask_digits(&format!("{graphics}{display}")),
+            )
         };
         if who == "rvirtd" {
             let mut rv = Rvirtd::start_in("qemu-spice", &files, &[]);

@@ -61,20 +61,7 @@ fn mask(s: &str) -> String {
             None => format!("{l}\n"),
         })
         .collect();
-    let mut out = String::new();
-    let mut in_num = false;
-    for ch in s.chars() {
-        if ch.is_ascii_digit() {
-            if !in_num {
-                out.push('N');
-            }
-            in_num = true;
-        } else {
-            in_num = false;
-            out.push(ch);
-        }
-    }
-    out
+    common::mask_digits(&s)
 }
 
 const RUNNING: &[&[&str]] = &[

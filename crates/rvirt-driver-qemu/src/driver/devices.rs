@@ -220,14 +220,6 @@ fn node_names_of(disk: &Disk) -> Vec<String> {
     out
 }
 
-fn persist(inner: &Inner, dom: &Domain) -> Result<()> {
-    let st = dom.lock();
-    if let Some(s) = super::start::status_of(&st) {
-        store::write_status(&inner.paths, &s)?;
-    }
-    Ok(())
-}
-
 /// Hot-plugs the new disk of `next` (the live definition with the disk added).
 fn plug_disk(
     inner: &Inner,
@@ -408,7 +400,7 @@ pub fn attach(inner: &Arc<Inner>, dom: &Arc<Domain>, xml: &str, flags: u32) -> R
                 .flatten()
                 .find(|a| !before.iter().flatten().any(|b| b == a))
         };
-        persist(inner, dom)?;
+        super::start::save_status(inner, dom)?;
         if let Some(a) = added {
             let r = dom.lock().reference();
             crate::events::device_added_event(&inner.events, r, a);
@@ -554,7 +546,7 @@ fn unplug(
             .is_none_or(|l| !l.unplugging.iter().any(|a| a == alias));
         if gone {
             backends(&m);
-            persist(inner, dom)?;
+            super::start::save_status(inner, dom)?;
             return Ok(true);
         }
         if t.elapsed() > UNPLUG_WAIT {
@@ -803,5 +795,5 @@ fn change_media(inner: &Inner, dom: &Arc<Domain>, newdisk: &Disk) -> Result<()> 
             l.def = next;
         }
     }
-    persist(inner, dom)
+    super::start::save_status(inner, dom)
 }

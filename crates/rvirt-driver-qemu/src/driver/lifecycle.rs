@@ -40,15 +40,6 @@ pub fn monitor(dom: &Domain) -> Result<Monitor> {
         .ok_or_else(not_running)
 }
 
-fn persist(inner: &Inner, dom: &Domain) {
-    let st = dom.lock();
-    if let Some(s) = super::start::status_of(&st) {
-        if let Err(e) = store::write_status(&inner.paths, &s) {
-            tracing::warn!("{e}");
-        }
-    }
-}
-
 /// The common end of every stop: the live state goes, the host resources and run-time
 /// files are removed, a transient domain leaves the list, and the STOPPED event is
 /// queued (when `event` names its detail).
@@ -190,7 +181,7 @@ pub fn reset_and_continue(inner: &Inner, dom: &Arc<Domain>) {
         st.reason = reason::running::BOOTED;
         st.reference()
     };
-    persist(inner, dom);
+    super::start::save_status_or_warn(inner, dom);
     events::reboot_event(&inner.events, r);
 }
 
@@ -258,7 +249,7 @@ pub fn suspend(inner: &Inner, dom: &Arc<Domain>) -> Result<()> {
         st.reference()
     };
     r.map_err(qmp_error)?;
-    persist(inner, dom);
+    super::start::save_status_or_warn(inner, dom);
     events::lifecycle_event(
         &inner.events,
         r2,
@@ -305,7 +296,7 @@ pub fn resume(inner: &Inner, dom: &Arc<Domain>) -> Result<()> {
             Some(format!("resume operation failed: {}", qmp_error(e).message)),
         )
     })?;
-    persist(inner, dom);
+    super::start::save_status_or_warn(inner, dom);
     events::lifecycle_event(&inner.events, r2, kind::RESUMED, detail::resumed::UNPAUSED);
     Ok(())
 }
@@ -324,6 +315,6 @@ pub fn device_deleted(inner: &Inner, dom: &Arc<Domain>, alias: &str) {
         }
         st.reference()
     };
-    persist(inner, dom);
+    super::start::save_status_or_warn(inner, dom);
     events::device_removed_event(&inner.events, r, alias.to_string());
 }

@@ -10,7 +10,6 @@ use super::Inner;
 use crate::domobj::Domain;
 use crate::events::{self, detail, kind};
 use crate::qmp::Event as QmpEvent;
-use crate::store;
 use rvirt_core::types::{reason, DomainState};
 use rvirt_xml::domain::lifecycle::LifecycleAction;
 use std::sync::{Arc, Weak};
@@ -48,15 +47,6 @@ pub fn on_event(inner: &Weak<Inner>, uuid: Uuid, ev: QmpEvent) {
     }
 }
 
-fn persist(inner: &Inner, dom: &Domain) {
-    let st = dom.lock();
-    if let Some(s) = super::start::status_of(&st) {
-        if let Err(e) = store::write_status(&inner.paths, &s) {
-            tracing::warn!("{e}");
-        }
-    }
-}
-
 /// QEMU stopped its vCPUs. When the driver did it (suspend, save) it already changed the
 /// state; otherwise the guest or an error paused it.
 fn on_stop(inner: &Inner, dom: &Arc<Domain>) {
@@ -70,7 +60,7 @@ fn on_stop(inner: &Inner, dom: &Arc<Domain>) {
         st.reason = reason::paused::UNKNOWN;
         st.reference()
     };
-    persist(inner, dom);
+    super::start::save_status_or_warn(inner, dom);
     events::lifecycle_event(&inner.events, r, kind::SUSPENDED, detail::suspended::PAUSED);
 }
 
@@ -85,7 +75,7 @@ fn on_resume(inner: &Inner, dom: &Arc<Domain>) {
         st.reason = reason::running::UNPAUSED;
         st.reference()
     };
-    persist(inner, dom);
+    super::start::save_status_or_warn(inner, dom);
     events::lifecycle_event(&inner.events, r, kind::RESUMED, detail::resumed::UNPAUSED);
 }
 
@@ -112,7 +102,7 @@ fn on_shutdown(inner: &Arc<Inner>, dom: &Arc<Domain>, data: &serde_json::Value) 
         std::thread::spawn(move || super::lifecycle::reset_and_continue(&inner, &dom));
         return;
     }
-    persist(inner, dom);
+    super::start::save_status_or_warn(inner, dom);
     let d = match guest {
         Some(true) => detail::shutdown::GUEST,
         Some(false) => detail::shutdown::HOST,
@@ -147,7 +137,7 @@ fn on_panic(inner: &Arc<Inner>, dom: &Arc<Domain>) {
         st.reason = reason::crashed::PANICKED;
         (st.reference(), action)
     };
-    persist(inner, dom);
+    super::start::save_status_or_warn(inner, dom);
     events::lifecycle_event(&inner.events, r, kind::CRASHED, detail::crashed::PANICKED);
     match action {
         LifecycleAction::Preserve => {}

@@ -2,10 +2,9 @@
 //! `sched_setaffinity` on the threads (rvirt uses no cgroups) and kept in `<cputune>`.
 
 use super::stats::vcpu_threads;
+use super::tune::{commit_config, commit_live, config_def, live_def, targets};
 use super::Inner;
 use crate::domobj::{not_running, Domain};
-use crate::store;
-use rvirt_core::types::flags::affect::{CONFIG, LIVE};
 use rvirt_core::{Error, ErrorDomain, Result};
 use rvirt_xml::bitmap::Bitmap;
 use rvirt_xml::domain::vcpu::Cputune;
@@ -54,29 +53,6 @@ fn set_affinity(tid: u32, cpus: &Bitmap) -> Result<()> {
     })
 }
 
-/// libvirt's `virDomainObjGetDefs` for pinning calls.
-fn targets(dom: &Domain, flags: u32) -> Result<(bool, bool)> {
-    let st = dom.lock();
-    let (mut live, mut config) = (flags & LIVE != 0, flags & CONFIG != 0);
-    if !live && !config {
-        live = st.is_active();
-        config = !live;
-    }
-    if live && !st.is_active() {
-        return Err(Error::operation_invalid(
-            ErrorDomain::DOMAIN,
-            "domain is not running",
-        ));
-    }
-    if config && st.config.is_none() {
-        return Err(Error::operation_invalid(
-            ErrorDomain::DOMAIN,
-            "transient domains do not have any persistent config",
-        ));
-    }
-    Ok((live, config))
-}
-
 fn cputune(def: &mut DomainDef) -> &mut Cputune {
     def.cputune.get_or_insert_with(Default::default)
 }
@@ -97,24 +73,6 @@ fn empty_list() -> Error {
     )
 }
 
-fn save_status(inner: &Inner, dom: &Domain) -> Result<()> {
-    let st = dom.lock();
-    if let Some(s) = super::start::status_of(&st) {
-        store::write_status(&inner.paths, &s)?;
-    }
-    Ok(())
-}
-
-fn save_config(inner: &Inner, dom: &Domain, def: DomainDef) -> Result<()> {
-    store::save_config(&inner.paths, &def)?;
-    let mut st = dom.lock();
-    st.config = Some(def);
-    if let Some(l) = st.live.as_mut() {
-        l.config_changed = true;
-    }
-    Ok(())
-}
-
 /// `virDomainPinVcpuFlags`.
 pub fn pin_vcpu(inner: &Inner, dom: &Domain, vcpu: u32, map: &[u8], flags: u32) -> Result<()> {
     let (live, config) = targets(dom, flags)?;
@@ -127,27 +85,23 @@ pub fn pin_vcpu(inner: &Inner, dom: &Domain, vcpu: u32, map: &[u8], flags: u32) 
             )),
         )
     };
-    if live {
-        let st = dom.lock();
-        let def = &st.live.as_ref().ok_or_else(not_running)?.def;
+    let live_def = if live { Some(live_def(dom)?) } else { None };
+    if let Some(def) = &live_def {
         if vcpu >= def.vcpus.current {
             return Err(out_of_range("live", def.vcpus.max));
         }
     }
-    let mut cfg = if config {
-        let def = dom.lock().config.clone().ok_or_else(not_running)?;
+    let cfg = if config { Some(config_def(dom)?) } else { None };
+    if let Some(def) = &cfg {
         if vcpu >= def.vcpus.max {
             return Err(out_of_range("persistent", def.vcpus.max));
         }
-        Some(def)
-    } else {
-        None
-    };
+    }
     let cpus = map_cpus(map);
     if cpus.is_empty() {
         return Err(empty_list());
     }
-    if live {
+    if let Some(mut def) = live_def {
         let tid = vcpu_threads(dom)?
             .into_iter()
             .find(|(i, _)| *i == vcpu)
@@ -156,18 +110,12 @@ pub fn pin_vcpu(inner: &Inner, dom: &Domain, vcpu: u32, map: &[u8], flags: u32) 
                 Error::internal(ErrorDomain::QEMU, format!("no thread for vCPU {vcpu}"))
             })?;
         set_affinity(tid, &cpus)?;
-        {
-            let mut st = dom.lock();
-            let l = st.live.as_mut().ok_or_else(not_running)?;
-            set_vcpupin(&mut l.def, vcpu, &cpus);
-        }
-        save_status(inner, dom)?;
+        set_vcpupin(&mut def, vcpu, &cpus);
+        commit_live(inner, dom, def)?;
     }
-    if let Some(def) = cfg.as_mut() {
-        set_vcpupin(def, vcpu, &cpus);
-    }
-    if let Some(def) = cfg {
-        save_config(inner, dom, def)?;
+    if let Some(mut def) = cfg {
+        set_vcpupin(&mut def, vcpu, &cpus);
+        commit_config(inner, dom, def)?;
     }
     Ok(())
 }
@@ -183,17 +131,14 @@ pub fn pin_emulator(inner: &Inner, dom: &Domain, map: &[u8], flags: u32) -> Resu
     if live {
         let pid = dom.lock().live.as_ref().ok_or_else(not_running)?.pid;
         set_affinity(pid, &cpus)?;
-        {
-            let mut st = dom.lock();
-            let l = st.live.as_mut().ok_or_else(not_running)?;
-            cputune(&mut l.def).emulatorpin = Some(cpus.clone());
-        }
-        save_status(inner, dom)?;
+        let mut def = live_def(dom)?;
+        cputune(&mut def).emulatorpin = Some(cpus.clone());
+        commit_live(inner, dom, def)?;
     }
     if config {
-        let mut def = dom.lock().config.clone().ok_or_else(not_running)?;
+        let mut def = config_def(dom)?;
         cputune(&mut def).emulatorpin = Some(cpus);
-        save_config(inner, dom, def)?;
+        commit_config(inner, dom, def)?;
     }
     Ok(())
 }

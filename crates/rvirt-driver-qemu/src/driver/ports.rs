@@ -59,71 +59,55 @@ impl PortSet {
     }
 }
 
-/// Gives every autoport VNC display a port and every address listen its address, in the
-/// live definition; returns the ports taken (to release when the domain stops).
+/// Gives every autoport VNC and SPICE display a port and every address listen its
+/// address, in the live definition; returns the ports taken (to release when the domain
+/// stops). Nothing stays taken when one cannot be had.
 pub fn allocate(def: &mut DomainDef, ports: &PortSet) -> Result<Vec<u16>> {
     let mut taken = Vec::new();
+    let r = allocate_into(def, ports, &mut taken);
+    if r.is_err() {
+        ports.release(&taken);
+    }
+    r.map(|()| taken)
+}
+
+fn allocate_into(def: &mut DomainDef, ports: &PortSet, taken: &mut Vec<u16>) -> Result<()> {
+    let mut take = |slot: &mut i32| -> Result<()> {
+        let p = ports.take()?;
+        *slot = i32::from(p);
+        taken.push(p);
+        Ok(())
+    };
     for g in def.devices.graphics.iter_mut() {
-        if let GraphicsKind::Spice(spice) = &mut g.kind {
-            // The plain port only: rvirt has no SPICE TLS (qemu.conf's spice_tls off).
-            let on_network = g
-                .listens
-                .iter()
-                .all(|l| matches!(l.kind, ListenType::Address | ListenType::Network));
-            if spice.autoport && spice.port <= 0 && on_network {
-                match ports.take() {
-                    Ok(p) => {
-                        spice.port = i32::from(p);
-                        taken.push(p);
-                    }
-                    Err(e) => {
-                        ports.release(&taken);
-                        return Err(e);
-                    }
+        match &mut g.kind {
+            GraphicsKind::Spice(spice) => {
+                // The plain port only: rvirt has no SPICE TLS (qemu.conf's spice_tls off).
+                let on_network = g
+                    .listens
+                    .iter()
+                    .all(|l| matches!(l.kind, ListenType::Address | ListenType::Network));
+                if spice.autoport && spice.port <= 0 && on_network {
+                    take(&mut spice.port)?;
                 }
             }
-            // The live definition names the address QEMU listens on (spice_listen).
-            for l in g.listens.iter_mut() {
-                if l.kind == ListenType::Address && l.address.is_none() {
-                    l.address = Some(DEFAULT_LISTEN.to_string());
+            GraphicsKind::Vnc(vnc) => {
+                if vnc.autoport || vnc.port <= 0 {
+                    take(&mut vnc.port)?;
+                }
+                if vnc.websocket == -1 {
+                    take(&mut vnc.websocket)?;
                 }
             }
-            continue;
+            _ => continue,
         }
-        let GraphicsKind::Vnc(vnc) = &mut g.kind else {
-            continue;
-        };
-        if vnc.autoport || vnc.port <= 0 {
-            match ports.take() {
-                Ok(p) => {
-                    vnc.port = i32::from(p);
-                    taken.push(p);
-                }
-                Err(e) => {
-                    ports.release(&taken);
-                    return Err(e);
-                }
-            }
-        }
-        if vnc.websocket == -1 {
-            match ports.take() {
-                Ok(p) => {
-                    vnc.websocket = i32::from(p);
-                    taken.push(p);
-                }
-                Err(e) => {
-                    ports.release(&taken);
-                    return Err(e);
-                }
-            }
-        }
+        // The live definition names the address QEMU listens on (vnc_listen, spice_listen).
         for l in g.listens.iter_mut() {
             if l.kind == ListenType::Address && l.address.is_none() {
                 l.address = Some(DEFAULT_LISTEN.to_string());
             }
         }
     }
-    Ok(taken)
+    Ok(())
 }
 
 /// The ports of each `<graphics>` as the command builder wants them.

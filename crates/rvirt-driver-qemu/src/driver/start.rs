@@ -48,6 +48,22 @@ pub fn status_of(st: &DomState) -> Option<Status> {
     })
 }
 
+/// Rewrites a running domain's status file from its state (nothing for a stopped one).
+pub fn save_status(inner: &Inner, dom: &Domain) -> Result<()> {
+    let st = dom.lock();
+    if let Some(s) = status_of(&st) {
+        store::write_status(&inner.paths, &s)?;
+    }
+    Ok(())
+}
+
+/// [`save_status`] where a failure must not fail the caller (event handlers): logged.
+pub fn save_status_or_warn(inner: &Inner, dom: &Domain) {
+    if let Err(e) = save_status(inner, dom) {
+        tracing::warn!("{e}");
+    }
+}
+
 /// What was made for one start, undone on failure by dropping it (taps close with their
 /// descriptors; the directory is removed).
 struct Prepared {

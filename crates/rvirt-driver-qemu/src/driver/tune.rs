@@ -14,7 +14,7 @@ use rvirt_xml::domain::metadata::MetadataChange;
 use rvirt_xml::domain::DomainDef;
 
 /// libvirt's `virDomainObjGetDefs`: which of (live, persistent) a call with `flags` changes.
-fn targets(dom: &Domain, flags: u32) -> Result<(bool, bool)> {
+pub(super) fn targets(dom: &Domain, flags: u32) -> Result<(bool, bool)> {
     let st = dom.lock();
     let (mut live, mut config) = (flags & LIVE != 0, flags & CONFIG != 0);
     if !live && !config {
@@ -36,7 +36,7 @@ fn targets(dom: &Domain, flags: u32) -> Result<(bool, bool)> {
     Ok((live, config))
 }
 
-fn live_def(dom: &Domain) -> Result<DomainDef> {
+pub(super) fn live_def(dom: &Domain) -> Result<DomainDef> {
     dom.lock()
         .live
         .as_ref()
@@ -44,7 +44,7 @@ fn live_def(dom: &Domain) -> Result<DomainDef> {
         .ok_or_else(not_running)
 }
 
-fn config_def(dom: &Domain) -> Result<DomainDef> {
+pub(super) fn config_def(dom: &Domain) -> Result<DomainDef> {
     dom.lock().config.clone().ok_or_else(|| {
         Error::operation_invalid(
             ErrorDomain::DOMAIN,
@@ -54,7 +54,7 @@ fn config_def(dom: &Domain) -> Result<DomainDef> {
 }
 
 /// Writes the changed persistent definition, then takes it.
-fn commit_config(inner: &Inner, dom: &Domain, def: DomainDef) -> Result<()> {
+pub(super) fn commit_config(inner: &Inner, dom: &Domain, def: DomainDef) -> Result<()> {
     store::save_config(&inner.paths, &def)?;
     let mut st = dom.lock();
     st.config = Some(def);
@@ -65,14 +65,9 @@ fn commit_config(inner: &Inner, dom: &Domain, def: DomainDef) -> Result<()> {
 }
 
 /// Takes the changed live definition and records it in the status file.
-fn commit_live(inner: &Inner, dom: &Domain, def: DomainDef) -> Result<()> {
-    let mut st = dom.lock();
-    let l = st.live.as_mut().ok_or_else(not_running)?;
-    l.def = def;
-    if let Some(s) = super::start::status_of(&st) {
-        store::write_status(&inner.paths, &s)?;
-    }
-    Ok(())
+pub(super) fn commit_live(inner: &Inner, dom: &Domain, def: DomainDef) -> Result<()> {
+    dom.lock().live.as_mut().ok_or_else(not_running)?.def = def;
+    super::start::save_status(inner, dom)
 }
 
 fn invalid(msg: &str) -> Error {

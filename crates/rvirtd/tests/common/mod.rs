@@ -189,6 +189,25 @@ pub fn virsh_cmd(cwd: &Path, home: &Path) -> Command {
     c
 }
 
+/// Every run of digits as one `N`, so counters, ports and their widths compare equal.
+#[allow(dead_code)]
+pub fn mask_digits(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_num = false;
+    for ch in s.chars() {
+        if ch.is_ascii_digit() {
+            if !in_num {
+                out.push('N');
+            }
+            in_num = true;
+        } else {
+            in_num = false;
+            out.push(ch);
+        }
+    }
+    out
+}
+
 /// The `rvirsh` built beside the test binaries, when it is.
 #[allow(dead_code)]
 pub fn rvirsh_bin() -> Option<PathBuf> {
