@@ -61,6 +61,10 @@ pub const KEEPALIVE_COUNT: u32 = 6;
 /// How long closing a connection waits for the server to acknowledge `CONNECT_CLOSE`.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
+/// How long closing then waits for the daemon to hang up (libvirtd and rvirtd do so at
+/// once after the `CONNECT_CLOSE` reply).
+const HANGUP_WAIT: Duration = Duration::from_secs(1);
+
 /// How long the reader role must have been free before the watcher takes it. Long enough
 /// that a program calling in a loop never meets the watcher, short enough that events
 /// and pings between calls are read promptly.
@@ -310,6 +314,38 @@ impl Core {
 
     fn is_closed(&self) -> bool {
         self.state().closed
+    }
+
+    /// Waits (at most `limit`) for the daemon to end the connection, which it does after
+    /// answering `CONNECT_CLOSE` and releasing the connection's driver state. Without
+    /// this, a program that closes and reopens `test:///default` could reach a daemon
+    /// that has not yet let go of the old instance, and see its state again.
+    fn wait_for_hangup(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        let mut peek = [0u8; 1];
+        while !self.is_closed() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let mut fds = [PollFd::new(&self.sock, PollFlags::IN | PollFlags::RDHUP)];
+            let timeout = rustix::event::Timespec::try_from(left).ok();
+            match rustix::event::poll(&mut fds, timeout.as_ref()) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(Errno::INTR) => continue,
+                Err(_) => return,
+            }
+            match rustix::net::recv(&self.sock, &mut peek, RecvFlags::PEEK | RecvFlags::DONTWAIT) {
+                // The end, or our own shutdown after the watcher read it.
+                Ok((0, _)) => return,
+                // A late event or ping: the watcher takes it; look again shortly.
+                Ok(_) | Err(Errno::AGAIN) | Err(Errno::INTR) => {
+                    std::thread::sleep(Duration::from_millis(1))
+                }
+                Err(_) => return,
+            }
+        }
     }
 
     /// Closes the connection because reading failed (unless it is already down, when the
@@ -994,8 +1030,11 @@ impl Client {
 impl Drop for Client {
     fn drop(&mut self) {
         if self.opened.load(Ordering::Relaxed) && !self.core.is_closed() {
-            let _ = self
+            let closed = self
                 .call_limited::<rvirt_rpc::protocol::remote::ConnectClose>((), Some(CLOSE_WAIT));
+            if closed.is_ok() {
+                self.core.wait_for_hangup(HANGUP_WAIT);
+            }
         }
         self.core.close(closed_error());
         if let Some(child) = lock(&self.child).take() {

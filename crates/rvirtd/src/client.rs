@@ -443,10 +443,13 @@ where
             }
             continue;
         }
+        // After CONNECT_CLOSE the client is closed once its reply is out, as libvirtd
+        // does: a client waiting for that end knows its connection is released.
+        let closing = h.prog == program::REMOTE && h.proc_ == CONNECT_CLOSE;
         if table.runs_inline(h.prog, h.proc_) {
             // Stream-opening calls never run inline (`Table::add_stream`).
             let reply = dispatch_guarded(&table, &ctx, &h, &payload, call_fds).reply;
-            if !write_or_killed(&wr, &reply, &mut killed).await {
+            if !write_or_killed(&wr, &reply, &mut killed).await || closing {
                 break;
             }
             continue;
@@ -470,6 +473,9 @@ where
             }
             drop(run_permit);
         });
+        if closing {
+            break;
+        }
     }
     // Wait for calls still running so the registrations they made are accounted for,
     // then clean up.
@@ -501,6 +507,9 @@ where
         }
     }
 }
+
+/// `REMOTE_PROC_CONNECT_CLOSE`.
+const CONNECT_CLOSE: i32 = 2;
 
 /// Programs whose calls the daemon dispatches (procedures it does not serve get libvirt's
 /// "unknown procedure" error); other programs get "Cannot find program".

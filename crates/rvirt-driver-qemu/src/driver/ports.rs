@@ -27,11 +27,11 @@ fn free_on_host(port: u16) -> bool {
 }
 
 impl PortSet {
-    /// Takes the first port that is neither held nor busy.
-    pub fn take(&self) -> Result<u16> {
+    /// Takes the first port that is neither held nor busy nor in `avoid`.
+    pub fn take(&self, avoid: &[u16]) -> Result<u16> {
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         for p in FIRST..=LAST {
-            if !held.contains(&p) && free_on_host(p) {
+            if !held.contains(&p) && !avoid.contains(&p) && free_on_host(p) {
                 held.insert(p);
                 return Ok(p);
             }
@@ -61,19 +61,26 @@ impl PortSet {
 
 /// Gives every autoport VNC and SPICE display a port and every address listen its
 /// address, in the live definition; returns the ports taken (to release when the domain
-/// stops). Nothing stays taken when one cannot be had.
-pub fn allocate(def: &mut DomainDef, ports: &PortSet) -> Result<Vec<u16>> {
+/// stops). Nothing stays taken when one cannot be had. `avoid` names ports that were
+/// free when checked but that QEMU then found taken (another program bound them between
+/// the check and QEMU's own bind).
+pub fn allocate(def: &mut DomainDef, ports: &PortSet, avoid: &[u16]) -> Result<Vec<u16>> {
     let mut taken = Vec::new();
-    let r = allocate_into(def, ports, &mut taken);
+    let r = allocate_into(def, ports, avoid, &mut taken);
     if r.is_err() {
         ports.release(&taken);
     }
     r.map(|()| taken)
 }
 
-fn allocate_into(def: &mut DomainDef, ports: &PortSet, taken: &mut Vec<u16>) -> Result<()> {
+fn allocate_into(
+    def: &mut DomainDef,
+    ports: &PortSet,
+    avoid: &[u16],
+    taken: &mut Vec<u16>,
+) -> Result<()> {
     let mut take = |slot: &mut i32| -> Result<()> {
-        let p = ports.take()?;
+        let p = ports.take(avoid)?;
         *slot = i32::from(p);
         taken.push(p);
         Ok(())
@@ -129,4 +136,20 @@ pub fn runtime_ports(def: &DomainDef) -> Vec<crate::command::GraphicsPorts> {
             _ => crate::command::GraphicsPorts::default(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taking_skips_held_and_avoided_ports() {
+        let set = PortSet::default();
+        let first = set.take(&[]).expect("a free display port");
+        let second = set.take(&[first + 1]).expect("another free display port");
+        assert_ne!(second, first, "a held port is not handed out twice");
+        assert_ne!(second, first + 1, "an avoided port is skipped");
+        set.release(&[first, second]);
+        assert!(set.held.lock().map(|h| h.is_empty()).unwrap_or(false));
+    }
 }

@@ -376,8 +376,46 @@ pub fn runtime(inner: &Inner, id: i32, def: &DomainDef, dir: &Path) -> crate::co
     rt
 }
 
+/// How often a start is tried again with other display ports when QEMU found the
+/// automatically chosen ones taken.
+const PORT_RETRIES: usize = 3;
+
 /// Starts `def` as domain `dom` (the caller holds its job and has checked it is inactive).
+///
+/// A display port is checked free when it is chosen, but QEMU binds it only later: another
+/// program (a libvirtd beside us, say) may take it in between. libvirt then fails the
+/// start; rvirt tries again with other ports, keeping the domain ID.
 pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartOpts) -> Result<()> {
+    let id = inner.doms.allocate_id();
+    let mut avoid: Vec<u16> = Vec::new();
+    let mut attempt = 0;
+    loop {
+        let mut tried = Vec::new();
+        match start_once(inner, dom, def.clone(), opts, id, &avoid, &mut tried) {
+            Err(e) if attempt < PORT_RETRIES && !tried.is_empty() && port_taken(&e) => {
+                tracing::info!(domain = %def.name, ports = ?tried, "display port taken meanwhile, starting again");
+                avoid.extend(tried);
+                attempt += 1;
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Whether a failed start is QEMU finding a listening port taken.
+fn port_taken(e: &Error) -> bool {
+    e.message.contains("Address already in use")
+}
+
+fn start_once(
+    inner: &Arc<Inner>,
+    dom: &Arc<Domain>,
+    def: DomainDef,
+    opts: StartOpts,
+    id: i32,
+    avoid: &[u16],
+    tried: &mut Vec<u16>,
+) -> Result<()> {
     let emulator = def
         .devices
         .emulator
@@ -397,7 +435,6 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
         ));
     }
     check_disk_sources(&def)?;
-    let id = inner.doms.allocate_id();
     let dir = inner.paths.domain_dir(id, &def.name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)
@@ -420,7 +457,8 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
     let rt = runtime(inner, id, &live, &dir);
     crate::command::prepare(&mut live, &rt);
     prepare_network(&mut live, &mut prep, None)?;
-    let ports = super::ports::allocate(&mut live, &inner.ports)?;
+    let ports = super::ports::allocate(&mut live, &inner.ports, avoid)?;
+    tried.clone_from(&ports);
     let rt = runtime(inner, id, &live, &dir);
     let mon_path = dir.join("monitor.sock");
     let listener = UnixListener::bind(&mon_path).map_err(|e| {
