@@ -9,6 +9,7 @@ pub mod domstats;
 pub mod driver;
 pub mod error;
 pub mod event;
+pub mod fsutil;
 pub mod listing;
 mod messages;
 pub mod refs;

@@ -4,7 +4,7 @@
 //! Where things are:
 //! - [`caps`]: what each installed QEMU binary can do, probed over QMP and cached.
 //! - [`qmp`]: the monitor protocol client (replies and events on one socket).
-//! - [`fsutil`]: crash-safe file writes.
+//! - [`fsutil`]: crash-safe file writes (shared with the storage driver, in rvirt-core).
 //! - [`defaults`]: what defining a domain adds (machine, implicit devices, addresses).
 //! - [`command`]: a completed definition becomes QEMU's command line (pure, golden-tested).
 
@@ -14,7 +14,7 @@ pub mod defaults;
 pub mod domobj;
 pub mod driver;
 pub mod events;
-pub mod fsutil;
+pub use rvirt_core::fsutil;
 pub mod host;
 pub mod hotplug;
 pub mod imgprobe;
@@ -33,6 +33,8 @@ use std::sync::Arc;
 /// user's daemon), sharing one driver state between connections.
 pub struct QemuConnectDriver {
     driver: driver::QemuDriver,
+    /// The daemon's storage driver, handed to each connection (pools and volumes).
+    storage: Option<Box<dyn Fn() -> Arc<dyn rvirt_core::driver::StorageDriver> + Send + Sync>>,
 }
 
 impl QemuConnectDriver {
@@ -40,7 +42,17 @@ impl QemuConnectDriver {
     pub fn new(paths: paths::Paths) -> QemuConnectDriver {
         QemuConnectDriver {
             driver: driver::QemuDriver::start(paths),
+            storage: None,
         }
+    }
+
+    /// Gives each connection a storage driver made by `make`.
+    pub fn with_storage(
+        mut self,
+        make: impl Fn() -> Arc<dyn rvirt_core::driver::StorageDriver> + Send + Sync + 'static,
+    ) -> QemuConnectDriver {
+        self.storage = Some(Box::new(make));
+        self
     }
 
     /// How many of its domains run.
@@ -87,7 +99,7 @@ impl ConnectDriver for QemuConnectDriver {
         Ok(DriverSet {
             hypervisor: Arc::new(conn.clone()),
             network: None,
-            storage: None,
+            storage: self.storage.as_ref().map(|make| make()),
             interface: None,
             node_device: None,
             secret: None,

@@ -39,25 +39,6 @@ pub fn vol_type_for(t: PoolType) -> VolType {
     }
 }
 
-fn type_flag(t: PoolType) -> u32 {
-    match t {
-        PoolType::Dir => L::DIR,
-        PoolType::Fs => L::FS,
-        PoolType::Netfs => L::NETFS,
-        PoolType::Logical => L::LOGICAL,
-        PoolType::Disk => L::DISK,
-        PoolType::Iscsi => L::ISCSI,
-        PoolType::Scsi => L::SCSI,
-        PoolType::Mpath => L::MPATH,
-        PoolType::Rbd => L::RBD,
-        PoolType::Sheepdog => L::SHEEPDOG,
-        PoolType::Gluster => L::GLUSTER,
-        PoolType::Zfs => L::ZFS,
-        PoolType::Vstorage => L::VSTORAGE,
-        PoolType::IscsiDirect => L::ISCSI_DIRECT,
-    }
-}
-
 /// libvirt's list filters for `virConnectListAllStoragePools`.
 pub fn matches(p: &PoolObj, f: u32) -> bool {
     let pick =
@@ -71,7 +52,7 @@ pub fn matches(p: &PoolObj, f: u32) -> bool {
     pick(L::ACTIVE, L::INACTIVE, p.active)
         && pick(L::PERSISTENT, L::TRANSIENT, p.persistent)
         && pick(L::AUTOSTART, L::NO_AUTOSTART, p.autostart)
-        && (types == 0 || types & type_flag(p.def.pool_type) != 0)
+        && (types == 0 || types & p.def.pool_type.list_flag() != 0)
 }
 
 /// Completes a volume for pool `p`: path under the pool target, key = path, type.

@@ -223,6 +223,27 @@ pub struct PoolOptions {
 }
 
 impl PoolType {
+    /// The `virConnectListAllStoragePools` flag that selects pools of this type.
+    pub fn list_flag(self) -> u32 {
+        use rvirt_core::types::flags::list_pools as L;
+        match self {
+            PoolType::Dir => L::DIR,
+            PoolType::Fs => L::FS,
+            PoolType::Netfs => L::NETFS,
+            PoolType::Logical => L::LOGICAL,
+            PoolType::Disk => L::DISK,
+            PoolType::Iscsi => L::ISCSI,
+            PoolType::Scsi => L::SCSI,
+            PoolType::Mpath => L::MPATH,
+            PoolType::Rbd => L::RBD,
+            PoolType::Sheepdog => L::SHEEPDOG,
+            PoolType::Gluster => L::GLUSTER,
+            PoolType::Zfs => L::ZFS,
+            PoolType::Vstorage => L::VSTORAGE,
+            PoolType::IscsiDirect => L::ISCSI_DIRECT,
+        }
+    }
+
     /// libvirt's per-backend option table.
     pub fn options(self) -> PoolOptions {
         let none = PoolOptions {

@@ -219,7 +219,14 @@ fn start_qemu_driver(
     } else {
         rvirt_driver_qemu::paths::Paths::session(root)
     };
-    let d = std::sync::Arc::new(rvirt_driver_qemu::QemuConnectDriver::new(paths));
+    let storage = rvirt_driver_storage::Storage::start(if privileged {
+        rvirt_driver_storage::paths::Paths::system(root)
+    } else {
+        rvirt_driver_storage::paths::Paths::session(root)
+    });
+    let d = std::sync::Arc::new(
+        rvirt_driver_qemu::QemuConnectDriver::new(paths).with_storage(move || storage.connection()),
+    );
     rvirt::registry::register(d.clone());
     d
 }
