@@ -10,6 +10,7 @@
 
 mod daemon;
 mod qemu;
+mod storage;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -217,6 +218,7 @@ fn main() {
         ("scale", bench_scale),
         ("daemon", daemon::bench_daemon),
         ("qemu", qemu::bench_qemu),
+        ("storage", storage::bench_storage),
     ];
     let mut failed = false;
     for (name, f) in run {

@@ -307,6 +307,27 @@ pub fn create(v: &VolDef, flags: u32) -> Result<()> {
                 "falloc"
             });
             let opts = image_options(fmt, &v.target, pre, backing.as_ref().map(|b| b.1))?;
+            // qemu-img gets the size in KiB, rounded up.
+            let size = v.capacity.div_ceil(1024) * 1024;
+            if fmt == FileFormat::Qcow2
+                && backing.is_none()
+                && pre.is_none()
+                && opts == ["compat=0.10"]
+                && crate::qcow2::fits(size)
+            {
+                let mode = v.target.perms.mode.unwrap_or(DEFAULT_MODE);
+                crate::qcow2::create(path, size, mode).map_err(|e| {
+                    Error::system(
+                        ErrorDomain::STORAGE,
+                        format!("cannot create path '{path}'"),
+                        &e,
+                    )
+                })?;
+                let undo = Undo(Some(path));
+                apply_perms(path, v)?;
+                undo.keep();
+                return Ok(());
+            }
             let mut h = Helper::new("qemu-img")
                 .arg("create")
                 .arg("-f")

@@ -15,6 +15,7 @@ pub mod driver;
 pub mod filevol;
 pub mod paths;
 pub mod probe;
+pub mod qcow2;
 pub mod state;
 pub mod stream;
 
