@@ -52,7 +52,15 @@ pub fn create(path: &str, size: u64, mode: u32) -> std::io::Result<()> {
         .open(path)?;
     let r = (|| {
         f.write_all(&header)?;
-        f.set_len(3 * CLUSTER + l1_bytes.max(8))?;
+        // The L1 table is written out (as zeros), so the file's allocation is what
+        // qemu-img's is.
+        let zeros = vec![0u8; CLUSTER as usize];
+        let mut left = l1_bytes.max(8);
+        while left > 0 {
+            let n = left.min(CLUSTER) as usize;
+            f.write_all(&zeros[..n])?;
+            left -= n as u64;
+        }
         f.sync_all()
     })();
     if r.is_err() {
