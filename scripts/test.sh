@@ -29,6 +29,9 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || need_qemu=1
 command -v cpio >/dev/null 2>&1 || packages+=(cpio)
 command -v as >/dev/null 2>&1 || packages+=(binutils)
 command -v ip >/dev/null 2>&1 || packages+=(iproute2)
+# The storage driver's tests wipe volumes with scrub (as libvirt does) and make filesystems.
+command -v scrub >/dev/null 2>&1 || packages+=(scrub)
+command -v mkfs.ext4 >/dev/null 2>&1 || packages+=(e2fsprogs)
 if [ ${#packages[@]} -gt 0 ] || [ "$need_qemu" -eq 1 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
