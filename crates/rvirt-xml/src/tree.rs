@@ -456,7 +456,12 @@ fn locate(
             }
             if quote.is_none() {
                 // The tag just never closes: libxml2 names it and the line it began on.
-                let name: String = text[(at + 1).min(text.len())..]
+                // `at` may sit on a multi-byte character (a byte order mark, say): the
+                // name starts at the next character boundary.
+                let from = (at + 1..=text.len())
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(text.len());
+                let name: String = text[from..]
                     .chars()
                     .take_while(|c| !c.is_whitespace() && !matches!(c, '/' | '>'))
                     .collect();

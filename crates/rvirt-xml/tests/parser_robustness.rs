@@ -69,6 +69,16 @@ fn formatting_is_idempotent_over_the_corpus() {
     }
 }
 
+/// Cases proptest found once, kept so they run every time.
+#[test]
+fn found_cases_do_not_panic() {
+    // An unclosed tag right after a byte order mark (the error names the tag from the
+    // byte after '<', which was inside the mark).
+    for s in ["\u{feff}<", "\u{feff}<a", "é<b c='1'"] {
+        assert!(parse(s).is_err(), "{s:?}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
