@@ -233,3 +233,64 @@ fn dir_pool_sequence_matches_libvirtd() {
         SCRIPT.len()
     );
 }
+
+/// Nothing is lost when the daemon is killed: active pools (persistent and transient) are
+/// active again with their volumes, an inactive one stays defined, autostart is kept.
+#[test]
+fn pools_and_volumes_survive_a_daemon_kill() {
+    let name = "pools_and_volumes_survive_a_daemon_kill";
+    if !common::is_root() {
+        return skip(name, "needs root");
+    }
+    if let Some(why) = common::virsh_unavailable() {
+        return skip(name, &why);
+    }
+    let mut rv = Rvirtd::start("storage-restart");
+    let w = TempDir::new("stg-restart");
+    let uri = qemu_uri(&rv.sock);
+    let wd = w.path().display().to_string();
+    let home = TempDir::new("home");
+    let v = |args: &str| {
+        let mut c = virsh_cmd(home.path(), home.path());
+        c.arg("-c")
+            .arg(&uri)
+            .args(args.replace("@W@", &wd).split(' '));
+        let o = run(c, None, Duration::from_secs(60));
+        assert_eq!(o.rc, 0, "virsh {args}: {}", o.stderr);
+        o.stdout
+    };
+    v("pool-define-as keep dir --target @W@/keep");
+    v("pool-build keep");
+    v("pool-start keep");
+    v("pool-autostart keep");
+    v("vol-create-as keep a.qcow2 16M --format qcow2");
+    v("vol-create-as keep b.raw 1M");
+    v("pool-create-as temp dir --target @W@/temp --build");
+    v("vol-create-as temp t 1M");
+    v("pool-define-as idle dir --target @W@/idle");
+    let look = |v: &dyn Fn(&str) -> String| {
+        [
+            v("pool-list --all --details"),
+            v("vol-list keep --details"),
+            v("vol-list temp"),
+            // (a qcow2 volume would gain <clusterSize>: the restart re-reads headers, as
+            // libvirt's does)
+            v("vol-dumpxml b.raw --pool keep"),
+            v("pool-info idle"),
+        ]
+        .map(|s| common::mask_digits(&s))
+    };
+    let before = look(&v);
+    rv.kill_and_restart();
+    let uri2 = qemu_uri(&rv.sock);
+    assert_eq!(uri, uri2, "same socket after the restart");
+    let after = look(&v);
+    for (b, a) in before.iter().zip(&after) {
+        assert!(
+            b == a,
+            "changed across the restart:\n{}",
+            common::diff(b, a)
+        );
+    }
+    rv.assert_healthy();
+}
