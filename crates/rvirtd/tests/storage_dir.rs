@@ -294,3 +294,63 @@ fn pools_and_volumes_survive_a_daemon_kill() {
     }
     rv.assert_healthy();
 }
+
+/// rvirsh's pool-build, pool-refresh and pool-delete print what virsh prints (against
+/// rvirtd; each client on a pool of its own).
+#[test]
+fn rvirsh_pool_build_refresh_delete_match_virsh() {
+    let name = "rvirsh_pool_build_refresh_delete_match_virsh";
+    if !common::is_root() {
+        return skip(name, "needs root");
+    }
+    let Some(rvirsh) = common::rvirsh_bin() else {
+        return skip(name, "rvirsh is not built");
+    };
+    if let Some(why) = common::virsh_unavailable() {
+        return skip(name, &why);
+    }
+    let rv = Rvirtd::start("storage-rvirsh");
+    let uri = qemu_uri(&rv.sock);
+    let home = TempDir::new("home");
+    let steps = [
+        "pool-define-as P dir --target @W@/P",
+        "pool-build P",
+        "pool-build P --overwrite --no-overwrite",
+        "pool-refresh P",
+        "pool-start P",
+        "pool-refresh P",
+        "pool-delete P",
+        "pool-destroy P",
+        "pool-delete P",
+        "pool-delete P",
+        "pool-refresh nosuch",
+    ];
+    let mut outs = Vec::new();
+    for (tag, bin) in [("virsh", None), ("rvirsh", Some(&rvirsh))] {
+        let w = TempDir::new(&format!("stg-{tag}"));
+        let wd = w.path().display().to_string();
+        let mut text = String::new();
+        for s in steps {
+            let line = s.replace("@W@", &wd).replace(" P", &format!(" p{tag}"));
+            // rvirsh has no pool-define-as yet: virsh defines both pools.
+            let mut c = match bin {
+                Some(b) if !s.starts_with("pool-define-as") => {
+                    common::client_cmd(b, home.path(), home.path())
+                }
+                _ => virsh_cmd(home.path(), home.path()),
+            };
+            c.arg("-c").arg(&uri).args(line.split(' '));
+            let o = run(c, None, Duration::from_secs(60));
+            let out = format!("{s}: rc={}\n{}{}", o.rc, o.stdout, o.stderr)
+                .replace(&wd, "@W@")
+                .replace(&format!("p{tag}"), "P");
+            text.push_str(&out);
+        }
+        outs.push(text);
+    }
+    assert!(
+        outs[0] == outs[1],
+        "virsh vs rvirsh:\n{}",
+        common::diff(&outs[0], &outs[1])
+    );
+}

@@ -57,6 +57,13 @@ pub static COMMANDS: &[CmdDef] = &[
         "Marks a pool to be started automatically when the host starts.",
     ),
     cmd(
+        "pool-build",
+        &[POOL_OPT, BUILD_OPTS[1], BUILD_OPTS[2]],
+        cmd_build,
+        "build a pool's storage",
+        "Makes the storage a pool needs (a directory, a filesystem, a label).",
+    ),
+    cmd(
         "pool-create",
         &[FILE_OPT, BUILD_OPTS[0], BUILD_OPTS[1], BUILD_OPTS[2]],
         cmd_create,
@@ -72,6 +79,13 @@ pub static COMMANDS: &[CmdDef] = &[
         cmd_define,
         "define a pool from an XML file without starting it",
         "Defines (or updates) a persistent pool from an XML file.",
+    ),
+    cmd(
+        "pool-delete",
+        &[POOL_OPT],
+        cmd_delete,
+        "delete a pool's storage",
+        "Removes what building the pool made; the pool stays defined.",
     ),
     cmd(
         "pool-destroy",
@@ -130,6 +144,13 @@ pub static COMMANDS: &[CmdDef] = &[
         cmd_name,
         "print the name of a pool",
         "",
+    ),
+    cmd(
+        "pool-refresh",
+        &[POOL_OPT],
+        cmd_refresh,
+        "refresh a pool",
+        "Reads a pool's volumes and sizes again.",
     ),
     cmd(
         "pool-start",
@@ -523,6 +544,44 @@ fn cmd_start(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         &|p| p.create(f),
         "Pool {} started\n",
         "Failed to start pool {}",
+    )
+}
+
+fn cmd_build(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    // As virsh, both flags may be given; the daemon refuses the pair.
+    let mut f = 0;
+    if cmd.flag("no-overwrite") {
+        f |= 1 << 2;
+    }
+    if cmd.flag("overwrite") {
+        f |= 1 << 3;
+    }
+    action(
+        ctl,
+        cmd,
+        &|p| p.build(f),
+        "Pool {} built\n",
+        "Failed to build pool {}",
+    )
+}
+
+fn cmd_delete(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    action(
+        ctl,
+        cmd,
+        &|p| p.delete(0),
+        "Pool {} deleted\n",
+        "Failed to delete pool {}",
+    )
+}
+
+fn cmd_refresh(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    action(
+        ctl,
+        cmd,
+        &|p| p.refresh(0),
+        "Pool {} refreshed\n",
+        "Failed to refresh pool {}",
     )
 }
 
