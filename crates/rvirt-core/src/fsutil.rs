@@ -4,6 +4,15 @@
 use std::io::Write;
 use std::path::Path;
 
+/// `p` moved under `root` when one is given (`--root DIR`: a daemon's whole tree in one
+/// prefix, so isolated daemons run side by side).
+pub fn under(root: Option<&Path>, p: std::path::PathBuf) -> std::path::PathBuf {
+    match root {
+        Some(r) => r.join(p.strip_prefix("/").unwrap_or(&p)),
+        None => p,
+    }
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to
 /// disk, renamed over the target, and the directory flushed so the rename itself is durable.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

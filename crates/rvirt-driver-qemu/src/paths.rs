@@ -24,12 +24,7 @@ pub struct Paths {
     pub cache_dir: PathBuf,
 }
 
-fn under(root: Option<&Path>, p: PathBuf) -> PathBuf {
-    match root {
-        Some(r) => r.join(p.strip_prefix("/").unwrap_or(&p)),
-        None => p,
-    }
-}
+use rvirt_core::fsutil::under;
 
 impl Paths {
     /// The system driver's directories, optionally under `root`.

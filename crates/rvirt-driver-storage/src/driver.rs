@@ -849,16 +849,10 @@ impl StorageDriver for StorageConn {
         flags: u32,
     ) -> Result<()> {
         Error::check_flags(ErrorDomain::STORAGE, flags, 0, "storageVolWipePattern")?;
-        let (path, alloc, uuid, name, dir) = {
+        let (path, alloc, uuid, name) = {
             let mut t = self.sh.lock();
             let (p, i) = vol_mut(&mut t, vol)?;
             not_busy(&p.vols[i])?;
-            if algorithm as usize >= filevol::WIPE_ALGORITHMS.len() {
-                return Err(st_err(
-                    ErrorCode::INVALID_ARG,
-                    format!("wiping algorithm {algorithm} not supported"),
-                ));
-            }
             if p.vols[i].def.vol_type == VolType::Dir {
                 return Err(st_err(
                     ErrorCode::NO_SUPPORT,
@@ -869,24 +863,12 @@ impl StorageDriver for StorageConn {
             p.jobs += 1;
             let path = p.vols[i].def.target.path.clone().unwrap_or_default();
             let alloc = p.vols[i].def.allocation;
-            (
-                path,
-                alloc,
-                p.def.uuid,
-                p.vols[i].def.name.clone(),
-                pool_dir(p),
-            )
+            (path, alloc, p.def.uuid, p.vols[i].def.name.clone())
         };
         self.vol_job(
             uuid,
             || filevol::wipe(&path, algorithm, alloc),
-            move |p, _| {
-                if let Some(i) = p.vol(&name) {
-                    let v = &mut p.vols[i];
-                    v.in_use = v.in_use.saturating_sub(1);
-                    let _ = filevol::refresh(&mut v.def, &dir, false);
-                }
-            },
+            move |p, _| p.release_vol(&name),
         )
     }
 }
@@ -904,21 +886,12 @@ impl StorageConn {
         }
         p.vols[i].in_use += 1;
         let path = p.vols[i].def.target.path.clone().unwrap_or_default();
-        let (sh, uuid, name, dir) = (
-            Arc::downgrade(&self.sh),
-            p.def.uuid,
-            vol.name.clone(),
-            pool_dir(p),
-        );
+        let (sh, uuid, name) = (Arc::downgrade(&self.sh), p.def.uuid, vol.name.clone());
         let end = OnEnd::new(move || {
             let Some(sh) = sh.upgrade() else { return };
             let mut t = sh.lock();
             if let Some(p) = Shared::find_uuid(&mut t, &uuid) {
-                if let Some(i) = p.vol(&name) {
-                    let v = &mut p.vols[i];
-                    v.in_use = v.in_use.saturating_sub(1);
-                    let _ = filevol::refresh(&mut v.def, &dir, false);
-                }
+                p.release_vol(&name);
                 p.update_sizes();
             }
         });

@@ -639,28 +639,19 @@ fn zero_fill(path: &str, allocation: u64) -> Result<()> {
 /// Removes the volume's file or directory.
 pub fn delete(v: &VolDef) -> Result<()> {
     let path = path_of(v)?;
-    let r = if v.vol_type == VolType::Dir {
-        std::fs::remove_dir(path).map_err(|e| {
-            Error::system(
-                ErrorDomain::STORAGE,
-                format!("cannot remove directory '{path}'"),
-                &e,
-            )
-        })
+    let (r, what) = if v.vol_type == VolType::Dir {
+        (std::fs::remove_dir(path), "cannot remove directory")
     } else {
-        std::fs::remove_file(path).map_err(|e| {
-            Error::system(
-                ErrorDomain::STORAGE,
-                format!("cannot unlink file '{path}'"),
-                &e,
-            )
-        })
+        (std::fs::remove_file(path), "cannot unlink file")
     };
     match r {
-        Err(e) if !Path::new(path).exists() && std::fs::symlink_metadata(path).is_err() => {
-            let _ = e;
-            Ok(())
-        }
-        r => r,
+        // Already gone (removed behind the driver's back): nothing left to delete.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::system(
+            ErrorDomain::STORAGE,
+            format!("{what} '{path}'"),
+            &e,
+        )),
+        Ok(()) => Ok(()),
     }
 }

@@ -14,12 +14,7 @@ pub struct Paths {
     pub state_dir: PathBuf,
 }
 
-fn under(root: Option<&Path>, p: PathBuf) -> PathBuf {
-    match root {
-        Some(r) => r.join(p.strip_prefix("/").unwrap_or(&p)),
-        None => p,
-    }
-}
+use rvirt_core::fsutil::under;
 
 impl Paths {
     pub fn system(root: Option<&Path>) -> Paths {

@@ -56,6 +56,16 @@ impl Pool {
         self.vols.iter().position(|v| v.def.name == name)
     }
 
+    /// A job that held volume `name` in use ended: release it and re-read its file.
+    pub fn release_vol(&mut self, name: &str) {
+        let dir = self.def.target_path.clone().unwrap_or_default();
+        if let Some(i) = self.vol(name) {
+            let v = &mut self.vols[i];
+            v.in_use = v.in_use.saturating_sub(1);
+            let _ = crate::filevol::refresh(&mut v.def, &dir, false);
+        }
+    }
+
     /// Recomputes the sizes from the host.
     pub fn update_sizes(&mut self) {
         if let Ok((c, a, v)) = backend::sizes(&self.def) {
@@ -272,7 +282,7 @@ impl Shared {
                 jobs: 0,
             });
         }
-        for (path, def) in read_defs(&self.paths.state_dir, true) {
+        for (_, def) in read_defs(&self.paths.state_dir, true) {
             match pools.iter_mut().find(|p| p.def.uuid == def.uuid) {
                 Some(p) => {
                     if p.def != def {
@@ -291,7 +301,6 @@ impl Shared {
                     jobs: 0,
                 }),
             }
-            let _ = path;
         }
         let mut gone = Vec::new();
         for p in pools.iter_mut() {
