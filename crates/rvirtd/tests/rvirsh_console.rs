@@ -54,6 +54,10 @@ fn on_tty(bin: &Path, uri: &str, args: &[&str]) -> OnTty {
         .unwrap_or_else(|e| panic!("cannot run {} on a terminal: {e}", bin.display()))
 }
 
+/// What virsh prints when it closes a connection that still has references.
+const LEAKED: &str =
+    "error: One or more references were leaked after disconnect from the hypervisor\r\n";
+
 /// What a client printed on its terminal, virsh's polkit notice dropped.
 fn shown(t: &OnTty) -> String {
     t.text().replacen(POLKIT, "", 1)
@@ -246,7 +250,10 @@ fn rvirsh_console_runs_a_session_like_virsh() {
         let (victim, mut old) = std::mem::replace(&mut prev, (taker.clone(), t));
         let rc = ended(&mut old, "the session taken over");
         assert!(old.cooked(), "the ended session left its terminal raw");
-        let text = shown(&old);
+        // virsh's close may add its reference-count complaint when its event thread
+        // has not yet let go of the failed stream: a race inside virsh, seen at random
+        // against rvirtd, that says nothing about the session's end.
+        let text = shown(&old).replace(LEAKED, "");
         let tail = text.rfind("error: ").map_or("", |i| &text[i..]).to_string();
         victims.push((
             victim.display().to_string(),

@@ -87,6 +87,8 @@ pub struct OnTty {
     child: Child,
     master: OwnedFd,
     pub output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Set when the reader met the terminal's end: everything printed is in `output`.
+    drained: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl OnTty {
@@ -116,6 +118,8 @@ impl OnTty {
         let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let reader = master.try_clone().map_err(|e| e.to_string())?;
         let out2 = output.clone();
+        let drained = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let drained2 = drained.clone();
         std::thread::spawn(move || {
             let mut f = std::fs::File::from(reader);
             let mut buf = [0u8; 4096];
@@ -128,11 +132,13 @@ impl OnTty {
                         .extend_from_slice(&buf[..n]),
                 }
             }
+            drained2.store(true, std::sync::atomic::Ordering::SeqCst);
         });
         Ok(OnTty {
             child,
             master,
             output,
+            drained,
         })
     }
 
@@ -181,6 +187,14 @@ impl OnTty {
         let t = Instant::now();
         while t.elapsed() < limit {
             if let Ok(Some(st)) = self.child.try_wait() {
+                // The program's last words may still be in the terminal: read them to
+                // the end (the reader sees EIO once no one holds the terminal open).
+                let t = Instant::now();
+                while !self.drained.load(std::sync::atomic::Ordering::SeqCst)
+                    && t.elapsed() < Duration::from_secs(2)
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return Some(st.code().unwrap_or(-1));
             }
             std::thread::sleep(Duration::from_millis(20));
