@@ -33,26 +33,20 @@ use std::sync::Arc;
 /// user's daemon), sharing one driver state between connections.
 pub struct QemuConnectDriver {
     driver: driver::QemuDriver,
-    /// The daemon's storage driver, handed to each connection (pools and volumes).
-    storage: Option<Box<dyn Fn() -> Arc<dyn rvirt_core::driver::StorageDriver> + Send + Sync>>,
 }
 
-impl QemuConnectDriver {
-    /// Starts the driver's state (recovery and autostart included) under `paths`.
-    pub fn new(paths: paths::Paths) -> QemuConnectDriver {
-        QemuConnectDriver {
-            driver: driver::QemuDriver::start(paths),
-            storage: None,
-        }
-    }
+/// Makes a connection to the daemon's storage driver: each client connection gets one
+/// for its pools and volumes, and the driver takes one to find a volume disk's image.
+pub type StorageFactory = Arc<dyn Fn() -> Arc<dyn rvirt_core::driver::StorageDriver> + Send + Sync>;
 
-    /// Gives each connection a storage driver made by `make`.
-    pub fn with_storage(
-        mut self,
-        make: impl Fn() -> Arc<dyn rvirt_core::driver::StorageDriver> + Send + Sync + 'static,
-    ) -> QemuConnectDriver {
-        self.storage = Some(Box::new(make));
-        self
+impl QemuConnectDriver {
+    /// Starts the driver's state (recovery and autostart included) under `paths`; volume
+    /// disks are looked up through `storage`. The storage driver must be running first,
+    /// since autostarted guests may use its volumes.
+    pub fn new(paths: paths::Paths, storage: Option<StorageFactory>) -> QemuConnectDriver {
+        QemuConnectDriver {
+            driver: driver::QemuDriver::start(paths, storage),
+        }
     }
 
     /// How many of its domains run.
@@ -99,7 +93,7 @@ impl ConnectDriver for QemuConnectDriver {
         Ok(DriverSet {
             hypervisor: Arc::new(conn.clone()),
             network: None,
-            storage: self.storage.as_ref().map(|make| make()),
+            storage: self.driver.inner.storage.as_ref().map(|make| make()),
             interface: None,
             node_device: None,
             secret: None,

@@ -84,6 +84,13 @@ fn vol_mut<'a>(t: &'a mut state::Table<'_>, r: &StorageVolRef) -> Result<(&'a mu
     Ok((p, i))
 }
 
+/// Info and XML show the file as it is now (a running guest writes into it), as
+/// libvirt re-reads the volume for both. A file gone meanwhile keeps its last figures.
+fn reread(p: &mut Pool, i: usize) {
+    let dir = pool_dir(p);
+    let _ = filevol::refresh(&mut p.vols[i].def, &dir, false);
+}
+
 fn not_busy(v: &Vol) -> Result<()> {
     if v.building {
         return Err(Error::operation_invalid(
@@ -706,6 +713,7 @@ impl StorageDriver for StorageConn {
         )?;
         let mut t = self.sh.lock();
         let (p, i) = vol_mut(&mut t, vol)?;
+        reread(p, i);
         let d = &p.vols[i].def;
         Ok(StorageVolInfo {
             kind: d.vol_type as i32,
@@ -722,6 +730,7 @@ impl StorageDriver for StorageConn {
         Error::check_flags(ErrorDomain::STORAGE, flags, 0, "storageVolGetXMLDesc")?;
         let mut t = self.sh.lock();
         let (p, i) = vol_mut(&mut t, vol)?;
+        reread(p, i);
         Ok(p.vols[i].def.format())
     }
 

@@ -224,9 +224,10 @@ fn start_qemu_driver(
     } else {
         rvirt_driver_storage::paths::Paths::session(root)
     });
-    let d = std::sync::Arc::new(
-        rvirt_driver_qemu::QemuConnectDriver::new(paths).with_storage(move || storage.connection()),
-    );
+    let d = std::sync::Arc::new(rvirt_driver_qemu::QemuConnectDriver::new(
+        paths,
+        Some(std::sync::Arc::new(move || storage.connection())),
+    ));
     rvirt::registry::register(d.clone());
     d
 }

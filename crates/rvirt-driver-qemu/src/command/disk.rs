@@ -15,7 +15,7 @@ use rvirt_xml::domain::devices::disk::{
     DetectZeroes, DiskBus, DiskCache, DiskDevice, DiskDiscard, ErrorPolicy, VirtioModel,
 };
 use rvirt_xml::domain::devices::disk_source::{
-    BackingStore, DiskType, SourceKind, StorageFormat, StorageSource,
+    BackingStore, DiskType, SourceKind, StorageFormat, StorageSource, VolumeSource,
 };
 use rvirt_xml::domain::devices::Disk;
 use rvirt_xml::XmlEnum;
@@ -133,6 +133,12 @@ fn storage_props(disk: &Disk, img: &Image) -> Result<Props> {
         SourceKind::Block { dev: Some(dev) } => {
             // libvirt 9.0 opens CD-ROM block devices as plain host devices too
             p.str("driver", "host_device").str("filename", dev);
+        }
+        SourceKind::Volume(Some(VolumeSource {
+            actual: Some(a), ..
+        })) => {
+            let driver = if a.block { "host_device" } else { "file" };
+            p.str("driver", driver).str("filename", &a.path);
         }
         other => {
             return Err(unsupported(format!(

@@ -20,6 +20,7 @@ pub mod save;
 pub mod start;
 pub mod stats;
 pub mod tune;
+pub mod volumes;
 
 use crate::caps::cache::CapsCache;
 use crate::caps::QemuCaps;
@@ -75,6 +76,8 @@ pub struct Inner {
     pub ports: ports::PortSet,
     /// Open console sessions.
     pub consoles: console::Consoles,
+    /// The daemon's storage driver, for disks that name a pool's volume.
+    pub storage: Option<crate::StorageFactory>,
 }
 
 impl Inner {
@@ -112,7 +115,7 @@ impl QemuDriver {
     }
 
     /// Opens the driver's state: definitions, running guests, autostart.
-    pub fn start(paths: Paths) -> QemuDriver {
+    pub fn start(paths: Paths, storage: Option<crate::StorageFactory>) -> QemuDriver {
         let lookup = Arc::new(CacheLookup {
             cache: CapsCache::new(paths.capabilities_dir()),
         });
@@ -137,6 +140,7 @@ impl QemuDriver {
                 events: EventBus::new(),
                 ports: ports::PortSet::default(),
                 consoles: console::Consoles::default(),
+                storage,
             }),
             conn: None,
         };

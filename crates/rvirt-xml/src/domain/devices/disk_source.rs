@@ -381,6 +381,17 @@ pub struct VolumeSource {
     pub pool: String,
     pub volume: String,
     pub mode: Option<VolumeMode>,
+    /// Where the pool put the volume, learnt when the domain starts; never in the XML,
+    /// which keeps naming the pool and volume.
+    pub actual: Option<ActualVolume>,
+}
+
+/// A volume as the hypervisor opens it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActualVolume {
+    pub path: String,
+    /// A block device (an LV or a partition) rather than a file.
+    pub block: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -458,6 +469,7 @@ impl StorageSource {
             SourceKind::Dir { dir } => dir.as_deref(),
             SourceKind::VhostUser(Some(v)) => Some(&v.path),
             SourceKind::Network(Some(n)) => n.name.as_deref(),
+            SourceKind::Volume(Some(v)) => v.actual.as_ref().map(|a| a.path.as_str()),
             _ => None,
         }
     }
@@ -513,7 +525,12 @@ impl StorageSource {
                         unsupported(format!("unknown source mode '{m}' for volume type disk"))
                     })?),
                 };
-                SourceKind::Volume(Some(VolumeSource { pool, volume, mode }))
+                SourceKind::Volume(Some(VolumeSource {
+                    pool,
+                    volume,
+                    mode,
+                    actual: None,
+                }))
             }
             DiskType::Nvme => {
                 match el.attr("type") {
