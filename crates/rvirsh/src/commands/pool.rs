@@ -22,6 +22,45 @@ const BUILD_OPTS: [OptDef; 3] = [
     opt_bool("overwrite", "build even if existing data is overwritten"),
 ];
 
+/// The options pool-define-as and pool-create-as share, in virsh's order: the name and
+/// type, then the pieces of the `<source>` and `<target>` elements; `$extra` follow.
+macro_rules! x_as_opts {
+    ($($extra:expr),*) => {
+        [
+        opt_data("name", REQ, "name of the new pool"),
+        opt_bool("print-xml", "print the pool XML instead of making the pool"),
+        opt_data("type", REQ, "pool type, e.g. dir, fs, netfs, logical"),
+        opt_string("source-host", 0, "host of the underlying storage"),
+        opt_string("source-path", 0, "directory path of the underlying storage"),
+        opt_string("source-dev", 0, "device of the underlying storage"),
+        opt_string("source-name", 0, "name of the underlying storage"),
+        opt_string("target", 0, "target path of the pool"),
+        opt_string("source-format", 0, "format of the underlying storage"),
+        opt_string("auth-type", 0, "authentication type for the storage"),
+        opt_string("auth-username", 0, "user name to authenticate as"),
+        opt_string("secret-usage", 0, "usage of the secret holding the password"),
+        opt_string("secret-uuid", 0, "UUID of the secret holding the password"),
+        opt_string("adapter-name", 0, "SCSI host adapter name"),
+        opt_string("adapter-wwnn", 0, "fibre channel adapter WWNN"),
+        opt_string("adapter-wwpn", 0, "fibre channel adapter WWPN"),
+        opt_string("adapter-parent", 0, "parent scsi_hostN of a vHBA adapter"),
+        opt_string("adapter-parent-wwnn", 0, "WWNN of a vHBA adapter's parent"),
+        opt_string("adapter-parent-wwpn", 0, "WWPN of a vHBA adapter's parent"),
+        opt_string(
+            "adapter-parent-fabric-wwn",
+            0,
+            "fabric WWN of a vHBA adapter's parent",
+        ),
+        opt_string("source-protocol-ver", 0, "NFS protocol version to mount with"),
+        opt_string("source-initiator", 0, "iSCSI initiator IQN"),
+            $($extra,)*
+        ]
+    };
+}
+
+static DEFINE_AS_OPTS: [OptDef; 22] = x_as_opts!();
+static CREATE_AS_OPTS: [OptDef; 25] = x_as_opts!(BUILD_OPTS[0], BUILD_OPTS[1], BUILD_OPTS[2]);
+
 pub static COMMANDS: &[CmdDef] = &[
     cmd(
         "find-storage-pool-sources-as",
@@ -64,11 +103,25 @@ pub static COMMANDS: &[CmdDef] = &[
         "Makes the storage a pool needs (a directory, a filesystem, a label).",
     ),
     cmd(
+        "pool-create-as",
+        &CREATE_AS_OPTS,
+        cmd_create_as,
+        "start a transient pool described by options",
+        "Creates and starts a pool from command-line arguments.",
+    ),
+    cmd(
         "pool-create",
         &[FILE_OPT, BUILD_OPTS[0], BUILD_OPTS[1], BUILD_OPTS[2]],
         cmd_create,
         "start a transient pool from an XML file",
         "Creates and starts a pool described by an XML file.",
+    ),
+    cmd(
+        "pool-define-as",
+        &DEFINE_AS_OPTS,
+        cmd_define_as,
+        "define a pool described by options",
+        "Defines a persistent pool from command-line arguments without starting it.",
     ),
     cmd(
         "pool-define",
@@ -750,4 +803,161 @@ fn cmd_find_sources_as(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         spec = Some(x);
     }
     find_sources(ctl, kind, spec.as_deref())
+}
+
+/// The pool XML virsh builds from the `*-as` options (values are pasted in unescaped, as
+/// virsh does). Returns the pool name and the document.
+fn build_pool_xml(ctl: &mut Ctl, cmd: &Cmd) -> Option<(String, String)> {
+    if !exclusive_opts(ctl, cmd, "secret-usage", "secret-uuid") {
+        return None;
+    }
+    let name = cmd.string_req(ctl, "name").ok()?;
+    let kind = cmd.string_req(ctl, "type").ok()?;
+    let mut v = std::collections::HashMap::new();
+    for o in [
+        "source-host",
+        "source-path",
+        "source-dev",
+        "source-name",
+        "source-format",
+        "target",
+        "auth-type",
+        "auth-username",
+        "secret-usage",
+        "secret-uuid",
+        "adapter-name",
+        "adapter-wwnn",
+        "adapter-wwpn",
+        "adapter-parent",
+        "adapter-parent-wwnn",
+        "adapter-parent-wwpn",
+        "adapter-parent-fabric-wwn",
+        "source-protocol-ver",
+        "source-initiator",
+    ] {
+        if let Some(val) = cmd.string(ctl, o).ok()? {
+            v.insert(o, val);
+        }
+    }
+    let get = |k: &str| v.get(k).copied();
+    let mut x = format!("<pool type='{kind}'>\n  <name>{name}</name>\n");
+    let fc = get("adapter-wwnn").zip(get("adapter-wwpn"));
+    let any_source = [
+        "source-host",
+        "source-path",
+        "source-dev",
+        "source-initiator",
+        "source-format",
+        "source-name",
+        "adapter-name",
+    ]
+    .iter()
+    .any(|k| v.contains_key(k))
+        || fc.is_some();
+    if any_source {
+        x.push_str("  <source>\n");
+        if let Some(h) = get("source-host") {
+            x.push_str(&format!("    <host name='{h}'/>\n"));
+        }
+        if let Some(p) = get("source-path") {
+            x.push_str(&format!("    <dir path='{p}'/>\n"));
+        }
+        if let Some(d) = get("source-dev") {
+            x.push_str(&format!("    <device path='{d}'/>\n"));
+        }
+        if let Some(i) = get("source-initiator") {
+            x.push_str(&format!(
+                "    <initiator>\n      <iqn name='{i}'/>\n    </initiator>\n"
+            ));
+        }
+        if let Some((wwnn, wwpn)) = fc {
+            x.push_str("    <adapter type='fc_host'");
+            if let Some(p) = get("adapter-parent") {
+                x.push_str(&format!(" parent='{p}'"));
+            } else if let Some((pn, pp)) =
+                get("adapter-parent-wwnn").zip(get("adapter-parent-wwpn"))
+            {
+                x.push_str(&format!(" parent_wwnn='{pn}' parent_wwpn='{pp}'"));
+            } else if let Some(f) = get("adapter-parent-fabric-wwn") {
+                x.push_str(&format!(" parent_fabric_wwn='{f}'"));
+            }
+            x.push_str(&format!(" wwnn='{wwnn}' wwpn='{wwpn}'/>\n"));
+        } else if let Some(a) = get("adapter-name") {
+            x.push_str(&format!("    <adapter type='scsi_host' name='{a}'/>\n"));
+        }
+        if let (Some(t), Some(u)) = (get("auth-type"), get("auth-username")) {
+            let secret = match (get("secret-usage"), get("secret-uuid")) {
+                (Some(s), _) => Some(format!("<secret usage='{s}'/>")),
+                (None, Some(s)) => Some(format!("<secret uuid='{s}'/>")),
+                (None, None) => None,
+            };
+            if let Some(secret) = secret {
+                x.push_str(&format!(
+                    "    <auth type='{t}' username='{u}'>\n      {secret}\n    </auth>\n"
+                ));
+            }
+        }
+        if let Some(f) = get("source-format") {
+            x.push_str(&format!("    <format type='{f}'/>\n"));
+        }
+        if let Some(n) = get("source-name") {
+            x.push_str(&format!("    <name>{n}</name>\n"));
+        }
+        if let Some(p) = get("source-protocol-ver") {
+            x.push_str(&format!("    <protocol ver='{p}'/>\n"));
+        }
+        x.push_str("  </source>\n");
+    }
+    if let Some(t) = get("target") {
+        x.push_str(&format!("  <target>\n    <path>{t}</path>\n  </target>\n"));
+    }
+    x.push_str("</pool>\n");
+    Some((name.to_string(), x))
+}
+
+fn cmd_define_as(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some(c) = conn(ctl) else { return false };
+    let Some((name, xml)) = build_pool_xml(ctl, cmd) else {
+        return false;
+    };
+    if cmd.flag("print-xml") {
+        ctl.print(&xml);
+        return true;
+    }
+    match c.storage_pool_define_xml(&xml, 0) {
+        Ok(_) => {
+            ctl.print_extra(&format!("Pool {name} defined\n"));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error(&format!("Failed to define pool {name}"));
+            false
+        }
+    }
+}
+
+fn cmd_create_as(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some(c) = conn(ctl) else { return false };
+    let Ok(f) = build_flags(ctl, cmd) else {
+        return false;
+    };
+    let Some((name, xml)) = build_pool_xml(ctl, cmd) else {
+        return false;
+    };
+    if cmd.flag("print-xml") {
+        ctl.print(&xml);
+        return true;
+    }
+    match c.storage_pool_create_xml(&xml, f) {
+        Ok(_) => {
+            ctl.print_extra(&format!("Pool {name} created\n"));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error(&format!("Failed to create pool {name}"));
+            false
+        }
+    }
 }
