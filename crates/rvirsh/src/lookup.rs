@@ -156,6 +156,8 @@ pub fn vol(
         }
         return None;
     };
+    // Found: the failed attempts before are forgotten, as virsh does.
+    ctl.reset_error();
     if let Some(pl) = &pool {
         if v.pool_name() != pl.name() {
             ctl.error(&format!(

@@ -107,6 +107,17 @@ impl Cmd {
         })
     }
 
+    /// An unsigned 64-bit integer; negative numbers are rejected.
+    pub fn ulonglong(&self, ctl: &mut Ctl, name: &str) -> Result<Option<u64>, ()> {
+        self.numeric(ctl, name, |s| parse_c_unsigned(s, false))
+    }
+
+    /// An unsigned 64-bit integer where a negative number wraps around as in C (`-1` is
+    /// the largest value).
+    pub fn ulonglong_wrap(&self, ctl: &mut Ctl, name: &str) -> Result<Option<u64>, ()> {
+        self.numeric(ctl, name, |s| parse_c_unsigned(s, true))
+    }
+
     /// A size with an optional unit suffix; `scale` applies when no suffix is given.
     pub fn scaled(
         &self,

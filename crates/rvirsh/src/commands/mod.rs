@@ -19,6 +19,7 @@ pub mod nodedev;
 pub mod pool;
 pub mod snapshot;
 pub mod virsh;
+mod voltransfer;
 pub mod volume;
 
 /// Every command, by group, in `help` order.

@@ -8,12 +8,55 @@ use crate::ctl::Ctl;
 use crate::lookup::{self, BY_NAME, BY_UUID};
 use crate::pretty::{format_capacity, pretty_capacity, scale_integer};
 use crate::table::{Charset, Table};
-use rvirt::{vol_type, Error};
+use rvirt::{vol_type, Error, ErrorCode};
+use rvirt_xml::tree::Node;
 
 const VOL_OPT: OptDef = opt_data("vol", REQ, "volume name, key or path");
 const POOL_STR_OPT: OptDef = opt_string("pool", 0, "pool name or UUID");
 
+const FILE_OPT: OptDef = opt_data("file", REQ, "local file");
+const PREALLOC_OPT: OptDef = opt_bool("prealloc-metadata", "allocate only metadata (qcow2)");
+const REFLINK_OPT: OptDef = opt_bool("reflink", "copy with a copy-on-write clone (btrfs)");
+
+/// `VIR_STORAGE_VOL_CREATE_*`.
+const CREATE_PREALLOC_METADATA: u32 = 1;
+const CREATE_REFLINK: u32 = 1 << 1;
+const CREATE_VALIDATE: u32 = 1 << 2;
+
+/// `VIR_STORAGE_VOL_RESIZE_*`.
+const RESIZE_ALLOCATE: u32 = 1;
+const RESIZE_DELTA: u32 = 1 << 1;
+const RESIZE_SHRINK: u32 = 1 << 2;
+
+/// The wipe algorithms by name, in `VIR_STORAGE_VOL_WIPE_ALG_*` order.
+const WIPE_ALGORITHMS: [&str; 10] = [
+    "zero",
+    "nnsa",
+    "dod",
+    "bsi",
+    "gutmann",
+    "schneier",
+    "pfitzner7",
+    "pfitzner33",
+    "random",
+    "trim",
+];
+
 pub static COMMANDS: &[CmdDef] = &[
+    cmd(
+        "vol-clone",
+        &[
+            VOL_OPT,
+            opt_data("newname", REQ, "name of the copy"),
+            POOL_STR_OPT,
+            PREALLOC_OPT,
+            REFLINK_OPT,
+            opt_bool("print-xml", "print the copy's XML instead of cloning"),
+        ],
+        cmd_clone,
+        "copy a volume within its pool",
+        "Makes a copy of a volume, under a new name, in the same pool.",
+    ),
     cmd(
         "vol-create-as",
         &[
@@ -52,6 +95,21 @@ pub static COMMANDS: &[CmdDef] = &[
         "Creates a volume described by an XML file.",
     ),
     cmd(
+        "vol-create-from",
+        &[
+            opt_data("pool", REQ, "pool to create the volume in"),
+            opt_data("file", REQ, "file with the new volume's XML description"),
+            VOL_OPT,
+            opt_string("inputpool", 0, "pool of the volume to copy from"),
+            PREALLOC_OPT,
+            REFLINK_OPT,
+            opt_bool("validate", "check the XML against the schema first"),
+        ],
+        cmd_create_from,
+        "create a volume with the contents of another",
+        "Creates a volume described by an XML file, filled from an existing volume.",
+    ),
+    cmd(
         "vol-delete",
         &[
             VOL_OPT,
@@ -61,6 +119,20 @@ pub static COMMANDS: &[CmdDef] = &[
         cmd_delete,
         "delete a volume",
         "Deletes a volume and its data.",
+    ),
+    cmd(
+        "vol-download",
+        &[
+            VOL_OPT,
+            FILE_OPT,
+            POOL_STR_OPT,
+            opt_int("offset", 0, "where in the volume to start"),
+            opt_int("length", 0, "how many bytes to copy at most"),
+            opt_bool("sparse", "keep holes as holes"),
+        ],
+        super::voltransfer::cmd_download,
+        "copy a volume's contents into a file",
+        "Writes the contents of a volume into a local file.",
     ),
     cmd(
         "vol-dumpxml",
@@ -129,6 +201,52 @@ pub static COMMANDS: &[CmdDef] = &[
         cmd_pool,
         "print the pool a volume is in",
         "",
+    ),
+    cmd(
+        "vol-resize",
+        &[
+            VOL_OPT,
+            opt_data(
+                "capacity",
+                REQ,
+                "new size, a scaled integer (bytes by default)",
+            ),
+            POOL_STR_OPT,
+            opt_bool(
+                "allocate",
+                "allocate the added space instead of leaving it sparse",
+            ),
+            opt_bool("delta", "add the capacity to the current size"),
+            opt_bool("shrink", "allow making the volume smaller"),
+        ],
+        cmd_resize,
+        "change the size of a volume",
+        "Changes the capacity of a volume; only safe while no running guest uses it.",
+    ),
+    cmd(
+        "vol-upload",
+        &[
+            VOL_OPT,
+            FILE_OPT,
+            POOL_STR_OPT,
+            opt_int("offset", 0, "where in the volume to start"),
+            opt_int("length", 0, "how many bytes to copy at most"),
+            opt_bool("sparse", "keep holes as holes"),
+        ],
+        super::voltransfer::cmd_upload,
+        "copy a file into a volume",
+        "Writes the contents of a local file into a volume.",
+    ),
+    cmd(
+        "vol-wipe",
+        &[
+            VOL_OPT,
+            POOL_STR_OPT,
+            opt_string("algorithm", 0, "wiping algorithm (zero by default)"),
+        ],
+        cmd_wipe,
+        "overwrite a volume's data",
+        "Overwrites a volume so that its previous data cannot be read back.",
     ),
 ];
 
@@ -276,7 +394,7 @@ fn cmd_create(ctl: &mut Ctl, cmd: &Cmd) -> bool {
 }
 
 /// A size argument: a number with an optional unit suffix, bytes by default.
-fn vol_size(ctl: &mut Ctl, s: &str) -> Option<u64> {
+pub(super) fn vol_size(ctl: &mut Ctl, s: &str) -> Option<u64> {
     let (n, rest) = split_c_unsigned(s, false)?;
     match scale_integer(n, rest, 1, u64::MAX) {
         Ok(v) => Some(v),
@@ -432,4 +550,248 @@ fn cmd_pool(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         ctl.print(&format!("{}\n", pool.name()));
     }
     true
+}
+
+/// The text libxml2 makes of a node's new content: entity and character references are
+/// resolved. `Err` carries libxml2's complaint about a reference without its `;` (the
+/// content is then empty).
+fn node_content(s: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let Some(end) = after.find(';') else {
+            return Err(format!("unterminated entity reference {after:>15}\n"));
+        };
+        let name = &after[..end];
+        let ch = match name {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => name
+                .strip_prefix("#x")
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match ch {
+            Some(c) => out.push(c),
+            // An unknown entity stays a reference (printed escaped here).
+            None => {
+                out.push('&');
+                out.push_str(name);
+                out.push(';');
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The volume XML with its `<name>` replaced, serialized as libxml2 does, and what libxml2
+/// complained about on the way; `None` when the XML has no name to replace.
+fn clone_xml(orig: &str, newname: &str) -> Option<(String, Option<String>)> {
+    let mut root = rvirt_xml::tree::parse_document(orig, "(volume_definition)").ok()?;
+    if root.name != "volume" {
+        return None;
+    }
+    let name = root.children.iter_mut().find_map(|c| match c {
+        Node::Element(e) if e.name == "name" => Some(e),
+        _ => None,
+    })?;
+    let (text, complaint) = match node_content(newname) {
+        Ok(t) => (t, None),
+        Err(m) => (
+            String::new(),
+            Some(format!("(volume_definition):-1: error : {m}")),
+        ),
+    };
+    name.children = if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![Node::Text(text)]
+    };
+    Some((crate::xpath::serialize_element(&root), complaint))
+}
+
+fn cmd_clone(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some((orig, _)) = lookup::vol(ctl, cmd, "vol", Some("pool"), BY_UUID | BY_NAME) else {
+        return false;
+    };
+    let mut f = 0;
+    if cmd.flag("prealloc-metadata") {
+        f |= CREATE_PREALLOC_METADATA;
+    }
+    if cmd.flag("reflink") {
+        f |= CREATE_REFLINK;
+    }
+    let pool = match orig.pool() {
+        Ok(p) => p,
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error("failed to get parent pool");
+            return false;
+        }
+    };
+    let Ok(newname) = cmd.string_req(ctl, "newname") else {
+        return false;
+    };
+    let Some(origxml) = ctl.check(orig.xml_desc(0)) else {
+        return false;
+    };
+    let Some((newxml, complaint)) = clone_xml(&origxml, newname) else {
+        ctl.error("Failed to allocate XML buffer");
+        return false;
+    };
+    if let Some(c) = complaint {
+        ctl.eprint(&c);
+    }
+    if cmd.flag("print-xml") {
+        ctl.print(&newxml);
+        return true;
+    }
+    match pool.vol_create_xml_from(&newxml, &orig, f) {
+        Ok(v) => {
+            ctl.print_extra(&format!("Vol {} cloned from {}\n", v.name(), orig.name()));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error(&format!("Failed to clone vol from {}", orig.name()));
+            false
+        }
+    }
+}
+
+fn cmd_create_from(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some((pool, _)) = lookup::pool(ctl, cmd, "pool", BY_UUID | BY_NAME) else {
+        return false;
+    };
+    let mut f = 0;
+    if cmd.flag("prealloc-metadata") {
+        f |= CREATE_PREALLOC_METADATA;
+    }
+    if cmd.flag("reflink") {
+        f |= CREATE_REFLINK;
+    }
+    if cmd.flag("validate") {
+        f |= CREATE_VALIDATE;
+    }
+    let Ok(from) = cmd.string_req(ctl, "file") else {
+        return false;
+    };
+    let Some((input, _)) = lookup::vol(ctl, cmd, "vol", Some("inputpool"), BY_UUID | BY_NAME)
+    else {
+        return false;
+    };
+    let Some(xml) = read_file(ctl, from) else {
+        return false;
+    };
+    match pool.vol_create_xml_from(&xml, &input, f) {
+        Ok(v) => {
+            ctl.print_extra(&format!(
+                "Vol {} created from input vol {}\n",
+                v.name(),
+                input.name()
+            ));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error(&format!("Failed to create vol from {from}"));
+            false
+        }
+    }
+}
+
+fn cmd_resize(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let mut delta = cmd.flag("delta");
+    let shrink = cmd.flag("shrink");
+    let mut f = 0;
+    if cmd.flag("allocate") {
+        f |= RESIZE_ALLOCATE;
+    }
+    if shrink {
+        f |= RESIZE_SHRINK;
+    }
+    let Some((vol, _)) = lookup::vol(ctl, cmd, "vol", Some("pool"), BY_UUID | BY_NAME) else {
+        return false;
+    };
+    let Ok(cap) = cmd.string_req(ctl, "capacity") else {
+        return false;
+    };
+    let mut cap = cap.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    // A negative size is a shrinking delta; the API itself takes only positive sizes.
+    if let Some(rest) = cap.strip_prefix('-') {
+        if !shrink {
+            ctl.error("negative size requires --shrink");
+            return false;
+        }
+        cap = rest;
+        delta = true;
+    }
+    if delta {
+        f |= RESIZE_DELTA;
+    }
+    let Some(capacity) = vol_size(ctl, cap) else {
+        ctl.error(&format!("Malformed size {cap}"));
+        return false;
+    };
+    let how = if delta { "by" } else { "to" };
+    match vol.resize(capacity, f) {
+        Ok(()) => {
+            ctl.print_extra(&format!(
+                "Size of volume '{}' successfully changed {how} {cap}\n",
+                vol.name()
+            ));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error(&format!(
+                "Failed to change size of volume '{}' {how} {cap}",
+                vol.name()
+            ));
+            false
+        }
+    }
+}
+
+fn cmd_wipe(ctl: &mut Ctl, cmd: &Cmd) -> bool {
+    let Some((vol, name)) = lookup::vol(ctl, cmd, "vol", Some("pool"), BY_UUID | BY_NAME) else {
+        return false;
+    };
+    let Ok(alg_str) = cmd.string(ctl, "algorithm") else {
+        return false;
+    };
+    let mut algorithm = 0;
+    if let Some(a) = alg_str {
+        match WIPE_ALGORITHMS.iter().position(|n| *n == a) {
+            Some(i) => algorithm = i as u32,
+            None => {
+                ctl.error(&format!("Unsupported algorithm '{a}'"));
+                return false;
+            }
+        }
+    }
+    let mut r = vol.wipe_pattern(algorithm, 0);
+    // Drivers without patterns may still zero a volume.
+    if matches!(&r, Err(e) if e.code == ErrorCode::NO_SUPPORT) && algorithm == 0 {
+        r = vol.wipe(0);
+    }
+    match r {
+        Ok(()) => {
+            ctl.print_extra(&format!("Vol {name} wiped\n"));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error(&format!("Failed to wipe vol {name}"));
+            false
+        }
+    }
 }

@@ -27,6 +27,15 @@ pub enum XPathOutput {
     NotNodeSet,
 }
 
+/// `root` as libxml2 serializes an element node (double-quoted attributes, two-space
+/// indentation, no XML declaration and no final newline).
+pub fn serialize_element(root: &rvirt_xml::tree::Element) -> String {
+    let doc = Doc::from_root(root);
+    let mut out = String::new();
+    doc.dump(doc.root_element(), 0, &mut out);
+    out
+}
+
 /// Evaluates `expr` over `xml` and formats the result as virsh prints it.
 pub fn select(xml: &str, expr: &str, wrap: bool) -> Result<XPathOutput, rvirt::Error> {
     let root = rvirt_xml::tree::parse_document(xml, "(null)").map_err(rvirt::Error::from)?;
