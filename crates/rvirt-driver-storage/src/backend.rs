@@ -1,6 +1,7 @@
 //! What each pool type does to the host when it is built, started, stopped, deleted and
 //! refreshed. `dir` pools are a directory; `fs` pools are a device (or image) mounted on
-//! one. Both hold file volumes ([`crate::filevol`]).
+//! one. Both hold file volumes ([`crate::filevol`]). `disk` pools are a partitioned
+//! device whose partitions are the volumes ([`crate::disk`]).
 
 use crate::cmd::Helper;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
@@ -16,7 +17,7 @@ const DEFAULT_DIR_MODE: u32 = 0o711;
 
 /// Whether rvirt can run pools of type `t`.
 pub fn supported(t: PoolType) -> bool {
-    matches!(t, PoolType::Dir | PoolType::Fs)
+    matches!(t, PoolType::Dir | PoolType::Fs | PoolType::Disk)
 }
 
 pub fn unsupported_type(t: PoolType) -> Error {
@@ -70,6 +71,9 @@ pub fn build(def: &PoolDef, flags: u32) -> Result<()> {
             ),
         ));
     }
+    if def.pool_type == PoolType::Disk {
+        return crate::disk::build(def, flags & BUILD_OVERWRITE != 0);
+    }
     let path = target(def)?;
     std::fs::create_dir_all(path).map_err(|e| {
         Error::system(
@@ -97,10 +101,14 @@ pub fn build(def: &PoolDef, flags: u32) -> Result<()> {
         let make =
             flags & BUILD_OVERWRITE != 0 || (flags & BUILD_NO_OVERWRITE != 0 && looks_blank(dev));
         if flags & BUILD_NO_OVERWRITE != 0 && !make {
+            let msg = match crate::probe::fs_signature(dev) {
+                Some(t) => format!("Device '{dev}' already formatted using '{t}'"),
+                None => format!("Device '{dev}' already holds data"),
+            };
             return Err(Error::new(
                 ErrorDomain::STORAGE,
                 ErrorCode::STORAGE_POOL_BUILT,
-                Some(format!("Device '{dev}' already holds data")),
+                Some(msg),
             ));
         }
         if make {
@@ -150,6 +158,9 @@ fn mounted(def: &PoolDef) -> bool {
 
 /// Makes the pool usable: checks the directory, mounts the filesystem.
 pub fn start(def: &PoolDef) -> Result<()> {
+    if def.pool_type == PoolType::Disk {
+        return crate::disk::start(def);
+    }
     let path = target(def)?;
     if def.pool_type == PoolType::Fs && !mounted(def) {
         let dev = device(def)?;
@@ -173,6 +184,7 @@ pub fn check(def: &PoolDef) -> bool {
     match def.pool_type {
         PoolType::Dir => target(def).is_ok_and(|p| std::path::Path::new(p).is_dir()),
         PoolType::Fs => mounted(def),
+        PoolType::Disk => crate::disk::check(def),
         _ => false,
     }
 }
@@ -186,6 +198,9 @@ pub fn stop(def: &PoolDef) -> Result<()> {
 
 /// Removes the target directory (never the data of a filesystem).
 pub fn delete(def: &PoolDef) -> Result<()> {
+    if def.pool_type == PoolType::Disk {
+        return crate::disk::wipe_table(def);
+    }
     let path = target(def)?;
     std::fs::remove_dir(path).map_err(|e| {
         Error::system(
@@ -196,8 +211,18 @@ pub fn delete(def: &PoolDef) -> Result<()> {
     })
 }
 
+/// capacity, allocation, available, and the free extents of a pool on a partitioned
+/// device.
+pub fn usage(def: &PoolDef) -> Result<((u64, u64, u64), Option<Vec<(u64, u64)>>)> {
+    if def.pool_type == PoolType::Disk {
+        let l = crate::disk::read(crate::disk::device(def)?)?;
+        return Ok((l.sizes(), Some(l.free_extents())));
+    }
+    Ok((sizes(def)?, None))
+}
+
 /// capacity, allocation, available, as libvirt computes them from statvfs.
-pub fn sizes(def: &PoolDef) -> Result<(u64, u64, u64)> {
+fn sizes(def: &PoolDef) -> Result<(u64, u64, u64)> {
     let path = target(def)?;
     let s = rustix::fs::statvfs(path).map_err(|e| {
         Error::system(
@@ -213,6 +238,10 @@ pub fn sizes(def: &PoolDef) -> Result<(u64, u64, u64)> {
 
 /// Every volume in the pool's directory.
 pub fn scan(def: &PoolDef) -> Result<Vec<VolDef>> {
+    if def.pool_type == PoolType::Disk {
+        let l = crate::disk::read(crate::disk::device(def)?)?;
+        return crate::disk::volumes(def, &l);
+    }
     let path = target(def)?;
     let dir = std::fs::read_dir(path).map_err(|e| {
         Error::system(
@@ -234,6 +263,9 @@ pub fn scan(def: &PoolDef) -> Result<Vec<VolDef>> {
 /// The ownership and mode of the pool's target directory, shown in its XML while active.
 pub fn target_perms(def: &PoolDef) -> Option<rvirt_xml::storage::Perms> {
     use std::os::unix::fs::MetadataExt;
+    if def.pool_type == PoolType::Disk {
+        return None;
+    }
     let m = std::fs::metadata(def.target_path.as_deref()?).ok()?;
     Some(rvirt_xml::storage::Perms {
         mode: Some(m.mode() & 0o777),

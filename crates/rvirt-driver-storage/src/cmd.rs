@@ -22,6 +22,9 @@ fn is_executable(p: &Path) -> bool {
 
 /// A helper's command line.
 pub struct Helper {
+    /// What runs.
+    exe: String,
+    /// The command line as messages show it (`argv[0]` may be a bare name).
     argv: Vec<String>,
 }
 
@@ -29,7 +32,20 @@ impl Helper {
     /// `prog` resolved on `PATH`; an absent helper fails when run, naming the program.
     pub fn new(prog: &str) -> Helper {
         let p = find(prog).map_or_else(|| prog.to_string(), |p| p.display().to_string());
-        Helper { argv: vec![p] }
+        Helper {
+            exe: p.clone(),
+            argv: vec![p],
+        }
+    }
+
+    /// `prog` found as `new` finds it, but named bare in messages, as libvirt names
+    /// the helpers it runs by name (parted).
+    pub fn bare(prog: &str) -> Helper {
+        let exe = find(prog).map_or_else(|| prog.to_string(), |p| p.display().to_string());
+        Helper {
+            exe,
+            argv: vec![prog.to_string()],
+        }
     }
 
     pub fn arg(mut self, a: impl Into<String>) -> Helper {
@@ -49,7 +65,7 @@ impl Helper {
     /// Runs it to the end; its standard output on success.
     pub fn run(&self) -> Result<String> {
         tracing::debug!(command = %self.line(), "running helper");
-        let out = Command::new(&self.argv[0])
+        let out = Command::new(&self.exe)
             .args(&self.argv[1..])
             .stdin(Stdio::null())
             .env("LC_ALL", "C")

@@ -3,14 +3,14 @@
 
 use crate::state::{self, no_pool_uuid, no_vol, not_active, st_err, Pool, Shared, Vol};
 use crate::stream::{Download, OnEnd, Upload};
-use crate::{backend, filevol};
+use crate::{backend, diskpool, filevol};
 use rvirt_core::driver::StorageDriver;
 use rvirt_core::event::{Event, EventCallback, EventFamily};
 use rvirt_core::stream::DriverStream;
 use rvirt_core::types::event::object_lifecycle as ev;
 use rvirt_core::types::{pool_state, StoragePoolInfo, StorageVolInfo};
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result, StoragePoolRef, StorageVolRef};
-use rvirt_xml::storage::{PoolDef, VolDef, VolParseFlags, VolType};
+use rvirt_xml::storage::{PoolDef, PoolType, VolDef, VolParseFlags, VolType};
 use std::sync::{Arc, Mutex};
 
 /// `virStoragePoolCreateFlags`.
@@ -583,13 +583,19 @@ impl StorageDriver for StorageConn {
                     opt_capacity: true,
                 },
             )?;
-            check_name(&def.name)?;
             if p.vol(&def.name).is_some() {
                 return Err(st_err(
                     ErrorCode::STORAGE_VOL_EXIST,
                     format!("'{}'", def.name),
                 ));
             }
+            if p.def.pool_type == PoolType::Disk {
+                let i = diskpool::create(p, &def)?;
+                let r = p.vol_ref(&p.vols[i]);
+                self.sh.save_state(p);
+                return Ok(r);
+            }
+            check_name(&def.name)?;
             place(p, &mut def);
             let v = Vol {
                 def: def.clone(),
@@ -639,7 +645,6 @@ impl StorageDriver for StorageConn {
                     opt_capacity: false,
                 },
             )?;
-            check_name(&def.name)?;
             if p.vol(&def.name).is_some() {
                 return Err(Error::internal(
                     ErrorDomain::STORAGE,
@@ -647,6 +652,12 @@ impl StorageDriver for StorageConn {
                 ));
             }
             def.capacity = src.capacity;
+            if p.def.pool_type == PoolType::Disk {
+                let src_path = src.target.path.clone().unwrap_or_default();
+                let i = diskpool::create_from(p, &def, &src_path)?;
+                return Ok(p.vol_ref(&p.vols[i]));
+            }
+            check_name(&def.name)?;
             if def.backing_store.is_none() {
                 def.backing_store = src.backing_store.clone();
             }
@@ -681,15 +692,23 @@ impl StorageDriver for StorageConn {
     }
 
     fn storage_vol_delete(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
+        let mut t = self.sh.lock();
+        let (p, i) = vol_mut(&mut t, vol)?;
+        let disk = p.def.pool_type == PoolType::Disk;
         Error::check_flags(
             ErrorDomain::STORAGE,
             flags,
             0,
-            "virStorageBackendVolDeleteLocal",
+            if disk {
+                "virStorageBackendDiskDeleteVol"
+            } else {
+                "virStorageBackendVolDeleteLocal"
+            },
         )?;
-        let mut t = self.sh.lock();
-        let (p, i) = vol_mut(&mut t, vol)?;
         not_busy(&p.vols[i])?;
+        if disk {
+            return diskpool::delete(p, i);
+        }
         filevol::delete(&p.vols[i].def)?;
         p.vols.remove(i);
         p.update_sizes();
@@ -749,6 +768,9 @@ impl StorageDriver for StorageConn {
         )?;
         let mut t = self.sh.lock();
         let (p, i) = vol_mut(&mut t, vol)?;
+        if p.def.pool_type == PoolType::Disk {
+            return Err(diskpool::no_resize());
+        }
         not_busy(&p.vols[i])?;
         let want = filevol::resize_target(&p.vols[i].def, capacity, flags, p.def.available)?;
         filevol::resize(&p.vols[i].def, want, flags)?;
@@ -866,6 +888,15 @@ impl StorageDriver for StorageConn {
                 return Err(st_err(
                     ErrorCode::NO_SUPPORT,
                     "cannot wipe a directory volume",
+                ));
+            }
+            if p.def.pool_type == PoolType::Disk && diskpool::is_extended(&p.vols[i].def) {
+                return Err(st_err(
+                    ErrorCode::NO_SUPPORT,
+                    format!(
+                        "cannot wipe extended partition '{}'",
+                        p.vols[i].def.target.path.as_deref().unwrap_or_default()
+                    ),
                 ));
             }
             p.vols[i].in_use += 1;

@@ -51,7 +51,7 @@ fn timestamp(sec: i64, nsec: i64) -> Option<Timestamp> {
 }
 
 /// Fills sizes, permissions and times of a target from the file it names.
-fn stat_target(t: &mut VolTarget, m: &std::fs::Metadata) {
+pub(crate) fn stat_target(t: &mut VolTarget, m: &std::fs::Metadata) {
     t.perms.mode = Some(m.mode() & 0o777);
     t.perms.owner = Some(m.uid());
     t.perms.group = Some(m.gid());
@@ -73,6 +73,10 @@ pub fn refresh(v: &mut VolDef, pool_dir: &str, full: bool) -> std::io::Result<()
         .to_string();
     let m = std::fs::metadata(&path)?;
     stat_target(&mut v.target, &m);
+    // A partition's sizes come from the partition table (crate::disk), not from stat.
+    if std::os::unix::fs::FileTypeExt::is_block_device(&m.file_type()) {
+        return Ok(());
+    }
     if m.is_dir() {
         v.vol_type = VolType::Dir;
         v.target.format = Some(VolFormat::File(FileFormat::Dir));

@@ -11,6 +11,8 @@
 
 pub mod backend;
 pub mod cmd;
+pub mod disk;
+pub mod diskpool;
 pub mod driver;
 pub mod filevol;
 pub mod paths;

@@ -68,14 +68,18 @@ impl Pool {
 
     /// Recomputes the sizes from the host.
     pub fn update_sizes(&mut self) {
-        if let Ok((c, a, v)) = backend::sizes(&self.def) {
+        if let Ok(((c, a, v), free)) = backend::usage(&self.def) {
             self.def.capacity = c;
             self.def.allocation = a;
             self.def.available = v;
+            if let (Some(free), Some(d)) = (free, self.def.source.devices.first_mut()) {
+                d.free_extents = free;
+            }
         }
     }
 
-    /// The XML libvirt prints: sizes and target permissions only while active.
+    /// The XML libvirt prints: target permissions only while active; sizes while active and,
+    /// stale, after a stop.
     pub fn xml(&self, inactive: bool) -> String {
         let mut d = if inactive {
             self.next.clone().unwrap_or_else(|| self.def.clone())
@@ -91,8 +95,12 @@ impl Pool {
                     d.target_perms = p.clone();
                 }
             }
-        } else {
-            (d.capacity, d.allocation, d.available) = (0, 0, 0);
+        }
+        // A stopped pool shows the figures of its last run, as libvirt keeps them.
+        if inactive && self.active {
+            for dev in &mut d.source.devices {
+                dev.free_extents.clear();
+            }
         }
         d.format()
     }

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod guest;
+pub mod storage;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
