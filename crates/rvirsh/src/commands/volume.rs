@@ -795,3 +795,28 @@ fn cmd_wipe(ctl: &mut Ctl, cmd: &Cmd) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clone_names_resolve_references_as_libxml2_does() {
+        assert_eq!(
+            node_content("a&lt;&#65;&#x42;&amp;").as_deref(),
+            Ok("a<AB&")
+        );
+        assert_eq!(
+            node_content("x<&y'"),
+            Err("unterminated entity reference              y'\n".to_string())
+        );
+        let xml = "<volume type='file'>\n  <name>a</name>\n  <target>\n    <format type='raw'/>\n  </target>\n</volume>\n";
+        let (out, complaint) = clone_xml(xml, "b<").expect("a clone");
+        assert_eq!(complaint, None);
+        assert_eq!(
+            out,
+            "<volume type=\"file\">\n  <name>b&lt;</name>\n  <target>\n    <format type=\"raw\"/>\n  </target>\n</volume>"
+        );
+        assert!(clone_xml("<pool/>", "x").is_none());
+    }
+}
