@@ -32,6 +32,10 @@ command -v ip >/dev/null 2>&1 || packages+=(iproute2)
 # The storage driver's tests wipe volumes with scrub (as libvirt does) and make filesystems.
 command -v scrub >/dev/null 2>&1 || packages+=(scrub)
 command -v mkfs.ext4 >/dev/null 2>&1 || packages+=(e2fsprogs)
+# disk pools: parted on loop devices (losetup); logical pools: LVM's tools.
+command -v parted >/dev/null 2>&1 || packages+=(parted)
+command -v losetup >/dev/null 2>&1 || packages+=(mount)
+[ -x /sbin/vgcreate ] || packages+=(lvm2)
 if [ ${#packages[@]} -gt 0 ] || [ "$need_qemu" -eq 1 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

@@ -17,7 +17,10 @@ const DEFAULT_DIR_MODE: u32 = 0o711;
 
 /// Whether rvirt can run pools of type `t`.
 pub fn supported(t: PoolType) -> bool {
-    matches!(t, PoolType::Dir | PoolType::Fs | PoolType::Disk)
+    matches!(
+        t,
+        PoolType::Dir | PoolType::Fs | PoolType::Disk | PoolType::Logical
+    )
 }
 
 pub fn unsupported_type(t: PoolType) -> Error {
@@ -71,8 +74,10 @@ pub fn build(def: &PoolDef, flags: u32) -> Result<()> {
             ),
         ));
     }
-    if def.pool_type == PoolType::Disk {
-        return crate::disk::build(def, flags & BUILD_OVERWRITE != 0);
+    match def.pool_type {
+        PoolType::Disk => return crate::disk::build(def, flags & BUILD_OVERWRITE != 0),
+        PoolType::Logical => return crate::logical::build(def, flags & BUILD_OVERWRITE != 0),
+        _ => {}
     }
     let path = target(def)?;
     std::fs::create_dir_all(path).map_err(|e| {
@@ -158,8 +163,10 @@ fn mounted(def: &PoolDef) -> bool {
 
 /// Makes the pool usable: checks the directory, mounts the filesystem.
 pub fn start(def: &PoolDef) -> Result<()> {
-    if def.pool_type == PoolType::Disk {
-        return crate::disk::start(def);
+    match def.pool_type {
+        PoolType::Disk => return crate::disk::start(def),
+        PoolType::Logical => return crate::logical::start(def),
+        _ => {}
     }
     let path = target(def)?;
     if def.pool_type == PoolType::Fs && !mounted(def) {
@@ -185,11 +192,15 @@ pub fn check(def: &PoolDef) -> bool {
         PoolType::Dir => target(def).is_ok_and(|p| std::path::Path::new(p).is_dir()),
         PoolType::Fs => mounted(def),
         PoolType::Disk => crate::disk::check(def),
+        PoolType::Logical => crate::logical::check(def),
         _ => false,
     }
 }
 
 pub fn stop(def: &PoolDef) -> Result<()> {
+    if def.pool_type == PoolType::Logical {
+        return crate::logical::stop(def);
+    }
     if def.pool_type == PoolType::Fs && mounted(def) {
         Helper::new("umount").arg(target(def)?).run()?;
     }
@@ -198,8 +209,10 @@ pub fn stop(def: &PoolDef) -> Result<()> {
 
 /// Removes the target directory (never the data of a filesystem).
 pub fn delete(def: &PoolDef) -> Result<()> {
-    if def.pool_type == PoolType::Disk {
-        return crate::disk::wipe_table(def);
+    match def.pool_type {
+        PoolType::Disk => return crate::disk::wipe_table(def),
+        PoolType::Logical => return crate::logical::delete(def),
+        _ => {}
     }
     let path = target(def)?;
     std::fs::remove_dir(path).map_err(|e| {
@@ -217,6 +230,9 @@ pub fn usage(def: &PoolDef) -> Result<((u64, u64, u64), Option<Vec<(u64, u64)>>)
     if def.pool_type == PoolType::Disk {
         let l = crate::disk::read(crate::disk::device(def)?)?;
         return Ok((l.sizes(), Some(l.free_extents())));
+    }
+    if def.pool_type == PoolType::Logical {
+        return Ok((crate::logical::sizes(def)?, None));
     }
     Ok((sizes(def)?, None))
 }
@@ -242,6 +258,9 @@ pub fn scan(def: &PoolDef) -> Result<Vec<VolDef>> {
         let l = crate::disk::read(crate::disk::device(def)?)?;
         return crate::disk::volumes(def, &l);
     }
+    if def.pool_type == PoolType::Logical {
+        return crate::logical::scan(def);
+    }
     let path = target(def)?;
     let dir = std::fs::read_dir(path).map_err(|e| {
         Error::system(
@@ -263,7 +282,7 @@ pub fn scan(def: &PoolDef) -> Result<Vec<VolDef>> {
 /// The ownership and mode of the pool's target directory, shown in its XML while active.
 pub fn target_perms(def: &PoolDef) -> Option<rvirt_xml::storage::Perms> {
     use std::os::unix::fs::MetadataExt;
-    if def.pool_type == PoolType::Disk {
+    if matches!(def.pool_type, PoolType::Disk | PoolType::Logical) {
         return None;
     }
     let m = std::fs::metadata(def.target_path.as_deref()?).ok()?;

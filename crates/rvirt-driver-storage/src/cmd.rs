@@ -38,6 +38,19 @@ impl Helper {
         }
     }
 
+    /// A system tool by the path libvirt's Debian build names it (`/sbin/vgcreate`),
+    /// where that path exists; found as `new` finds it otherwise.
+    pub fn system(prog: &str) -> Helper {
+        let sbin = format!("/sbin/{prog}");
+        if is_executable(Path::new(&sbin)) {
+            return Helper {
+                exe: sbin.clone(),
+                argv: vec![sbin],
+            };
+        }
+        Helper::new(prog)
+    }
+
     /// `prog` found as `new` finds it, but named bare in messages, as libvirt names
     /// the helpers it runs by name (parted).
     pub fn bare(prog: &str) -> Helper {

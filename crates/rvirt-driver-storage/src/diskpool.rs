@@ -40,7 +40,7 @@ pub fn create_from(p: &mut Pool, def: &VolDef, src: &str) -> Result<usize> {
 }
 
 /// Copies at most `limit` bytes of `src` to the start of `dst`.
-fn copy(src: &str, dst: &str, limit: u64) -> Result<()> {
+pub(crate) fn copy(src: &str, dst: &str, limit: u64) -> Result<()> {
     use std::io::Read;
     let err = |what: String| move |e: std::io::Error| Error::system(ErrorDomain::STORAGE, what, &e);
     let mut from =

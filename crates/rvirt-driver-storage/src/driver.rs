@@ -3,7 +3,7 @@
 
 use crate::state::{self, no_pool_uuid, no_vol, not_active, st_err, Pool, Shared, Vol};
 use crate::stream::{Download, OnEnd, Upload};
-use crate::{backend, diskpool, filevol};
+use crate::{backend, diskpool, filevol, lvpool};
 use rvirt_core::driver::StorageDriver;
 use rvirt_core::event::{Event, EventCallback, EventFamily};
 use rvirt_core::stream::DriverStream;
@@ -595,6 +595,10 @@ impl StorageDriver for StorageConn {
                 self.sh.save_state(p);
                 return Ok(r);
             }
+            if p.def.pool_type == PoolType::Logical {
+                let i = lvpool::create(p, &def)?;
+                return Ok(p.vol_ref(&p.vols[i]));
+            }
             check_name(&def.name)?;
             place(p, &mut def);
             let v = Vol {
@@ -652,9 +656,13 @@ impl StorageDriver for StorageConn {
                 ));
             }
             def.capacity = src.capacity;
+            let src_path = src.target.path.clone().unwrap_or_default();
             if p.def.pool_type == PoolType::Disk {
-                let src_path = src.target.path.clone().unwrap_or_default();
                 let i = diskpool::create_from(p, &def, &src_path)?;
+                return Ok(p.vol_ref(&p.vols[i]));
+            }
+            if p.def.pool_type == PoolType::Logical {
+                let i = lvpool::create_from(p, &def, &src_path)?;
                 return Ok(p.vol_ref(&p.vols[i]));
             }
             check_name(&def.name)?;
@@ -694,20 +702,22 @@ impl StorageDriver for StorageConn {
     fn storage_vol_delete(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
         let mut t = self.sh.lock();
         let (p, i) = vol_mut(&mut t, vol)?;
-        let disk = p.def.pool_type == PoolType::Disk;
+        let ty = p.def.pool_type;
         Error::check_flags(
             ErrorDomain::STORAGE,
             flags,
             0,
-            if disk {
-                "virStorageBackendDiskDeleteVol"
-            } else {
-                "virStorageBackendVolDeleteLocal"
+            match ty {
+                PoolType::Disk => "virStorageBackendDiskDeleteVol",
+                PoolType::Logical => "virStorageBackendLogicalDeleteVol",
+                _ => "virStorageBackendVolDeleteLocal",
             },
         )?;
         not_busy(&p.vols[i])?;
-        if disk {
-            return diskpool::delete(p, i);
+        match ty {
+            PoolType::Disk => return diskpool::delete(p, i),
+            PoolType::Logical => return lvpool::delete(p, i),
+            _ => {}
         }
         filevol::delete(&p.vols[i].def)?;
         p.vols.remove(i);
@@ -768,7 +778,7 @@ impl StorageDriver for StorageConn {
         )?;
         let mut t = self.sh.lock();
         let (p, i) = vol_mut(&mut t, vol)?;
-        if p.def.pool_type == PoolType::Disk {
+        if matches!(p.def.pool_type, PoolType::Disk | PoolType::Logical) {
             return Err(diskpool::no_resize());
         }
         not_busy(&p.vols[i])?;
@@ -863,6 +873,9 @@ impl StorageDriver for StorageConn {
             0,
             "storageConnectFindStoragePoolSources",
         )?;
+        if kind == "logical" {
+            return crate::logical::find_sources();
+        }
         Err(st_err(
             ErrorCode::NO_SUPPORT,
             format!("pool type '{kind}' does not support source discovery"),

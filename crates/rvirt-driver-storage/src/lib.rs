@@ -15,6 +15,8 @@ pub mod disk;
 pub mod diskpool;
 pub mod driver;
 pub mod filevol;
+pub mod logical;
+pub mod lvpool;
 pub mod paths;
 pub mod probe;
 pub mod qcow2;

@@ -227,14 +227,20 @@ mod tests {
     }
 }
 
-/// The filesystem on a device or image, named as blkid names it, for the filesystems a
-/// pool build makes (the ext family and xfs).
+/// What a device or image holds, named as blkid names it, for what pool builds make: the
+/// ext family, xfs and LVM physical volumes.
 pub fn fs_signature(dev: &str) -> Option<&'static str> {
     use std::io::Read;
     let mut buf = vec![0u8; 2048];
     std::fs::File::open(dev).ok()?.read_exact(&mut buf).ok()?;
     if &buf[..4] == b"XFSB" {
         return Some("xfs");
+    }
+    // An LVM physical volume's label sits in one of the first four sectors.
+    for sector in buf.chunks(512).take(4) {
+        if &sector[..8] == b"LABELONE" && &sector[24..32] == b"LVM2 001" {
+            return Some("LVM2_member");
+        }
     }
     let sb = &buf[1024..];
     if sb[0x38..0x3a] != [0x53, 0xef] {

@@ -50,12 +50,40 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    close_inherited_on_exec();
     let args = Args::parse();
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("rvirtd: error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Marks every descriptor the daemon inherited beyond stdio close-on-exec, so that the
+/// helpers and guests it starts get none of them (a build tool's jobserver pipe, a test
+/// harness's files): LVM's tools, for one, complain about each leaked descriptor, and
+/// libvirtd closes them too. The daemon's own descriptors are close-on-exec already.
+fn close_inherited_on_exec() {
+    use rustix::io::{fcntl_getfd, fcntl_setfd, FdFlags};
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    let fds: Vec<i32> = dir
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(|&fd| fd > 2)
+        .collect();
+    for fd in fds {
+        // SAFETY: called first thing in `main`, while the process has one thread: each
+        // number was listed as open just now, and nothing can close or reuse it during
+        // the two fcntl calls (the listing's own directory descriptor, closed by then,
+        // only makes them fail with EBADF).
+        #[allow(unsafe_code)]
+        let b = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+        if let Ok(f) = fcntl_getfd(b) {
+            let _ = fcntl_setfd(b, f | FdFlags::CLOEXEC);
         }
     }
 }

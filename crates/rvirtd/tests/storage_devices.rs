@@ -148,6 +148,44 @@ const FS_SCRIPT: &[&str] = &[
     "pool-list --all",
 ];
 
+const LOGICAL_SCRIPT: &[&str] = &[
+    "pool-define-as nosrc logical",
+    "pool-dumpxml nosrc",
+    "pool-build nosrc",
+    "pool-start nosrc",
+    "pool-undefine nosrc",
+    "pool-define-as lvp logical --source-dev @DEV@ --source-name @VG@ --target /dev/@VG@",
+    "pool-dumpxml lvp",
+    "pool-start lvp",
+    "pool-build lvp",
+    "pool-build lvp",
+    "pool-build lvp --no-overwrite",
+    "pool-build lvp --overwrite",
+    "pool-start lvp",
+    "pool-start lvp",
+    "pool-info lvp --bytes",
+    "pool-list --all --details",
+    "pool-dumpxml lvp",
+    "pool-refresh lvp",
+    "vol-list lvp --details",
+    "vol-create-as lvp lv1 10M",
+    "vol-create-as lvp lvsparse 20M --allocation 4M",
+    "vol-create-as lvp huge 100E",
+    "vol-list lvp --details",
+    "pool-info lvp --bytes",
+    "vol-resize lv1 20M --pool lvp",
+    "find-storage-pool-sources logical",
+    "pool-delete lvp",
+    "pool-destroy lvp",
+    "pool-info lvp",
+    "pool-start lvp",
+    "pool-destroy lvp",
+    "pool-delete lvp",
+    "pool-start lvp",
+    "pool-undefine lvp",
+    "pool-list --all",
+];
+
 /// One daemon's run of `script` on its own device (`size`) under its own work directory.
 struct Run {
     out: Vec<(String, String)>,
@@ -156,6 +194,10 @@ struct Run {
 }
 
 fn one_run(uri: &str, tag: &str, script: &[&str], size: &str) -> Run {
+    one_run_vg(uri, tag, script, size, "")
+}
+
+fn one_run_vg(uri: &str, tag: &str, script: &[&str], size: &str, vg: &str) -> Run {
     let work = TempDir::new(tag);
     let dev = LoopDev::new(&work.path().join("dev.img"), size).unwrap_or_else(|e| panic!("{e}"));
     data_file(&work.path().join("up.bin"), 100 << 20);
@@ -164,6 +206,7 @@ fn one_run(uri: &str, tag: &str, script: &[&str], size: &str) -> Run {
         ("@W@", work.path().display().to_string()),
         ("@DEV@", dev.path.clone()),
         ("@B@", dev.base().to_string()),
+        ("@VG@", vg.to_string()),
     ];
     let out = run_script(uri, script, &subs);
     Run { out, work, dev }
@@ -318,5 +361,41 @@ fn fs_pool_on_a_loop_device_matches_libvirtd() {
         "{} of {} steps differ: {bad:?}",
         bad.len(),
         FS_SCRIPT.len()
+    );
+}
+
+#[test]
+fn logical_pool_sequence_matches_libvirtd() {
+    let name = "logical_pool_sequence_matches_libvirtd";
+    if let Some(why) = unavailable() {
+        return skip(name, &why);
+    }
+    if !Path::new("/sbin/vgcreate").exists() {
+        return skip(name, "LVM's tools (package lvm2) are not installed");
+    }
+    let lv = match Libvirtd::start("storage-lvm") {
+        Ok(l) => l,
+        Err(e) => return skip(name, &e),
+    };
+    let rv = Rvirtd::start("storage-lvm");
+    // Volume groups are host-wide: each run has its own, named alike.
+    let id = std::process::id() % 100_000;
+    let (vg_l, vg_r) = (format!("rvt{id:05}l"), format!("rvt{id:05}r"));
+    let want = one_run_vg(&qemu_uri(&lv.sock), "lvm-lv", LOGICAL_SCRIPT, "128M", &vg_l);
+    let got = one_run_vg(&qemu_uri(&rv.sock), "lvm-rv", LOGICAL_SCRIPT, "128M", &vg_r);
+    for (vg, dev) in [(&vg_l, &want.dev), (&vg_r, &got.dev)] {
+        let mut c = std::process::Command::new("vgremove");
+        c.args(["-f", vg.as_str()]);
+        let _ = run(c, None, Duration::from_secs(30));
+        let mut c = std::process::Command::new("pvremove");
+        c.args(["-ff", "-y", dev.path.as_str()]);
+        let _ = run(c, None, Duration::from_secs(30));
+    }
+    let bad = differing(&want.out, &got.out);
+    assert!(
+        bad.is_empty(),
+        "{} of {} steps differ: {bad:?}",
+        bad.len(),
+        LOGICAL_SCRIPT.len()
     );
 }
