@@ -601,6 +601,7 @@ impl StorageDriver for StorageConn {
             }
             check_name(&def.name)?;
             place(p, &mut def);
+            not_there(&def)?;
             let v = Vol {
                 def: def.clone(),
                 building: true,
@@ -670,6 +671,7 @@ impl StorageDriver for StorageConn {
                 def.backing_store = src.backing_store.clone();
             }
             place(p, &mut def);
+            not_there(&def)?;
             let v = Vol {
                 def: def.clone(),
                 building: true,
@@ -972,6 +974,19 @@ fn check_name(name: &str) -> Result<()> {
         return Err(Error::operation_invalid(
             ErrorDomain::STORAGE,
             format!("volume name '{name}' cannot contain '/'"),
+        ));
+    }
+    Ok(())
+}
+
+/// A new file volume's path must be free: a file the pool does not list as a volume
+/// (or `.`) is not overwritten.
+fn not_there(v: &VolDef) -> Result<()> {
+    let path = v.target.path.as_deref().unwrap_or_default();
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err(Error::operation_invalid(
+            ErrorDomain::STORAGE,
+            format!("volume target path '{path}' already exists"),
         ));
     }
     Ok(())
