@@ -11,6 +11,7 @@
 mod daemon;
 mod qemu;
 mod storage;
+mod storage_stream;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -219,6 +220,7 @@ fn main() {
         ("daemon", daemon::bench_daemon),
         ("qemu", qemu::bench_qemu),
         ("storage", storage::bench_storage),
+        ("stream", storage_stream::bench_storage_stream),
     ];
     let mut failed = false;
     for (name, f) in run {
