@@ -550,7 +550,15 @@ pub fn resize(v: &VolDef, capacity: u64, flags: u32) -> Result<()> {
                     )
                 })?;
         }
-        return f.set_len(capacity).map_err(|e| {
+        // Past off_t's range ftruncate sees a negative length, as libvirt's call does.
+        let set = if capacity > i64::MAX as u64 {
+            Err(std::io::Error::from_raw_os_error(
+                rustix::io::Errno::INVAL.raw_os_error(),
+            ))
+        } else {
+            f.set_len(capacity)
+        };
+        return set.map_err(|e| {
             Error::system(
                 ErrorDomain::NONE,
                 format!("Failed to truncate file '{path}'"),

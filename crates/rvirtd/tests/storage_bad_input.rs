@@ -41,6 +41,8 @@ const SCRIPT: &[&str] = &[
     "vol-create-as fp ok 1M",
     "vol-resize ok 100M --pool fp --allocate",
     "vol-resize ok 2G --pool fp",
+    "vol-resize ok 18446744073709551615 --pool fp",
+    "vol-resize ok 9223372036854775807 --pool fp",
     "vol-info ok --pool fp --bytes",
     "vol-resize ok 0 --pool fp --shrink",
     "vol-delete ok --pool fp",
