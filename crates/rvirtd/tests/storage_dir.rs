@@ -332,12 +332,9 @@ fn rvirsh_pool_build_refresh_delete_match_virsh() {
         let mut text = String::new();
         for s in steps {
             let line = s.replace("@W@", &wd).replace(" P", &format!(" p{tag}"));
-            // rvirsh has no pool-define-as yet: virsh defines both pools.
             let mut c = match bin {
-                Some(b) if !s.starts_with("pool-define-as") => {
-                    common::client_cmd(b, home.path(), home.path())
-                }
-                _ => virsh_cmd(home.path(), home.path()),
+                Some(b) => common::client_cmd(b, home.path(), home.path()),
+                None => virsh_cmd(home.path(), home.path()),
             };
             c.arg("-c").arg(&uri).args(line.split(' '));
             let o = run(c, None, Duration::from_secs(60));
