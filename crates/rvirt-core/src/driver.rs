@@ -808,6 +808,10 @@ pub trait StorageDriver: Send + Sync {
     ) -> Result<String> {
         unsupported!(STORAGE, "virConnectFindStoragePoolSources")
     }
+    /// `virConnectGetStoragePoolCapabilities`: the `<storagepoolCapabilities>` document.
+    fn connect_get_storage_pool_capabilities(&self, flags: u32) -> Result<String> {
+        unsupported!(STORAGE, "virConnectGetStoragePoolCapabilities")
+    }
     fn storage_vol_wipe(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
         unsupported!(STORAGE, "virStorageVolWipe")
     }

@@ -863,6 +863,16 @@ impl StorageDriver for StorageConn {
         Ok(())
     }
 
+    fn connect_get_storage_pool_capabilities(&self, flags: u32) -> Result<String> {
+        Error::check_flags(
+            ErrorDomain::STORAGE,
+            flags,
+            0,
+            "storageConnectGetStoragePoolCapabilities",
+        )?;
+        Ok(crate::caps::StoragePoolCaps::of_this_driver().to_xml())
+    }
+
     fn connect_find_storage_pool_sources(
         &self,
         kind: &str,

@@ -10,6 +10,7 @@
 //! - [`cmd`]: helper programs and their errors.
 
 pub mod backend;
+pub mod caps;
 pub mod cmd;
 pub mod disk;
 pub mod diskpool;

@@ -929,6 +929,13 @@ impl Connect {
             .connect_find_storage_pool_sources(kind, src_spec, flags)
     }
 
+    /// `virConnectGetStoragePoolCapabilities`: a `<storagepoolCapabilities>` document
+    /// (allowed on read-only connections).
+    pub fn storage_pool_capabilities(&self, flags: u32) -> Result<String> {
+        self.storage("virConnectGetStoragePoolCapabilities")?
+            .connect_get_storage_pool_capabilities(flags)
+    }
+
     pub fn node_device_create_xml(&self, xml: &str, flags: u32) -> Result<NodeDevice> {
         self.writable("virNodeDeviceCreateXML", ErrorDomain::NODEDEV)?;
         let r = self

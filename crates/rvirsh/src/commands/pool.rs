@@ -103,6 +103,14 @@ pub static COMMANDS: &[CmdDef] = &[
         "Makes the storage a pool needs (a directory, a filesystem, a label).",
     ),
     cmd(
+        "pool-capabilities",
+        &[],
+        cmd_capabilities,
+        "show which pool types the host supports",
+        "Prints, as XML, every storage pool type, whether it is supported, and the \
+         source and volume formats each takes.",
+    ),
+    cmd(
         "pool-create-as",
         &CREATE_AS_OPTS,
         cmd_create_as,
@@ -735,6 +743,21 @@ fn cmd_edit(ctl: &mut Ctl, cmd: &Cmd) -> bool {
             true
         }
         EditOutcome::Failed => false,
+    }
+}
+
+fn cmd_capabilities(ctl: &mut Ctl, _cmd: &Cmd) -> bool {
+    let Some(c) = conn(ctl) else { return false };
+    match c.storage_pool_capabilities(0) {
+        Ok(caps) => {
+            ctl.print(&format!("{caps}\n"));
+            true
+        }
+        Err(e) => {
+            ctl.set_error(e);
+            ctl.error("failed to get storage pool capabilities");
+            false
+        }
     }
 }
 

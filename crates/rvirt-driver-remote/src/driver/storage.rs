@@ -277,6 +277,13 @@ impl StorageDriver for Remote {
             })?
             .xml)
     }
+    fn connect_get_storage_pool_capabilities(&self, flags: u32) -> Result<String> {
+        Ok(self
+            .call::<ConnectGetStoragePoolCapabilities>(ConnectGetStoragePoolCapabilitiesArgs {
+                flags,
+            })?
+            .capabilities)
+    }
     fn storage_vol_wipe(&self, v: &StorageVolRef, flags: u32) -> Result<()> {
         self.call::<StorageVolWipe>(StorageVolWipeArgs { vol: vol(v), flags })
     }

@@ -2278,6 +2278,18 @@ xdr_struct! {
 }
 
 xdr_struct! {
+    pub struct ConnectGetStoragePoolCapabilitiesArgs {
+        pub flags: u32,
+    }
+}
+
+xdr_struct! {
+    pub struct ConnectGetStoragePoolCapabilitiesRet {
+        pub capabilities: String,
+    }
+}
+
+xdr_struct! {
     pub struct ConnectNumOfSecretsRet {
         pub num: i32,
     }
@@ -2798,6 +2810,7 @@ super::procedures! {
     ConnectSecretEventRegisterAny = 380, ConnectSecretEventRegisterAnyArgs => ConnectSecretEventRegisterAnyRet, high;
     ConnectSecretEventDeregisterAny = 381, ConnectSecretEventDeregisterAnyArgs => (), high;
     DomainDetachDeviceAlias = 392, DomainDetachDeviceAliasArgs => (), low;
+    ConnectGetStoragePoolCapabilities = 403, ConnectGetStoragePoolCapabilitiesArgs => ConnectGetStoragePoolCapabilitiesRet, low;
     DomainGetMessages = 426, DomainGetMessagesArgs => DomainGetMessagesRet, low;
     NwfilterDefineXmlFlags = 431, NwfilterDefineXmlFlagsArgs => NwfilterDefineXmlFlagsRet, high;
     NetworkDefineXmlFlags = 432, NetworkDefineXmlFlagsArgs => NetworkDefineXmlFlagsRet, high;

@@ -180,6 +180,5 @@ fn register_unsupported(t: &mut Table) {
         208 => "virStorageVolUpload",
         209 => "virStorageVolDownload",
         391 => "virStoragePoolLookupByTargetPath",
-        403 => "virConnectGetStoragePoolCapabilities",
     );
 }

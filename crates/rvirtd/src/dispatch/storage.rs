@@ -81,6 +81,11 @@ fn register_pool_lists(t: &mut Table) {
                 .find_storage_pool_sources(&a.r#type, a.src_spec.as_deref(), a.flags)?,
         })
     });
+    t.add::<ConnectGetStoragePoolCapabilities>(|c, a| {
+        Ok(ConnectGetStoragePoolCapabilitiesRet {
+            capabilities: c.conn()?.storage_pool_capabilities(a.flags)?,
+        })
+    });
     t.add::<StoragePoolLookupByName>(|c, a| {
         Ok(StoragePoolLookupByNameRet {
             pool: pool_out(&c.conn()?.storage_pool_lookup_by_name(&a.name)?),
