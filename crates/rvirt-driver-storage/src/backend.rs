@@ -224,9 +224,14 @@ pub fn delete(def: &PoolDef) -> Result<()> {
     })
 }
 
-/// capacity, allocation, available, and the free extents of a pool on a partitioned
-/// device.
-pub fn usage(def: &PoolDef) -> Result<((u64, u64, u64), Option<Vec<(u64, u64)>>)> {
+/// capacity, allocation, available.
+pub type Sizes = (u64, u64, u64);
+
+/// Free extents (start, end) of a pool on a partitioned device.
+pub type FreeExtents = Option<Vec<(u64, u64)>>;
+
+/// The pool's sizes, and its free extents.
+pub fn usage(def: &PoolDef) -> Result<(Sizes, FreeExtents)> {
     if def.pool_type == PoolType::Disk {
         let l = crate::disk::read(crate::disk::device(def)?)?;
         return Ok((l.sizes(), Some(l.free_extents())));

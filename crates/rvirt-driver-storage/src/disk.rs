@@ -551,10 +551,8 @@ fn boundaries(layout: &Layout, kind: PartKind, size: u64) -> Result<(u64, u64)> 
         }
         let mut room = f.end - f.start;
         let needed = aligned;
-        if dos {
-            if kind == PartKind::Logical {
-                room = room.saturating_sub(SECTOR);
-            }
+        if dos && kind == PartKind::Logical {
+            room = room.saturating_sub(SECTOR);
         }
         if room > needed && best.is_none_or(|b| room < b.end - b.start) {
             best = Some(f);

@@ -24,7 +24,7 @@ pub fn create(p: &mut Pool, def: &VolDef) -> Result<usize> {
         })?;
     // The format asked for shows until the next pool refresh, as in libvirt (the table
     // does not keep it).
-    p.vols[i].def.target.format = def.target.format.clone();
+    p.vols[i].def.target.format = def.target.format;
     Ok(i)
 }
 
@@ -82,7 +82,7 @@ pub fn reread(p: &mut Pool) {
             .iter()
             .find(|(n, s, _)| *n == v.def.name && *s == start)
         {
-            v.def.target.format = old.target.format.clone();
+            v.def.target.format = old.target.format;
             v.def.physical = old.physical;
         }
     }

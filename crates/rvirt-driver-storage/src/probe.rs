@@ -161,6 +161,41 @@ fn qcow(f: &mut std::fs::File, h: &[u8]) -> ImageInfo {
     info
 }
 
+/// What a device or image holds, named as blkid names it, for what pool builds make: the
+/// ext family, xfs and LVM physical volumes.
+pub fn fs_signature(dev: &str) -> Option<&'static str> {
+    use std::io::Read;
+    let mut buf = vec![0u8; 2048];
+    std::fs::File::open(dev).ok()?.read_exact(&mut buf).ok()?;
+    if &buf[..4] == b"XFSB" {
+        return Some("xfs");
+    }
+    // An LVM physical volume's label sits in one of the first four sectors.
+    for sector in buf.chunks(512).take(4) {
+        if &sector[..8] == b"LABELONE" && &sector[24..32] == b"LVM2 001" {
+            return Some("LVM2_member");
+        }
+    }
+    let sb = &buf[1024..];
+    if sb[0x38..0x3a] != [0x53, 0xef] {
+        return None;
+    }
+    let word = |at: usize| u32::from_le_bytes([sb[at], sb[at + 1], sb[at + 2], sb[at + 3]]);
+    let (compat, incompat, ro_compat) = (word(0x5c), word(0x60), word(0x64));
+    // ext3 knows only these; anything else needs ext4.
+    const EXT3_INCOMPAT: u32 = 0x2 | 0x4 | 0x10;
+    const EXT3_RO_COMPAT: u32 = 0x1 | 0x2 | 0x4;
+    Some(
+        if incompat & !EXT3_INCOMPAT != 0 || ro_compat & !EXT3_RO_COMPAT != 0 {
+            "ext4"
+        } else if compat & 0x4 != 0 {
+            "ext3"
+        } else {
+            "ext2"
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,39 +260,4 @@ mod tests {
         assert_eq!(probe(Path::new(&p("text"))), ImageInfo::raw());
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-/// What a device or image holds, named as blkid names it, for what pool builds make: the
-/// ext family, xfs and LVM physical volumes.
-pub fn fs_signature(dev: &str) -> Option<&'static str> {
-    use std::io::Read;
-    let mut buf = vec![0u8; 2048];
-    std::fs::File::open(dev).ok()?.read_exact(&mut buf).ok()?;
-    if &buf[..4] == b"XFSB" {
-        return Some("xfs");
-    }
-    // An LVM physical volume's label sits in one of the first four sectors.
-    for sector in buf.chunks(512).take(4) {
-        if &sector[..8] == b"LABELONE" && &sector[24..32] == b"LVM2 001" {
-            return Some("LVM2_member");
-        }
-    }
-    let sb = &buf[1024..];
-    if sb[0x38..0x3a] != [0x53, 0xef] {
-        return None;
-    }
-    let word = |at: usize| u32::from_le_bytes([sb[at], sb[at + 1], sb[at + 2], sb[at + 3]]);
-    let (compat, incompat, ro_compat) = (word(0x5c), word(0x60), word(0x64));
-    // ext3 knows only these; anything else needs ext4.
-    const EXT3_INCOMPAT: u32 = 0x2 | 0x4 | 0x10;
-    const EXT3_RO_COMPAT: u32 = 0x1 | 0x2 | 0x4;
-    Some(
-        if incompat & !EXT3_INCOMPAT != 0 || ro_compat & !EXT3_RO_COMPAT != 0 {
-            "ext4"
-        } else if compat & 0x4 != 0 {
-            "ext3"
-        } else {
-            "ext2"
-        },
-    )
 }
