@@ -176,6 +176,20 @@ pub mod vol_type {
     pub const PLOOP: i32 = 5;
 }
 
+/// `virStorageVolWipeAlgorithm`: the names by number, as virsh and scrub spell them.
+pub const WIPE_ALGORITHMS: [&str; 10] = [
+    "zero",
+    "nnsa",
+    "dod",
+    "bsi",
+    "gutmann",
+    "schneier",
+    "pfitzner7",
+    "pfitzner33",
+    "random",
+    "trim",
+];
+
 /// `virStorageVolInfo`. Sizes in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct StorageVolInfo {
@@ -362,6 +376,12 @@ pub mod flags {
     /// `virStorageVolDownloadFlags`.
     pub mod vol_download {
         pub const SPARSE_STREAM: u32 = 1 << 0;
+    }
+    /// `virStorageVolResizeFlags`.
+    pub mod vol_resize {
+        pub const ALLOCATE: u32 = 1 << 0;
+        pub const DELTA: u32 = 1 << 1;
+        pub const SHRINK: u32 = 1 << 2;
     }
     /// `virDomainConsoleFlags`.
     pub mod console {

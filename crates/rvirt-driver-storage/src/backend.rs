@@ -257,12 +257,22 @@ fn sizes(def: &PoolDef) -> Result<(u64, u64, u64)> {
     Ok((cap, cap.saturating_sub(avail), avail))
 }
 
-/// Every volume in the pool's directory.
-pub fn scan(def: &PoolDef) -> Result<Vec<VolDef>> {
+/// The pool's volumes with its sizes, from one reading of a partition table.
+pub fn survey(def: &PoolDef) -> (Result<Vec<VolDef>>, Result<(Sizes, FreeExtents)>) {
     if def.pool_type == PoolType::Disk {
-        let l = crate::disk::read(crate::disk::device(def)?)?;
-        return crate::disk::volumes(def, &l);
+        return match crate::disk::device(def).and_then(crate::disk::read) {
+            Ok(l) => (
+                crate::disk::volumes(def, &l),
+                Ok((l.sizes(), Some(l.free_extents()))),
+            ),
+            Err(e) => (Err(e.clone()), Err(e)),
+        };
     }
+    (scan(def), usage(def))
+}
+
+/// Every volume of a pool that is not on a partition table.
+fn scan(def: &PoolDef) -> Result<Vec<VolDef>> {
     if def.pool_type == PoolType::Logical {
         return crate::logical::scan(def);
     }

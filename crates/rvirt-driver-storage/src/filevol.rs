@@ -15,10 +15,11 @@ use std::path::Path;
 
 /// `virStorageVolCreateFlags`.
 pub const PREALLOC_METADATA: u32 = 1 << 0;
+pub use rvirt_core::types::flags::vol_resize::{
+    ALLOCATE as RESIZE_ALLOCATE, DELTA as RESIZE_DELTA, SHRINK as RESIZE_SHRINK,
+};
 /// `virStorageVolResizeFlags`.
-pub const RESIZE_ALLOCATE: u32 = 1 << 0;
-pub const RESIZE_DELTA: u32 = 1 << 1;
-pub const RESIZE_SHRINK: u32 = 1 << 2;
+pub use rvirt_core::types::WIPE_ALGORITHMS;
 
 /// libvirt's default mode for a created volume.
 const DEFAULT_MODE: u32 = 0o600;
@@ -572,20 +573,6 @@ pub fn resize(v: &VolDef, capacity: u64, flags: u32) -> Result<()> {
     }
     h.arg(path).arg(capacity.to_string()).run().map(|_| ())
 }
-
-/// The names of `virStorageVolWipeAlgorithm`, by number, as scrub spells them.
-pub const WIPE_ALGORITHMS: [&str; 10] = [
-    "zero",
-    "nnsa",
-    "dod",
-    "bsi",
-    "gutmann",
-    "schneier",
-    "pfitzner7",
-    "pfitzner33",
-    "random",
-    "trim",
-];
 
 /// Overwrites the volume's file (or device) with `algorithm`. `allocation` is how many
 /// bytes libvirt zeroes: the volume's allocation, so a qcow2 file grows to it.

@@ -68,7 +68,12 @@ impl Pool {
 
     /// Recomputes the sizes from the host.
     pub fn update_sizes(&mut self) {
-        if let Ok(((c, a, v), free)) = backend::usage(&self.def) {
+        let u = backend::usage(&self.def);
+        self.apply_usage(u);
+    }
+
+    fn apply_usage(&mut self, u: Result<(backend::Sizes, backend::FreeExtents)>) {
+        if let Ok(((c, a, v), free)) = u {
             self.def.capacity = c;
             self.def.allocation = a;
             self.def.available = v;
@@ -410,7 +415,8 @@ pub fn start_pool(sh: &Shared, p: &mut Pool) -> Result<()> {
 /// Re-reads volumes and sizes; volumes being made are kept as they are.
 pub fn refresh_pool(p: &mut Pool) {
     p.live_perms = backend::target_perms(&p.def);
-    let found = backend::scan(&p.def).unwrap_or_default();
+    let (found, usage) = backend::survey(&p.def);
+    let found = found.unwrap_or_default();
     let building: Vec<Vol> = p
         .vols
         .drain(..)
@@ -428,5 +434,5 @@ pub fn refresh_pool(p: &mut Pool) {
     vols.extend(building);
     vols.sort_by(|a, b| a.def.name.cmp(&b.def.name));
     p.vols = vols;
-    p.update_sizes();
+    p.apply_usage(usage);
 }

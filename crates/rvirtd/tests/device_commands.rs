@@ -8,14 +8,12 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::guest::{domain_xml, guest, unavailable};
 use common::{diff, run, skip, Libvirtd, Rvirtd, TempDir};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 /// Status, stdout and stderr of `bin -c URI ARGS` run in `cwd`.
 fn client(bin: &Path, uri: &str, cwd: &Path, args: &[&str]) -> String {

@@ -22,6 +22,8 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::{diff, run, skip, Libvirtd, Rvirtd, TempDir};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -45,10 +47,6 @@ const CASES: &[&str] = &[
     "491-everything-pc",
     "492-everything-q35-kvm",
 ];
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 fn unavailable() -> Option<String> {
     if !common::is_root() {

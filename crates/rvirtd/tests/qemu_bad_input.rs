@@ -5,14 +5,12 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::guest::{domain_xml, guest, unavailable};
 use common::{run, skip, virsh_cmd, Libvirtd, Rvirtd, TempDir};
 use std::path::Path;
 use std::time::Duration;
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 fn virsh(uri: &str, cwd: &Path, args: &[&str]) -> (i32, String, String) {
     let home = TempDir::new("home");

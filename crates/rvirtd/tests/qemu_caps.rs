@@ -8,13 +8,11 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::{run, skip, virsh_cmd, Libvirtd, Rvirtd, TempDir};
 use std::path::Path;
 use std::time::Duration;
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 fn virsh(uri: &str, args: &[&str]) -> (i32, String, String) {
     let home = TempDir::new("home");

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::guest::{guest, unavailable};
 use common::{diff, run, skip, virsh_cmd, Libvirtd, Rvirtd, TempDir};
 use std::path::Path;
@@ -20,10 +22,6 @@ const QUERIES: &[&str] = &[
     r#"{"execute":"qom-get","arguments":{"path":"/machine","property":"type"}}"#,
     r#"{"execute":"query-current-machine"}"#,
 ];
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 fn virsh(uri: &str, args: &[&str]) -> (i32, String, String) {
     let home = TempDir::new("home");

@@ -8,16 +8,14 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::guest::{domain_xml, guest, unavailable, OnTty};
 use common::{diff, run, skip, virsh_cmd, Libvirtd, Rvirtd, TempDir};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 const MARKER: &str = "GUEST-BOOTED (stub)";
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 /// `virsh -c URI ARGS` in `cwd`: status, stdout, stderr.
 fn virsh(uri: &str, cwd: &Path, args: &[&str]) -> (i32, String, String) {

@@ -6,14 +6,12 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::guest::{domain_xml, guest, unavailable, OnTty};
 use common::{run, skip, virsh_cmd, Rvirtd, TempDir};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 fn virsh(uri: &str, args: &[&str]) -> (i32, String, String) {
     let home = TempDir::new("home");

@@ -7,14 +7,12 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::guest::{domain_xml, guest, unavailable};
 use common::{diff, run, skip, Libvirtd, Rvirtd, TempDir};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 /// Runs a virsh-like client: status, stdout and stderr in one text, QMP ids masked.
 fn client(bin: &Path, uri: &str, args: &[&str]) -> String {

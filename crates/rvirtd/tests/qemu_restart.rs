@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::guest::{domain_xml, guest, unavailable};
 use common::{run, skip, virsh_cmd, Rvirtd, TempDir};
 use std::path::Path;
@@ -12,10 +14,6 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 const GUESTS: usize = 10;
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 fn virsh(uri: &str, args: &[&str]) -> (i32, String, String) {
     let home = TempDir::new("home");

@@ -13,6 +13,8 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::guest::{domain_xml, guest, unavailable};
 use common::{diff, run, skip, Libvirtd, Rvirtd, TempDir};
 use std::path::Path;
@@ -20,10 +22,6 @@ use std::time::Duration;
 
 const UUID: &str = "8b1f6a57-3c41-4d8e-9a02-5d7e4f1c2b90";
 const UUID_OFF: &str = "8b1f6a57-3c41-4d8e-9a02-5d7e4f1c2b91";
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 /// Status, stdout and stderr of real virsh, every digit run masked.
 fn virsh(uri: &str, dir: &Path, args: &[&str]) -> String {

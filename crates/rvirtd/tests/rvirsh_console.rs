@@ -14,6 +14,8 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::guest::{domain_xml, guest, unavailable, OnTty};
 use common::{run, skip, virsh_unavailable, Rvirtd, TempDir};
 use std::path::{Path, PathBuf};
@@ -24,10 +26,6 @@ const POLKIT: &str = "Authorization not available. Check if polkit service is ru
                       debug message for more information.\r\n";
 const BANNER: &str = "Connected to domain 'lin'\r\nEscape character is ^] (Ctrl + ])\r\n";
 const ESC: &[u8] = b"\x1d";
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 /// `bin -c URI ARGS` in the C locale with an otherwise empty environment.
 fn command(bin: &Path, uri: &str, args: &[&str]) -> Command {

@@ -7,14 +7,11 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::guest::OnTty;
 use common::{run, skip, virsh_cmd, Rvirtd, TempDir};
-use std::path::Path;
 use std::time::Duration;
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 /// The steps. `@W@` is the client's own work directory, `@T@` its tag (so every pool
 /// and volume name is the client's own), `@I@` the shared input files. Arguments are

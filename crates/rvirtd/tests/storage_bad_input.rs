@@ -7,13 +7,11 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::storage::{differing, loop_unavailable, run_script, LoopDev};
 use common::{skip, Libvirtd, Rvirtd, TempDir};
 use std::path::Path;
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 const SCRIPT: &[&str] = &[
     "pool-define-as nt dir",

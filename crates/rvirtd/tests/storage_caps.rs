@@ -14,6 +14,8 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::{client_cmd, run, skip, virsh_cmd, Libvirtd, Outcome, Rvirtd, TempDir};
 use std::path::Path;
 use std::time::Duration;
@@ -38,10 +40,6 @@ const ALL_TYPES: [&str; 14] = [
     "zfs",
     "vstorage",
 ];
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 /// Runs `pool-capabilities` with `bin` (virsh when `None`) on `uri`.
 fn pool_caps(bin: Option<&Path>, uri: &str) -> Outcome {

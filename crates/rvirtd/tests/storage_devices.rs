@@ -14,14 +14,12 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::storage::{data_file, differing, loop_unavailable, run_script, LoopDev};
 use common::{run, skip, virsh_cmd, Libvirtd, Rvirtd, TempDir};
 use std::path::Path;
 use std::time::Duration;
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 const DISK_SCRIPT: &[&str] = &[
     "pool-define-as nodev disk --target /dev",

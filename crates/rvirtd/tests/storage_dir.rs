@@ -10,13 +10,11 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::{run, skip, virsh_cmd, Libvirtd, Rvirtd, TempDir};
 use std::path::Path;
 use std::time::Duration;
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 /// The sequence; `@W@` is the daemon's work directory.
 const SCRIPT: &[&str] = &[
@@ -127,23 +125,11 @@ const SCRIPT: &[&str] = &[
 
 /// What the host's filesystem makes vary between the two runs, and what is random.
 fn mask(cmd: &str, text: &str, work: &str) -> String {
-    let text = text.replace(work, "@W@");
+    let text = common::storage::mask_common(&text.replace(work, "@W@"));
     let pool_sizes = cmd.starts_with("pool-info") || cmd.starts_with("pool-dumpxml");
     text.lines()
         .map(|l| {
             let t = l.trim_start();
-            if t.starts_with("<uuid>") || t.starts_with("UUID:") {
-                return "UUID".to_string();
-            }
-            if let Some((head, _)) = l.split_once("with uuid ") {
-                return format!("{head}with uuid UUID");
-            }
-            if ["<atime>", "<mtime>", "<ctime>"]
-                .iter()
-                .any(|p| t.starts_with(p))
-            {
-                return "TIME".to_string();
-            }
             let size_line = [
                 "Capacity:",
                 "Allocation:",

@@ -7,15 +7,13 @@
 
 mod common;
 
+use common::qemu_uri;
+
 use common::{run, skip, virsh_cmd, Rvirtd, TempDir};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-
-fn qemu_uri(sock: &Path) -> String {
-    format!("qemu+unix:///system?socket={}", sock.display())
-}
 
 fn mkfifo(p: &Path) {
     rustix::fs::mkfifoat(rustix::fs::CWD, p, rustix::fs::Mode::from_raw_mode(0o600))

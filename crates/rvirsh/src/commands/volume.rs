@@ -23,24 +23,10 @@ const CREATE_PREALLOC_METADATA: u32 = 1;
 const CREATE_REFLINK: u32 = 1 << 1;
 const CREATE_VALIDATE: u32 = 1 << 2;
 
-/// `VIR_STORAGE_VOL_RESIZE_*`.
-const RESIZE_ALLOCATE: u32 = 1;
-const RESIZE_DELTA: u32 = 1 << 1;
-const RESIZE_SHRINK: u32 = 1 << 2;
-
-/// The wipe algorithms by name, in `VIR_STORAGE_VOL_WIPE_ALG_*` order.
-const WIPE_ALGORITHMS: [&str; 10] = [
-    "zero",
-    "nnsa",
-    "dod",
-    "bsi",
-    "gutmann",
-    "schneier",
-    "pfitzner7",
-    "pfitzner33",
-    "random",
-    "trim",
-];
+use rvirt::flags::vol_resize::{
+    ALLOCATE as RESIZE_ALLOCATE, DELTA as RESIZE_DELTA, SHRINK as RESIZE_SHRINK,
+};
+use rvirt::WIPE_ALGORITHMS;
 
 pub static COMMANDS: &[CmdDef] = &[
     cmd(

@@ -435,8 +435,7 @@ fn start_once(
         ));
     }
     let mut def = def;
-    let storage = inner.storage.as_ref().map(|make| make());
-    super::volumes::resolve(storage.as_deref(), &mut def.devices.disks)?;
+    super::volumes::resolve(inner.storage.as_ref(), &mut def.devices.disks)?;
     check_disk_sources(&def)?;
     let dir = inner.paths.domain_dir(id, &def.name);
     let _ = std::fs::remove_dir_all(&dir);

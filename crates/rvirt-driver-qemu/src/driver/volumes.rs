@@ -3,28 +3,26 @@
 //! the volume, so a volume can move (a pool redefined elsewhere) between starts.
 
 use rvirt_core::driver::StorageDriver;
+use rvirt_core::types::vol_type as vol_kind;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 use rvirt_xml::domain::devices::disk_source::{ActualVolume, SourceKind, StorageFormat};
 use rvirt_xml::domain::devices::Disk;
 use rvirt_xml::storage::{PoolDef, PoolType, VolDef, VolFormat, VolParseFlags};
 use rvirt_xml::XmlEnum;
 
-/// `virStorageVolType` values as `virStorageVolGetInfo` reports them.
-mod vol_kind {
-    pub const FILE: i32 = 0;
-    pub const BLOCK: i32 = 1;
-    pub const DIR: i32 = 2;
-    pub const PLOOP: i32 = 5;
-}
-
 /// Fills in where every volume disk of `disks` is, and its format when the disk does not
-/// say. `storage` is `None` where the daemon runs no storage driver.
-pub fn resolve(storage: Option<&dyn StorageDriver>, disks: &mut [Disk]) -> Result<()> {
+/// say. `storage` is `None` where the daemon runs no storage driver; a connection to it is
+/// made only for a domain that has volume disks.
+pub fn resolve(storage: Option<&crate::StorageFactory>, disks: &mut [Disk]) -> Result<()> {
+    let mut conn: Option<std::sync::Arc<dyn StorageDriver>> = None;
     for d in disks.iter_mut() {
         let SourceKind::Volume(Some(v)) = &d.source.kind else {
             continue;
         };
-        let Some(storage) = storage else {
+        if conn.is_none() {
+            conn = storage.map(|make| make());
+        }
+        let Some(storage) = conn.as_deref() else {
             return Err(Error::new(
                 ErrorDomain::QEMU,
                 ErrorCode::NO_SUPPORT,
@@ -118,8 +116,8 @@ fn disk_format(f: Option<&VolFormat>) -> StorageFormat {
 
 fn vol_type_name(kind: i32) -> &'static str {
     match kind {
-        3 => "network",
-        4 => "netdir",
+        vol_kind::NETWORK => "network",
+        vol_kind::NETDIR => "netdir",
         _ => "unknown",
     }
 }

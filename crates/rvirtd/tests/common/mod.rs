@@ -93,6 +93,12 @@ pub fn virsh_unavailable() -> Option<String> {
     }
 }
 
+/// The client URI of a daemon socket, for the QEMU driver's system instance (with its
+/// storage driver).
+pub fn qemu_uri(sock: &Path) -> String {
+    format!("qemu+unix:///system?socket={}", sock.display())
+}
+
 /// The client URI of a daemon socket, for the test driver's shared default instance.
 pub fn test_uri(sock: &Path) -> String {
     format!("test+unix:///default?socket={}", sock.display())

@@ -93,7 +93,8 @@ pub fn run_script(uri: &str, script: &[&str], subs: &[(&str, String)]) -> Vec<(S
         c.arg("-c").arg(uri).args(line.split(' '));
         let o = run(c, None, Duration::from_secs(120));
         let mut text = format!("rc={}\n{}--\n{}", o.rc, o.stdout, o.stderr);
-        for (k, v) in subs {
+        // An empty value (a placeholder this script does not use) puts nothing back.
+        for (k, v) in subs.iter().filter(|(_, v)| !v.is_empty()) {
             text = text.replace(v.as_str(), k);
         }
         out.push((cmd.to_string(), mask_common(&text)));
