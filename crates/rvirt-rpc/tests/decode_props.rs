@@ -137,6 +137,7 @@ fn decode_everything(bytes: &[u8]) -> usize {
         NodeDeviceIsPersistent, NodeDeviceIsActive, DomainScreenshot, DomainOpenChannel,
         DomainDetachDeviceAlias, DomainGetBlockInfo, DomainBlockStatsFlags, DomainPinVcpu,
         DomainPinVcpuFlags, DomainPinEmulator, DomainGetEmulatorPinInfo,
+        ConnectGetStoragePoolCapabilities,
     )
 }
 
