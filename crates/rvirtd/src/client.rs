@@ -132,6 +132,8 @@ pub struct ClientCtx {
     streams: Arc<streams::StreamTable>,
     pub keepalive: AtomicBool,
     pub close_callback: AtomicBool,
+    /// The admin program's CONNECT_OPEN was made (its other calls need it).
+    pub admin_open: AtomicBool,
     last_rx: AtomicU64,
     pings_unanswered: AtomicU32,
     started: Instant,
@@ -195,6 +197,11 @@ impl ClientCtx {
         });
     }
 
+    /// Drops the client's connection (`virt-admin client-disconnect`).
+    pub fn close(&self) {
+        self.kill();
+    }
+
     /// Drops the client.
     fn kill(&self) {
         self.kill.send_replace(true);
@@ -236,6 +243,8 @@ impl Drop for ClientCtx {
 /// Limits shared by all clients.
 pub struct Limits {
     pub max_client_requests: usize,
+    /// Runs the calls that may wait.
+    pub workers: crate::workers::WorkerPool,
     pub keepalive_interval: i64,
     pub keepalive_count: u32,
 }
@@ -261,6 +270,16 @@ pub struct Peer {
     pub secure: bool,
     /// Descriptors the transport received beside the bytes (UNIX sockets only).
     pub passed: Option<Arc<fds::FdQueue>>,
+    /// The server's list of clients, which this one joins while it is connected.
+    pub registry: Arc<crate::server::Registry>,
+    pub entry: EntryInfo,
+}
+
+/// What the client list shows about a client beside its id.
+pub struct EntryInfo {
+    pub timestamp: i64,
+    pub transport: u32,
+    pub identity: crate::server::Identity,
 }
 
 /// Serves one client until it disconnects or misbehaves beyond repair.
@@ -273,6 +292,8 @@ where
         auth,
         secure,
         passed,
+        registry,
+        entry,
     } = peer;
     let (rd, wr) = tokio::io::split(stream);
     // Buffered so a packet usually costs one read system call, not two.
@@ -294,11 +315,13 @@ where
         streams: Arc::default(),
         keepalive: AtomicBool::new(false),
         close_callback: AtomicBool::new(false),
+        admin_open: AtomicBool::new(false),
         last_rx: AtomicU64::new(0),
         pings_unanswered: AtomicU32::new(0),
         started: Instant::now(),
         kill: watch::Sender::new(false),
     });
+    let registered = registry.enter(crate::server::ClientEntry::new(id, entry, readonly, &ctx));
     let writer = tokio::spawn(writer(
         wr.clone(),
         out,
@@ -372,7 +395,7 @@ where
         // Protocol errors are answered in line, so a client that sends them without
         // reading the answers is simply not read any further.
         let refuse = |e: rvirt::Error| error_reply(&h, &e);
-        let early = if !SERVED_PROGRAMS.contains(&h.prog) || h.vers != 1 {
+        let early = if !table.serves(h.prog) || h.vers != 1 {
             // libvirt looks programs up by number and version together and prints both
             // as signed decimals.
             Some(refuse(rpc_error(format!(
@@ -445,7 +468,8 @@ where
         }
         // After CONNECT_CLOSE the client is closed once its reply is out, as libvirtd
         // does: a client waiting for that end knows its connection is released.
-        let closing = h.prog == program::REMOTE && h.proc_ == CONNECT_CLOSE;
+        let closing =
+            (h.prog == program::REMOTE || h.prog == program::ADMIN) && h.proc_ == CONNECT_CLOSE;
         if table.runs_inline(h.prog, h.proc_) {
             // Stream-opening calls never run inline (`Table::add_stream`).
             let reply = dispatch_guarded(&table, &ctx, &h, &payload, call_fds).reply;
@@ -465,14 +489,18 @@ where
             break;
         };
         let (c, t) = (ctx.clone(), table.clone());
-        tokio::task::spawn_blocking(move || {
-            let done = dispatch_guarded(&t, &c, &h, &payload, call_fds);
-            match done.stream {
-                Some(opened) => streams::start(&c, &h, opened, done.reply, permit),
-                None => c.send_reply(done.reply, permit),
-            }
-            drop(run_permit);
-        });
+        let high = table.is_high_priority(h.prog, h.proc_);
+        limits.workers.submit(
+            high,
+            Box::new(move || {
+                let done = dispatch_guarded(&t, &c, &h, &payload, call_fds);
+                match done.stream {
+                    Some(opened) => streams::start(&c, &h, opened, done.reply, permit),
+                    None => c.send_reply(done.reply, permit),
+                }
+                drop(run_permit);
+            }),
+        );
         if closing {
             break;
         }
@@ -492,6 +520,7 @@ where
     // Replies already queued may still drain to a client that only half-closed, but a
     // client that does not read them must not keep its connection alive.
     let stop = ctx.kill.clone();
+    drop(registered);
     drop(ctx);
     let mut writer = writer;
     if tokio::time::timeout(DRAIN_GRACE, &mut writer)
@@ -508,12 +537,8 @@ where
     }
 }
 
-/// `REMOTE_PROC_CONNECT_CLOSE`.
+/// `REMOTE_PROC_CONNECT_CLOSE`, and the admin program's too.
 const CONNECT_CLOSE: i32 = 2;
-
-/// Programs whose calls the daemon dispatches (procedures it does not serve get libvirt's
-/// "unknown procedure" error); other programs get "Cannot find program".
-const SERVED_PROGRAMS: [u32; 3] = [program::REMOTE, program::QEMU, program::LXC];
 
 /// Runs a call, turning a panic in its handler into an internal error reply, so one bad
 /// handler costs one call, not the client's connection (and the daemon's client count).

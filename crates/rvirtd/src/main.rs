@@ -1,7 +1,8 @@
 //! `rvirtd`: the rvirt daemon. It serves libvirt's remote protocol on UNIX sockets (and
 //! optionally TCP/TLS), so Debian's virsh, python3-libvirt and rvirsh manage rvirt's
-//! drivers through it.
+//! drivers through it, and libvirt's admin program on the admin socket for virt-admin.
 
+mod admin;
 mod client;
 mod config;
 mod dispatch;
@@ -10,6 +11,7 @@ mod server;
 mod settings;
 mod sys;
 mod tls;
+mod workers;
 
 use clap::Parser;
 use server::{Server, SocketPaths};
@@ -224,7 +226,7 @@ fn run(args: Args) -> Result<(), String> {
 }
 
 async fn serve_stdio(s: &DaemonSettings) -> Result<(), String> {
-    let server = Server::new(s);
+    let server = Server::main(s);
     let io = tokio::io::join(tokio::io::stdin(), tokio::io::stdout());
     server.spawn_client(io, false, settings::Auth::None, true);
     loop {
@@ -266,7 +268,8 @@ async fn serve(
     timeout: Option<u64>,
     qemu: std::sync::Arc<rvirt_driver_qemu::QemuConnectDriver>,
 ) -> Result<(), String> {
-    let server = Server::new(&s);
+    let daemon = admin::Daemon::new(&s, timeout);
+    let server = daemon.main.clone();
     let paths = SocketPaths::in_dir(&s.unix_sock_dir);
     let rw = server::bind_unix(
         &paths.rw,
@@ -291,10 +294,8 @@ async fn serve(
         true,
         s.auth_unix_ro,
     ));
-    // The admin program is not served yet; connections there get the RPC error for an
-    // unknown program.
     tokio::spawn(server::accept_unix(
-        server.clone(),
+        daemon.admin.clone(),
         admin,
         false,
         settings::Auth::None,
@@ -309,27 +310,30 @@ async fn serve(
         tokio::spawn(server::accept_tcp(server.clone(), l, s.auth_tcp));
     }
     if listen && s.listen_tls {
-        let cfg = tls::server_config(&s)?;
+        let cfg = std::sync::Arc::new(std::sync::RwLock::new(tls::server_config(&s)?));
         let l = tokio::net::TcpListener::bind((s.listen_addr.as_str(), s.tls_port))
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", s.listen_addr, s.tls_port))?;
+        *server.tls.lock().unwrap_or_else(|p| p.into_inner()) = Some(server::TlsService {
+            config: cfg.clone(),
+            settings: s.clone(),
+        });
         tokio::spawn(server::accept_tls(server.clone(), l, cfg, s.auth_tls));
     }
     tracing::info!(socket = %paths.rw.display(), "rvirtd ready");
     report_ready();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| e.to_string())?;
+    // The timeout can be set, changed or turned off (0) through the admin program.
     let idle_watch = async {
-        let Some(secs) = timeout else {
-            return std::future::pending::<()>().await;
-        };
-        let mut last = server.activity.load(Ordering::SeqCst);
+        let mut last = daemon.activity();
         let mut idle_since = std::time::Instant::now();
         loop {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            let now = server.activity.load(Ordering::SeqCst);
+            let secs = daemon.timeout.load(Ordering::SeqCst);
+            let now = daemon.activity();
             // Running guests keep the daemon up, as libvirt's drivers inhibit shutdown.
-            if now != last || server.clients.load(Ordering::SeqCst) > 0 || qemu.active_count() > 0 {
+            if secs == 0 || now != last || daemon.client_count() > 0 || qemu.active_count() > 0 {
                 last = now;
                 idle_since = std::time::Instant::now();
             } else if idle_since.elapsed() >= Duration::from_secs(secs) {

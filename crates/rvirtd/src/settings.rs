@@ -138,7 +138,12 @@ pub struct DaemonSettings {
     pub tls_no_verify_certificate: bool,
     pub max_clients: usize,
     pub max_workers: usize,
+    pub min_workers: usize,
+    pub prio_workers: usize,
+    pub max_anonymous_clients: usize,
     pub max_client_requests: usize,
+    /// The admin server's own limits (`admin_*` keys), as libvirtd has them.
+    pub admin: AdminLimits,
     pub keepalive_interval: i64,
     pub keepalive_count: u32,
     pub log_level: Option<u8>,
@@ -239,6 +244,15 @@ impl DaemonSettings {
             tls_no_verify_certificate: s.bool("tls_no_verify_certificate")?.unwrap_or(false),
             max_clients: count("max_clients", 5000)?.max(1) as usize,
             max_workers: count("max_workers", 20)?.max(1) as usize,
+            min_workers: count("min_workers", 5)?.max(0) as usize,
+            prio_workers: count("prio_workers", 5)?.max(0) as usize,
+            max_anonymous_clients: count("max_anonymous_clients", 20)?.max(0) as usize,
+            admin: AdminLimits {
+                max_clients: count("admin_max_clients", 5000)?.max(1) as usize,
+                min_workers: count("admin_min_workers", 5)?.max(0) as usize,
+                max_workers: count("admin_max_workers", 20)?.max(1) as usize,
+                max_client_requests: count("admin_max_client_requests", 5)?.max(1) as usize,
+            },
             max_client_requests: count("max_client_requests", 5)?.max(1) as usize,
             keepalive_interval: count("keepalive_interval", 5)?,
             keepalive_count: count("keepalive_count", 5)?.max(0) as u32,
@@ -248,6 +262,15 @@ impl DaemonSettings {
             layout,
         })
     }
+}
+
+/// The admin server's limits.
+#[derive(Clone, Debug)]
+pub struct AdminLimits {
+    pub max_clients: usize,
+    pub min_workers: usize,
+    pub max_workers: usize,
+    pub max_client_requests: usize,
 }
 
 /// `cacrl.pem` in the CA certificate's directory, if there is one.

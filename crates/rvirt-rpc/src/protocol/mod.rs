@@ -1,6 +1,7 @@
 //! The protocol declared once: each procedure is one line of a table binding its number and
 //! name to its argument and return types, shared by the client and the server.
 
+pub mod admin;
 pub mod qemu;
 pub mod remote;
 pub mod types;

@@ -66,12 +66,21 @@ pub struct Table {
     handlers: HashMap<(u32, i32), Handler>,
     /// Procedures answered on the client's own task (see [`Table::runs_inline`]).
     inline: HashSet<(u32, i32)>,
+    /// Procedures libvirt marks high priority, which the pool's priority workers may run.
+    high: HashSet<(u32, i32)>,
+    /// The programs this table answers; calls to others get "Cannot find program".
+    programs: Vec<u32>,
 }
 
 impl Table {
-    /// The full table of everything the daemon serves.
+    /// Everything the hypervisor server serves: the REMOTE program and its QEMU and LXC
+    /// companions (procedures without a handler get libvirt's "unknown procedure").
     pub fn new() -> Table {
-        let mut t = Table::default();
+        use rvirt_rpc::packet::program;
+        let mut t = Table {
+            programs: vec![program::REMOTE, program::QEMU, program::LXC],
+            ..Table::default()
+        };
         connect::register(&mut t);
         domain::register(&mut t);
         events::register(&mut t);
@@ -105,6 +114,9 @@ impl Table {
             })
         });
         self.handlers.insert((P::PROG, P::NUM), h);
+        if P::HIGH_PRIORITY {
+            self.high.insert((P::PROG, P::NUM));
+        }
         if inline_rule(P::PROG, P::NUM, P::HIGH_PRIORITY) {
             self.inline.insert((P::PROG, P::NUM));
         } else {
@@ -135,6 +147,22 @@ impl Table {
         });
         self.handlers.insert((P::PROG, P::NUM), h);
         self.inline.remove(&(P::PROG, P::NUM));
+    }
+
+    /// A table for exactly these programs, to fill with [`Table::add`].
+    pub fn for_programs(programs: &[u32]) -> Table {
+        Table {
+            programs: programs.to_vec(),
+            ..Table::default()
+        }
+    }
+
+    pub fn serves(&self, prog: u32) -> bool {
+        self.programs.contains(&prog)
+    }
+
+    pub fn is_high_priority(&self, prog: u32, proc_: i32) -> bool {
+        self.high.contains(&(prog, proc_))
     }
 
     /// Where a call runs: answered at once on the client's own task, or queued to the
