@@ -6,7 +6,12 @@
 //!
 //! A message's source is its `tracing` target with `::` written as `.`
 //! (`rvirtd.client`, `rvirt_driver_test.domain`), so `1:client` or `1:rvirtd` select
-//! messages as libvirt's `1:rpc` or `1:qemu` do.
+//! messages as libvirt's `1:rpc` or `1:qemu` do. MATCH is a glob (`*MATCH*`, as libvirt 9
+//! stores it).
+//!
+//! Filters and outputs change while the daemon runs (`virt-admin daemon-log-filters` and
+//! `daemon-log-outputs`); a change that does not parse or whose outputs do not open leaves
+//! the logging as it was.
 
 use std::fs::File;
 use std::io::Write;

@@ -260,6 +260,13 @@ impl Server {
         let timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
+        tracing::debug!(
+            server = self.name,
+            client = id,
+            transport = a.transport,
+            readonly = a.readonly,
+            "client connected"
+        );
         tokio::spawn(async move {
             let peer = client::Peer {
                 readonly: a.readonly,
@@ -274,6 +281,7 @@ impl Server {
                 },
             };
             client::serve(stream, id, peer, me.table.clone(), me.limits.clone()).await;
+            tracing::debug!(server = me.name, client = id, "client gone");
             me.clients.fetch_sub(1, Ordering::SeqCst);
             me.activity.fetch_add(1, Ordering::SeqCst);
         });

@@ -417,3 +417,116 @@ fn virt_admin_prints_the_same_for_rvirtd_and_libvirtd() {
         diff(&lv_text, &rv_text)
     );
 }
+
+/// The value of `key` in a `key : value` listing.
+fn field(o: &Outcome, key: &str) -> Option<String> {
+    o.stdout.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim() == key).then(|| v.trim().to_string())
+    })
+}
+
+/// How many of the daemon's threads carry this name.
+fn threads_named(pid: u32, name: &str) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter_map(|e| std::fs::read_to_string(e.path().join("comm")).ok())
+                .filter(|c| c.trim() == name)
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+fn settle(what: &str, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn admin_changes_take_effect_in_rvirtd() {
+    let test = "admin_changes_take_effect_in_rvirtd";
+    if !preconditions(test) {
+        return;
+    }
+    let mut rv = Rvirtd::start("admin-effects");
+    let admin = admin_uri(&rv.dir.path().join("run/rvirt/rvirt-admin-sock"));
+    let ok = |line: &str| {
+        let o = virt_admin(&admin, line);
+        assert_eq!(o.rc, 0, "{line}: {o:?}");
+        o
+    };
+
+    // Worker pool sizes are real threads.
+    let pid = rv.pid();
+    settle("5 general workers", || {
+        threads_named(pid, "rvirtd-worker") == 5
+    });
+    assert_eq!(threads_named(pid, "rvirtd-prio"), 5);
+    ok("srv-threadpool-set rvirtd --min-workers 8 --max-workers 10 --priority-workers 1");
+    settle("8 workers", || threads_named(pid, "rvirtd-worker") == 8);
+    settle("1 priority worker", || {
+        threads_named(pid, "rvirtd-prio") == 1
+    });
+    ok("srv-threadpool-set rvirtd --min-workers 0 --max-workers 2");
+    settle("2 workers", || threads_named(pid, "rvirtd-worker") == 2);
+    let info = ok("srv-threadpool-info rvirtd");
+    assert_eq!(field(&info, "nWorkers").as_deref(), Some("2"), "{info:?}");
+    // Calls still run with two workers.
+    let listed = common::virsh(&rv.uri(), &["list", "--all"]);
+    assert_eq!(listed.rc, 0, "{listed:?}");
+
+    // Client limits: with one client connected and room for one, the next is refused.
+    ok("srv-clients-set rvirtd --max-unauth-clients 0 --max-clients 1");
+    let first = Resident::start(&rv.uri(), false);
+    wait_clients(&admin, "rvirtd", 1);
+    let refused = common::virsh(&rv.uri(), &["list", "--all"]);
+    assert_ne!(
+        refused.rc, 0,
+        "a client over max_clients is refused: {refused:?}"
+    );
+    ok("srv-clients-set rvirtd --max-clients 10");
+    let served = common::virsh(&rv.uri(), &["list", "--all"]);
+    assert_eq!(served.rc, 0, "{served:?}");
+
+    // A log filter set at run time reaches the output set at run time.
+    let logs = TempDir::new("admin-effects-log");
+    let file = logs.path().join("debug.log");
+    ok(&format!("daemon-log-outputs 1:file:{}", file.display()));
+    ok("daemon-log-filters 4:*");
+    let _ = common::virsh(&rv.uri(), &["list"]);
+    let quiet = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(!quiet.contains("client connected"), "{quiet}");
+    ok("daemon-log-filters '1:server 4:*'");
+    let _ = common::virsh(&rv.uri(), &["list"]);
+    settle("the debug line in the log", || {
+        std::fs::read_to_string(&file)
+            .unwrap_or_default()
+            .contains("client connected")
+    });
+
+    // Disconnecting a client closes its connection.
+    let listed = ok("srv-clients-list rvirtd");
+    let id = listed
+        .stdout
+        .lines()
+        .nth(2)
+        .and_then(|l| l.split_whitespace().next())
+        .expect("the resident client is listed")
+        .to_string();
+    ok(&format!("client-disconnect rvirtd {id}"));
+    wait_clients(&admin, "rvirtd", 0);
+    drop(first);
+
+    // The idle timeout set at run time stops the daemon once nobody is connected.
+    ok("daemon-timeout --timeout 1");
+    settle("the daemon to exit", || {
+        rv.health().is_some_and(|h| h.contains("exited"))
+    });
+}
