@@ -430,9 +430,10 @@ pub fn init(s: LogSettings<'_>) -> Result<(), String> {
         level: default_level,
         dest: s.fallback,
     };
-    let filters = parse_filters(s.filters.unwrap_or_default())?;
-    let outputs =
-        open_outputs(s.outputs.unwrap_or_default(), &fallback).map_err(|e| e.to_string())?;
+    let filters =
+        parse_filters(s.filters.unwrap_or_default()).map_err(|e| format!("log_filters: {e}"))?;
+    let outputs = open_outputs(s.outputs.unwrap_or_default(), &fallback)
+        .map_err(|e| format!("log_outputs: {e}"))?;
     let routes = Routes {
         default_level,
         filters,

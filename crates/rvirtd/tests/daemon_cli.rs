@@ -294,10 +294,13 @@ fn bad_configuration_is_refused_with_its_line() {
     let conf = dir.path().join("rvirtd.conf");
     for (text, want) in [
         ("listen_tls = 0\nmax_clients = \n", "line 2"),
-        ("log_outputs = \"1:tape\"\n", "unknown destination 'tape'"),
+        (
+            "log_outputs = \"1:tape\"\n",
+            "log_outputs: Invalid destination 'tape' for output '1:tape'",
+        ),
         (
             "log_filters = \"7:qemu\"\n",
-            "the level must be 1 (debug) to 4 (error)",
+            "log_filters: Invalid priority '7' for filter '7:qemu'",
         ),
         (
             "auth_unix_rw = \"kerberos\"\n",
