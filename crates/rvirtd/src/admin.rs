@@ -126,7 +126,7 @@ fn uints(params: &[TypedParam], allowed: &[&str]) -> Result<Vec<Option<usize>>> 
                 ErrorDomain::NONE,
                 format!(
                     "invalid type '{}' for parameter '{}', expected 'uint'",
-                    type_name(&p.value),
+                    rvirt_core::types::TypedParam::from(p).value.type_name(),
                     p.field
                 ),
             ));
@@ -139,28 +139,6 @@ fn uints(params: &[TypedParam], allowed: &[&str]) -> Result<Vec<Option<usize>>> 
         }
     }
     Ok(out)
-}
-
-fn type_name(v: &TypedValue) -> &'static str {
-    match v {
-        TypedValue::Int(_) => "int",
-        TypedValue::UInt(_) => "uint",
-        TypedValue::LLong(_) => "llong",
-        TypedValue::ULLong(_) => "ullong",
-        TypedValue::Double(_) => "double",
-        TypedValue::Boolean(_) => "boolean",
-        TypedValue::String(_) => "string",
-    }
-}
-
-/// A user or group name from the files the system keeps them in.
-fn name_of(file: &str, id: u32) -> Option<String> {
-    std::fs::read_to_string(file).ok()?.lines().find_map(|l| {
-        let mut f = l.split(':');
-        let name = f.next()?;
-        let _ = f.next();
-        (f.next()?.parse::<u32>().ok()? == id).then(|| name.to_string())
-    })
 }
 
 /// What `client-info` shows, in libvirt's order.
@@ -182,11 +160,11 @@ fn client_info(e: &ClientEntry) -> Vec<TypedParam> {
     }
     if let Some((uid, gid, pid)) = e.identity.unix {
         out.push(int("unix_user_id", uid as i32));
-        if let Some(n) = name_of("/etc/passwd", uid) {
+        if let Some(n) = crate::sys::name_of("/etc/passwd", uid) {
             out.push(string("unix_user_name", n));
         }
         out.push(int("unix_group_id", gid as i32));
-        if let Some(n) = name_of("/etc/group", gid) {
+        if let Some(n) = crate::sys::name_of("/etc/group", gid) {
             out.push(string("unix_group_name", n));
         }
         if let Some(pid) = pid {

@@ -1,24 +1,36 @@
-//! The few OS calls the daemon needs beyond std: group ownership of sockets, an exclusive
-//! lock on the pid file, and detaching into the background.
+//! The few OS calls the daemon needs beyond std: user and group names, group ownership of
+//! sockets, an exclusive lock on the pid file, and detaching into the background.
 
 use rustix::fs::{flock, FlockOperation};
 use std::io::Write;
 use std::path::Path;
 
+/// The `(name, id)` entries of /etc/passwd or /etc/group (name, password, id, ...).
+fn id_entries(text: &str) -> impl Iterator<Item = (&str, u32)> {
+    text.lines().filter_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let _ = f.next();
+        Some((name, f.next()?.parse::<u32>().ok()?))
+    })
+}
+
+/// The name of user or group `id` in `file` (/etc/passwd or /etc/group).
+pub fn name_of(file: &str, id: u32) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let name = id_entries(&text)
+        .find(|(_, i)| *i == id)
+        .map(|(n, _)| n.to_string());
+    name
+}
+
 /// Gives `path` to group `name` (from /etc/group).
 pub fn chown_group(path: &Path, name: &str) -> Result<(), String> {
     let groups = std::fs::read_to_string("/etc/group")
         .map_err(|e| format!("cannot read /etc/group: {e}"))?;
-    let gid = groups
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split(':');
-            let n = f.next()?;
-            let _ = f.next();
-            let id = f.next()?.parse::<u32>().ok()?;
-            (n == name).then_some(id)
-        })
-        .next()
+    let gid = id_entries(&groups)
+        .find(|(n, _)| *n == name)
+        .map(|(_, id)| id)
         .ok_or_else(|| format!("unknown group '{name}'"))?;
     std::os::unix::fs::chown(path, None, Some(gid))
         .map_err(|e| format!("cannot chown '{}': {e}", path.display()))
