@@ -492,8 +492,9 @@ where
         let high = table.is_high_priority(h.prog, h.proc_);
         limits.workers.submit(
             high,
-            Box::new(move || {
+            Box::new(move |finishing| {
                 let done = dispatch_guarded(&t, &c, &h, &payload, call_fds);
+                finishing.now();
                 match done.stream {
                     Some(opened) => streams::start(&c, &h, opened, done.reply, permit),
                     None => c.send_reply(done.reply, permit),

@@ -8,8 +8,27 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-/// A call to run.
-pub type Job = Box<dyn FnOnce() + Send + 'static>;
+/// A call to run. It is handed its worker's [`Finishing`] so it can count the worker as
+/// free before its last step.
+pub type Job = Box<dyn FnOnce(&Finishing<'_>) + Send + 'static>;
+
+/// Lets a job count its worker as free just before it hands its reply over. A client
+/// that gets the reply and at once asks for the pool's figures then never sees the
+/// worker of its own previous call as busy, however late that thread is scheduled.
+pub struct Finishing<'a> {
+    shared: &'a Shared,
+    prio: bool,
+    done: std::cell::Cell<bool>,
+}
+
+impl Finishing<'_> {
+    /// The job's work is done; what is left is handing the result over.
+    pub fn now(&self) {
+        if !self.prio && !self.done.replace(true) {
+            self.shared.lock().free += 1;
+        }
+    }
+}
 
 /// The figures `server-threadpool-info` shows, in libvirt's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,9 +269,17 @@ fn work(shared: &Shared, prio: bool) {
             continue;
         };
         drop(st);
+        let finishing = Finishing {
+            shared,
+            prio,
+            done: std::cell::Cell::new(false),
+        };
         // A panicking job costs its call, not the worker (the dispatcher answers for it).
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&finishing)));
         st = shared.lock();
+        if finishing.done.get() {
+            st.free -= 1;
+        }
     }
 }
 
@@ -286,7 +313,7 @@ mod tests {
             let done = done_tx.clone();
             pool.submit(
                 false,
-                Box::new(move || {
+                Box::new(move |_| {
                     let _ = rx.lock().map(|r| r.recv());
                     let _ = done.send(());
                 }),
@@ -310,14 +337,14 @@ mod tests {
         let (block_tx, block_rx) = mpsc::channel::<()>();
         pool.submit(
             false,
-            Box::new(move || {
+            Box::new(move |_| {
                 let _ = block_rx.recv();
             }),
         );
         let (tx, rx) = mpsc::channel();
         pool.submit(
             true,
-            Box::new(move || {
+            Box::new(move |_| {
                 let _ = tx.send(());
             }),
         );

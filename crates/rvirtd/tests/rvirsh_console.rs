@@ -85,10 +85,17 @@ fn raw(t: &OnTty, what: &str) {
 
 /// Runs an `echo` on the guest's shell through the session and waits for its answer.
 fn shell(t: &OnTty, tag: &str) {
+    let prompts = t.text().matches("guest# ").count();
     t.send(format!("echo {tag}-$((6*7))\r").as_bytes());
     assert!(
         t.wait_for(&format!("{tag}-42"), 1, Duration::from_secs(20)),
         "no answer from the guest's shell:\n{}",
+        t.text()
+    );
+    // The shell is quiet again once its next prompt is out: what follows is the test's.
+    assert!(
+        t.wait_for("guest# ", prompts + 1, Duration::from_secs(20)),
+        "no prompt after the answer:\n{}",
         t.text()
     );
 }

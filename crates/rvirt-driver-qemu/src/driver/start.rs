@@ -402,9 +402,12 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
     }
 }
 
-/// Whether a failed start is QEMU finding a listening port taken.
+/// Whether a failed start is QEMU finding a listening port taken: VNC says so in the
+/// system's words, the SPICE server only that its bind failed.
 fn port_taken(e: &Error) -> bool {
     e.message.contains("Address already in use")
+        || (e.message.contains("binding socket to") && e.message.contains("failed"))
+        || e.message.contains("Failed to open SPICE sockets")
 }
 
 fn start_once(
@@ -663,5 +666,38 @@ pub fn autostart_all(inner: &Arc<Inner>) {
         if let Err(e) = res {
             tracing::error!("failed to autostart VM '{name}': {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(msg: &str) -> Error {
+        Error::new(
+            ErrorDomain::QEMU,
+            ErrorCode::INTERNAL_ERROR,
+            Some(msg.into()),
+        )
+    }
+
+    #[test]
+    fn vnc_and_spice_bind_failures_are_ports_taken() {
+        // QEMU 7.2's words for each (spice-server prints the first two as warnings).
+        assert!(port_taken(&failed(
+            "internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: -vnc \
+             127.0.0.1:0: Failed to bind socket: Address already in use"
+        )));
+        assert!(port_taken(&failed(
+            "qemu-system-x86_64: warning: Spice: ../server/reds.cpp:2585:reds_init_socket: \
+             binding socket to 127.0.0.1:5900 failed\nqemu-system-x86_64: failed to \
+             initialize spice server"
+        )));
+        assert!(!port_taken(&failed(
+            "qemu-system-x86_64: failed to initialize spice server"
+        )));
+        assert!(!port_taken(&failed(
+            "Could not open '/nonexistent': No such file"
+        )));
     }
 }
