@@ -117,6 +117,10 @@ fn uri(sock: &Path) -> String {
     format!("test+unix:///default?socket={}", sock.display())
 }
 
+/// What idle means for the memory figures: nothing happened for this long (rvirtd gives
+/// freed memory back after one quiet second; libvirtd is measured after the same wait).
+const SETTLE: Duration = Duration::from_secs(2);
+
 /// Resident memory of `pid` in KiB: everything resident (`Rss`, which includes the pages of
 /// the program and its libraries that are shared with other processes) and the part that is
 /// the process's own (`Pss_Anon`: heap, stacks).
@@ -230,7 +234,7 @@ fn mem_with_clients(pid: u32, uri: &str, clients: usize) -> Result<Mem, String> 
     if let Some(out) = child.stdout.take() {
         let _ = BufReader::new(out).read_line(&mut line);
     }
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(SETTLE);
     let mem = mem_kib(pid);
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(b"");
@@ -340,6 +344,7 @@ pub fn bench_daemon() -> Result<(), String> {
         Err(e) => println!("daemon: rvirt Rust API over the wire unavailable: {e}"),
     }
     let (rvp, lvp) = (d.rv_pid(), d.lv_pid()?);
+    std::thread::sleep(SETTLE);
     mem_lines("idle after the call runs,", mem_kib(rvp), mem_kib(lvp));
     let a = mem_with_clients(rvp, &rv, 200)?;
     let b = mem_with_clients(lvp, &lv, 200)?;

@@ -49,6 +49,15 @@ impl QemuConnectDriver {
         }
     }
 
+    /// Whether the work of starting up is over (the QEMU binaries are probed), so the
+    /// daemon knows when the memory that work used is free to give back.
+    pub fn settled(&self) -> bool {
+        self.driver
+            .inner
+            .probed
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// How many of its domains run.
     pub fn active_count(&self) -> usize {
         self.driver.active_count()

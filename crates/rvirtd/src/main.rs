@@ -7,6 +7,7 @@ mod client;
 mod config;
 mod dispatch;
 mod logging;
+mod memory;
 mod server;
 mod settings;
 mod sys;
@@ -52,6 +53,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    memory::fewer_arenas();
     close_inherited_on_exec();
     let args = Args::parse();
     match run(args) {
@@ -325,13 +327,20 @@ async fn serve(
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| e.to_string())?;
     // The timeout can be set, changed or turned off (0) through the admin program.
+    // The same watch gives freed memory back once things are quiet.
     let idle_watch = async {
         let mut last = daemon.activity();
         let mut idle_since = std::time::Instant::now();
+        let mut trimmer = memory::Trimmer::new((last, qemu.settled()), idle_since);
         loop {
             tokio::time::sleep(Duration::from_millis(200)).await;
             let secs = daemon.timeout.load(Ordering::SeqCst);
             let now = daemon.activity();
+            if trimmer.due((now, qemu.settled()), std::time::Instant::now()) {
+                // Quick (a walk over a quiet heap), and a blocking-pool thread would be
+                // one more arena to keep.
+                memory::give_back();
+            }
             // Running guests keep the daemon up, as libvirt's drivers inhibit shutdown.
             if secs == 0 || now != last || daemon.client_count() > 0 || qemu.active_count() > 0 {
                 last = now;

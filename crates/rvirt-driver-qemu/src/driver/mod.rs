@@ -78,6 +78,8 @@ pub struct Inner {
     pub consoles: console::Consoles,
     /// The daemon's storage driver, for disks that name a pool's volume.
     pub storage: Option<crate::StorageFactory>,
+    /// The start-up probe of the QEMU binaries is over.
+    pub probed: std::sync::atomic::AtomicBool,
 }
 
 impl Inner {
@@ -141,21 +143,31 @@ impl QemuDriver {
                 ports: ports::PortSet::default(),
                 consoles: console::Consoles::default(),
                 storage,
+                probed: std::sync::atomic::AtomicBool::new(false),
             }),
             conn: None,
         };
         // Probing a binary takes a QEMU start or two: do it now, in the background, so
         // the first define or capabilities call finds it done.
-        let lookup = drv.inner.lookup.clone();
-        let _ = std::thread::Builder::new()
+        let inner = drv.inner.clone();
+        let probe = std::thread::Builder::new()
             .name("qemu-probe".into())
             .spawn(move || {
                 for arch in ["x86_64", "i686"] {
-                    if let Some(bin) = lookup.default_emulator(arch) {
-                        let _ = lookup.caps(&bin);
+                    if let Some(bin) = inner.lookup.default_emulator(arch) {
+                        let _ = inner.lookup.caps(&bin);
                     }
                 }
+                inner
+                    .probed
+                    .store(true, std::sync::atomic::Ordering::Release);
             });
+        if probe.is_err() {
+            // Without the thread the first call that needs a binary probes it.
+            drv.inner
+                .probed
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
         recover::load_and_reattach(&drv.inner);
         // Guests take seconds to start: clients are served meanwhile, as libvirtd does.
         let inner = drv.inner.clone();
