@@ -301,6 +301,40 @@ mod tests {
     }
 
     #[test]
+    fn a_worker_counts_as_free_once_its_job_says_it_is_finishing() {
+        let pool = WorkerPool::new("t", 1, 1, 0);
+        settle(&pool, |f| f.free == 1);
+        let (said_tx, said_rx) = mpsc::channel::<()>();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (busy_tx, busy_rx) = mpsc::channel::<()>();
+        pool.submit(
+            false,
+            Box::new(move |finishing| {
+                let _ = busy_tx.send(());
+                let _ = go_rx.recv();
+                finishing.now();
+                finishing.now();
+                let _ = said_tx.send(());
+                // Still running, as a job handing its reply over is.
+                std::thread::sleep(Duration::from_millis(200));
+            }),
+        );
+        busy_rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the job runs");
+        assert_eq!(pool.figures().free, 0, "busy before it says so");
+        let _ = go_tx.send(());
+        said_rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the job goes on");
+        assert_eq!(pool.figures().free, 1, "free once finishing, counted once");
+        // Once the job has returned and the worker waits again, still one, not two.
+        std::thread::sleep(Duration::from_millis(400));
+        let f = pool.figures();
+        assert_eq!((f.current, f.free), (1, 1));
+    }
+
+    #[test]
     fn starts_min_workers_and_grows_to_max_under_load() {
         let pool = WorkerPool::new("t", 1, 3, 0);
         let f = settle(&pool, |f| f.free == 1);

@@ -407,7 +407,6 @@ pub fn start(inner: &Arc<Inner>, dom: &Arc<Domain>, def: DomainDef, opts: StartO
 fn port_taken(e: &Error) -> bool {
     e.message.contains("Address already in use")
         || (e.message.contains("binding socket to") && e.message.contains("failed"))
-        || e.message.contains("Failed to open SPICE sockets")
 }
 
 fn start_once(
