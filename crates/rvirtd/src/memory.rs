@@ -106,7 +106,7 @@ mod tests {
         // Small blocks come from the heap, not from mmap; a block allocated after them
         // keeps malloc from shrinking the heap's top on its own when they are freed.
         let blocks: Vec<Vec<u8>> = (0..16_384).map(|i| vec![i as u8; 4000]).collect();
-        let pin = vec![1u8; 64];
+        let pin: Box<[u8]> = Box::new([1u8; 64]);
         drop(blocks);
         let before = rss_kib();
         give_back();
